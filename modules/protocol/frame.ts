@@ -12,6 +12,8 @@ export const WRITE = 0x5a;
 
 /** Bytes around the payload: start, cmd, status, len, 2 checksum bytes, end. */
 export const FRAME_OVERHEAD = 7;
+/** Offset of the first payload byte in a frame. */
+export const PAYLOAD_OFFSET = 4;
 /** The length byte is 8 bits, so no frame can be longer than this. */
 export const MAX_PAYLOAD = 255;
 export const MAX_FRAME = MAX_PAYLOAD + FRAME_OVERHEAD;
@@ -26,12 +28,26 @@ export const CMD_MOS = 0xe1;
 export const CMD_MOS_FB = 0xfb;
 
 export const STATUS_OK = 0x00;
+export const STATUS_UNSUPPORTED = 0x80;
+export const STATUS_INVALID = 0x81;
+export const STATUS_CHECKSUM = 0x82;
+export const STATUS_PASSWORD = 0x83;
 
 /** Sum-based JBD checksum over bytes[start, end). */
 export function checksum(bytes: Uint8Array, start: number, end: number): number {
   let sum = 0;
   for (let i = start; i < end; i++) sum += bytes[i];
   return (0x10000 - sum) & 0xffff;
+}
+
+/**
+ * Whether the two bytes after 0xDD can start a frame: a reply carries status 0x00 or 0x80-0x83; an echoed
+ * request (modules that echo writes, esphome-jbd-bms #245) carries A5/5A. Anything else is not a frame,
+ * which lets the assembler drop a stray 0xDD at once instead of waiting for up to 262 bytes.
+ */
+export function isFrameHeader(cmd: number, status: number): boolean {
+  return status === STATUS_OK || (status >= STATUS_UNSUPPORTED && status <= STATUS_PASSWORD) ||
+    cmd === READ || cmd === WRITE;
 }
 
 /** Meaning of a non-zero status byte (V11 §2). Not for the hot path: returns constant strings. */

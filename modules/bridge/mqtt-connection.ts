@@ -1,0 +1,271 @@
+// A reconnecting MQTT connection around the SDK "mqtt" module, which has none of this itself
+// (../shared/moddable-platform.md §b): an instance is dead after onClose, connect never times
+// out, onClose carries no reason, exceptions thrown in onReady/onMessage are swallowed, and
+// publish() throws before CONNACK and after a failure.
+//
+// Here: one instance at a time; our own connect timeout; a new instance after capped exponential
+// backoff with jitter; subscriptions remembered and sent again; the owner told when the
+// connection comes and goes so it can republish; paused while Wi-Fi is down.
+import type { Logger } from "../link/logger";
+import type { MqttClient, MqttConstructor, MqttOptions, TimerHandle, Timers } from "./ports";
+import { OFFLINE } from "./topics";
+
+export interface MqttSettings {
+  host: string;
+  /** 0: the SDK default for the transport (1883, or 8883 with TLS). */
+  port: number;
+  tls: boolean;
+  user: string;
+  password: string;
+  clientId: string;
+  /** Gateway availability topic: the will publishes a retained "offline" there. */
+  willTopic: string;
+  /** Keep-alive; the SDK declares the link dead after 1.5 × this without traffic. */
+  keepAliveMs?: number;
+  connectTimeoutMs?: number;
+}
+
+export interface MqttPlatform {
+  MQTT: MqttConstructor;
+  /** Socket class for TLS (SecureSocket); required when settings.tls is set. */
+  SecureSocket?: MqttOptions["Socket"];
+  timers: Timers;
+  /** [0, 1) for the backoff jitter. */
+  random?: () => number;
+}
+
+export interface ConnectionListener {
+  /** Connected (CONNACK) and subscriptions sent: publish everything retained again. */
+  onOnline(): void;
+  onOffline(): void;
+  onMessage(topic: string, data: ArrayBuffer): void;
+}
+
+export class MqttStats {
+  connectAttempts = 0;
+  connects = 0;
+  connectTimeouts = 0;
+  /** Connections lost after they were up. */
+  disconnects = 0;
+  publishes = 0;
+  /** publish() threw while connected (e.g. the socket's send buffer was full). */
+  publishFailures = 0;
+  messagesIn = 0;
+  /** Counted by the bridge: command payloads or topics it could not accept. */
+  malformedCommands = 0;
+}
+
+const KEEP_ALIVE_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+/** Backoff starts over only after a connection held this long (a broker that accepts and then
+ *  drops us at once must not be hammered every second). */
+const STABLE_MS = 30_000;
+const RETAIN = { retain: true } as const;
+const NO_RETAIN = { retain: false } as const;
+
+const enum State { Idle, Waiting, Connecting, Online }
+
+export class MqttConnection {
+  readonly stats = new MqttStats();
+  #state = State.Idle;
+  #started = false;
+  #paused = false;
+  #client: MqttClient | undefined;
+  #timer: TimerHandle | undefined;
+  #failures = 0;
+  readonly #subscriptions: string[] = [];
+  readonly #onTimer = () => {
+    try { this.#timerFired(); } catch (error) { this.log.error("MQTT timer: ", error); }
+  };
+
+  constructor(
+    private readonly settings: MqttSettings,
+    private readonly platform: MqttPlatform,
+    private readonly listener: ConnectionListener,
+    private readonly log: Logger,
+  ) {}
+
+  get online(): boolean { return this.#state === State.Online; }
+
+  start(): void {
+    if (this.#started) return;
+    if (!this.settings.host) { this.log.warn("MQTT: no broker host configured"); return; }
+    if (this.settings.tls && !this.platform.SecureSocket) { this.log.error("MQTT: TLS asked for but no SecureSocket given"); return; }
+    this.#started = true;
+    if (!this.#paused) this.#connect();
+  }
+
+  /** Publishes "offline" on the will topic (a clean DISCONNECT makes the broker drop the will). */
+  stop(): void {
+    if (!this.#started) return;
+    this.#started = false;
+    this.publish(this.settings.willTopic, OFFLINE, true);
+    this.#drop(false);
+  }
+
+  /** Wi-Fi went down: the socket is gone with it; wait for resume() instead of retrying. */
+  pause(): void {
+    this.#paused = true;
+    this.#drop(true);
+  }
+
+  /** Wi-Fi is back: connect at once, with a fresh backoff. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#failures = 0;
+    if (this.#started) this.#connect();
+  }
+
+  /** Remembered and sent again after every reconnect. */
+  subscribe(topic: string): void {
+    if (this.#subscriptions.includes(topic)) return;
+    this.#subscriptions.push(topic);
+    if (this.#state === State.Online) this.#subscribe(topic);
+  }
+
+  /** False instead of an exception when not connected or the SDK refuses the write. */
+  publish(topic: string, payload: string, retain: boolean): boolean {
+    const client = this.#client;
+    if (this.#state !== State.Online || !client) return false;
+    try {
+      client.publish(topic, payload, retain ? RETAIN : NO_RETAIN);
+      this.stats.publishes++;
+      return true;
+    } catch (error) {
+      this.stats.publishFailures++;
+      this.log.debug("MQTT publish failed: ", error);
+      return false;
+    }
+  }
+
+  #connect(): void {
+    this.#clearTimer();
+    const s = this.settings;
+    const options: MqttOptions = {
+      host: s.host,
+      id: s.clientId,
+      will: { topic: s.willTopic, message: OFFLINE, retain: true },
+      timeout: s.keepAliveMs ?? KEEP_ALIVE_MS,
+    };
+    if (s.port) options.port = s.port;
+    else if (s.tls) options.port = 8883;
+    if (s.user) options.user = s.user;
+    if (s.password) options.password = s.password;
+    if (s.tls) options.Socket = this.platform.SecureSocket;
+    this.stats.connectAttempts++;
+    this.#state = State.Connecting;
+    this.#timer = this.platform.timers.set(this.#onTimer, s.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+    let client: MqttClient;
+    try {
+      client = new this.platform.MQTT(options);
+    } catch (error) {
+      this.log.error("MQTT: cannot create the client: ", error);
+      this.#retry();
+      return;
+    }
+    this.#client = client;
+    // Each body is caught here: the SDK would swallow the exception without a trace.
+    client.onReady = () => {
+      if (client !== this.#client) return;
+      try { this.#ready(); } catch (error) { this.log.error("MQTT onReady: ", error); }
+    };
+    client.onMessage = (topic, data) => {
+      if (client !== this.#client) return;
+      try { this.#message(topic, data); } catch (error) { this.log.error("MQTT onMessage: ", error); }
+    };
+    client.onClose = () => {
+      if (client !== this.#client) return;
+      try { this.#closed(); } catch (error) { this.log.error("MQTT onClose: ", error); }
+    };
+  }
+
+  #ready(): void {
+    this.#clearTimer();
+    this.#state = State.Online;
+    this.stats.connects++;
+    this.log.info("MQTT connected to ", this.settings.host);
+    this.#timer = this.platform.timers.set(this.#onTimer, STABLE_MS);
+    for (let i = 0; i < this.#subscriptions.length; i++) this.#subscribe(this.#subscriptions[i]);
+    this.listener.onOnline();
+  }
+
+  #message(topic: string, data: ArrayBuffer): void {
+    this.stats.messagesIn++;
+    this.listener.onMessage(topic, data);
+  }
+
+  /** The SDK closed the instance itself (refused, broken, keep-alive timeout: it does not say). */
+  #closed(): void {
+    this.#client = undefined;
+    const wasOnline = this.#state === State.Online;
+    if (wasOnline) this.stats.disconnects++;
+    this.log.warn(wasOnline ? "MQTT connection lost" : "MQTT connect failed: ", this.settings.host);
+    this.#retry();
+    if (wasOnline) this.listener.onOffline();
+  }
+
+  #timerFired(): void {
+    this.#timer = undefined; // a fired one-shot must not be cleared again
+    switch (this.#state) {
+      case State.Waiting:
+        this.#connect();
+        return;
+      case State.Connecting:
+        this.stats.connectTimeouts++;
+        this.log.warn("MQTT connect timed out: ", this.settings.host);
+        this.#closeClient(true);
+        this.#retry();
+        return;
+      case State.Online:
+        this.#failures = 0;
+        return;
+    }
+  }
+
+  #retry(): void {
+    this.#clearTimer();
+    this.#state = State.Waiting;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#failures);
+    if (ceiling < BACKOFF_MAX_MS) this.#failures++;
+    // half fixed, half random: clients that lost the broker together do not return together
+    const random = this.platform.random ?? Math.random;
+    this.#timer = this.platform.timers.set(this.#onTimer, ceiling / 2 + random() * ceiling / 2);
+  }
+
+  /** Ends whatever is under way; tells the listener if we were online. */
+  #drop(immediate: boolean): void {
+    this.#clearTimer();
+    const wasOnline = this.#state === State.Online;
+    this.#closeClient(immediate);
+    this.#state = State.Idle;
+    if (!wasOnline) return;
+    try { this.listener.onOffline(); } catch (error) { this.log.error("MQTT onOffline: ", error); }
+  }
+
+  #closeClient(immediate: boolean): void {
+    const client = this.#client;
+    this.#client = undefined;
+    try {
+      client?.close(immediate);
+    } catch (error) {
+      this.log.debug("MQTT close: ", error);
+    }
+  }
+
+  #subscribe(topic: string): void {
+    try {
+      this.#client?.subscribe(topic);
+    } catch (error) {
+      this.log.warn("MQTT subscribe failed: ", error);
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === undefined) return;
+    this.platform.timers.clear(this.#timer);
+    this.#timer = undefined;
+  }
+}

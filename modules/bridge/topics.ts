@@ -1,0 +1,74 @@
+// MQTT topic names. Built once per gateway and per BMS, so publishing and matching incoming
+// messages are plain string compares with no concatenation per message.
+
+export const ONLINE = "online";
+export const OFFLINE = "offline";
+
+/** Topics of the gateway itself. */
+export class GatewayTopics {
+  /** "online" / "offline", retained; "offline" is the broker's will. */
+  readonly availability: string;
+  /** MQTT statistics and uptime, periodically. */
+  readonly diag: string;
+  /** Console command lines in, answers out. */
+  readonly console: string;
+  readonly consoleOut: string;
+  /** One subscription for every MOS command, known BMS or not, so unknown ones can be answered. */
+  readonly commands: string;
+
+  constructor(readonly prefix: string, readonly id: string) {
+    const base = prefix + "/" + id;
+    this.availability = base + "/availability";
+    this.diag = base + "/diag";
+    this.console = base + "/console";
+    this.consoleOut = base + "/console/out";
+    this.commands = prefix + "/+/mos/+/set";
+  }
+}
+
+/** Topics of one BMS, under its id (configured name or MAC). */
+export class BmsTopics {
+  readonly availability: string;
+  readonly state: string;
+  readonly info: string;
+  readonly diag: string;
+  readonly chargeSet: string;
+  readonly dischargeSet: string;
+  readonly result: string;
+
+  constructor(prefix: string, readonly id: string) {
+    const base = prefix + "/" + id;
+    this.availability = base + "/availability";
+    this.state = base + "/state";
+    this.info = base + "/info";
+    this.diag = base + "/diag";
+    this.chargeSet = base + "/mos/charge/set";
+    this.dischargeSet = base + "/mos/discharge/set";
+    this.result = resultTopic(prefix, id);
+  }
+}
+
+export function resultTopic(prefix: string, id: string): string {
+  return prefix + "/" + id + "/mos/result";
+}
+
+/** "<prefix>/<id>/mos/<fet>/set" taken apart; `fet` is whatever the sender wrote there. */
+export interface CommandTopic {
+  readonly id: string;
+  readonly fet: string;
+}
+
+/**
+ * Splits a command topic that matched no known BMS, to say what was wrong. Only for that rare
+ * path: known topics are matched by comparing with the prebuilt strings.
+ */
+export function parseCommandTopic(prefix: string, topic: string): CommandTopic | undefined {
+  const start = prefix.length + 1;
+  if (topic.length <= start || !topic.startsWith(prefix) || topic.charCodeAt(prefix.length) !== 0x2f) return undefined;
+  const idEnd = topic.indexOf("/", start);
+  if (idEnd <= start || !topic.startsWith("/mos/", idEnd)) return undefined;
+  const fetStart = idEnd + 5;
+  const fetEnd = topic.indexOf("/", fetStart);
+  if (fetEnd <= fetStart || topic.length !== fetEnd + 4 || !topic.endsWith("/set")) return undefined;
+  return { id: topic.slice(start, idEnd), fet: topic.slice(fetStart, fetEnd) };
+}

@@ -1,0 +1,104 @@
+// Console commands for configuration and logging:
+//   config                      every setting (secrets masked) and where its value comes from
+//   config get <key>
+//   config set <key> <value>    validated, stored in flash, applied or flagged for reconnect/reboot
+//   config reset [key]          forget stored values (all, or one)
+//   log                         level and recent log lines
+//   log level [error|warn|info|debug]
+// Pure: they work on the Config and Log objects they are given.
+
+import type { Config, SetResult } from "../config/config";
+import { SETTINGS, findSetting } from "../config/schema";
+import type { Log } from "./log";
+import { UsageError, type CommandRegistry } from "./registry";
+import type { Output } from "./output";
+import { quoteArg } from "./args";
+
+function printResult(r: SetResult, out: Output): void {
+  if (!r.ok) {
+    out.line("error: " + r.message);
+    return;
+  }
+  out.line(r.message);
+  if (r.changed && r.effect === "restart") out.line("type 'reboot' to apply");
+}
+
+export function registerConfigCommands(registry: CommandRegistry, config: Config): void {
+  registry.register(
+    "config",
+    "config [get <key> | set <key> <value> | reset [key]]",
+    "show or change settings (stored in flash)",
+    (args, out) => {
+      const sub = (args[0] ?? "").toLowerCase();
+      if (sub === "" || sub === "show" || sub === "list") {
+        if (args.length > 1) return false;
+        const rows = config.describe();
+        let width = 0;
+        for (const r of rows) if (r.key.length > width) width = r.key.length;
+        for (const r of rows) {
+          const text = /[\s"']/.test(r.value) && !r.value.startsWith("(") && !r.value.endsWith("(derived)") ? quoteArg(r.value) : r.value;
+          out.line("  " + r.key.padEnd(width + 2) + text + (r.source === "default" ? "" : "  [" + r.source + "]"));
+        }
+        out.line("'config set <key> <value>' changes one; 'help config' for more");
+        return;
+      }
+      if (sub === "get") {
+        if (args.length !== 2) return false;
+        const value = config.display(args[1]);
+        if (value === undefined) throw new UsageError(`unknown setting '${args[1]}' (see 'config')`);
+        const s = findSetting(args[1])!;
+        out.line(`${s.key} = ${value}  [${config.sourceOf(s.key)}]`);
+        out.line(`  ${s.summary}; ${s.type}`);
+        return;
+      }
+      if (sub === "set") {
+        if (args.length < 3) {
+          if (args.length === 2) {
+            const s = findSetting(args[1]);
+            if (s) throw new UsageError(`missing value for ${s.key} (${s.type}; use "" for empty)`);
+          }
+          return false;
+        }
+        printResult(config.set(args[1], args.slice(2).join(" ")), out);
+        return;
+      }
+      if (sub === "reset") {
+        if (args.length > 2) return false;
+        const results = config.reset(args[1]);
+        if (!results.length) {
+          out.line(args[1] ? `${findSetting(args[1])?.key ?? args[1]} is not stored; nothing to reset` : "nothing stored; all settings are build values or defaults");
+          return;
+        }
+        for (const r of results) printResult(r, out);
+        return;
+      }
+      if (sub === "keys") {
+        for (const s of SETTINGS) out.line(`  ${s.key}: ${s.summary} (${s.type})`);
+        return;
+      }
+      throw new UsageError(`unknown subcommand '${args[0]}'`);
+    },
+  );
+}
+
+export function registerLogCommands(registry: CommandRegistry, log: Log): void {
+  registry.register(
+    "log",
+    "log [level [error|warn|info|debug]]",
+    "show recent log lines, or show/set the log level (until reboot; 'config set logLevel' keeps it)",
+    (args, out) => {
+      if (!args.length) {
+        out.line(`log level ${log.levelName}; errors ${log.counts[0]}, warnings ${log.counts[1]}`);
+        for (const line of log.recent()) out.line(line);
+        return;
+      }
+      if (args[0].toLowerCase() !== "level" || args.length > 2) return false;
+      if (args.length === 1) {
+        out.line("log level " + log.levelName);
+        return;
+      }
+      if (!log.setLevel(args[1])) throw new UsageError(`unknown level '${args[1]}'`);
+      out.line("log level " + log.levelName);
+    },
+  );
+}

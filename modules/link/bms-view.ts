@@ -1,0 +1,57 @@
+// What the rest of the gateway (MQTT bridge, console) sees of one BMS link. The link owns the
+// readings; consumers read them when told something changed, and ask for MOS changes.
+import type { BasicInfo } from "../protocol/basic-info";
+import type { CellVoltages } from "../protocol/cells";
+import type { HardwareVersion } from "../protocol/hardware";
+import type { ErrorCounters } from "../protocol/error-counters";
+import type { LinkStats } from "./link-stats";
+
+export type Fet = "charge" | "discharge";
+
+/** Outcome of one MOS command, published on <prefix>/<bms>/mos/result. */
+export interface MosResult {
+  fet: Fet;
+  requested: boolean;               // true = ON asked
+  ok: boolean;
+  /** FET states the BMS reports after the command (read back with 0x03), when known. */
+  charge?: boolean;
+  discharge?: boolean;
+  /** Why not, when !ok: "not connected", "state unknown", "control disabled", "BMS refused (status 0x80 ...)",
+   *  "state did not change", "timeout", "busy". */
+  error?: string;
+  /** Which command the BMS accepted: "e1" or "fb". */
+  command?: "e1" | "fb";
+}
+
+export interface BmsView {
+  /** Topic id: configured name, else the MAC in lowercase hex without colons. */
+  readonly id: string;
+  /** Friendly name for displays (Home Assistant device name). */
+  readonly name: string;
+  /** MAC address "AA:BB:CC:DD:EE:FF" once known. */
+  readonly address: string | undefined;
+  readonly connected: boolean;
+  /** True while readings are fresh (link up and the last polls answered). */
+  readonly online: boolean;
+  readonly info: BasicInfo;
+  /** Time.ticks of the last good 0x03 reading, or -1. */
+  readonly infoAt: number;
+  readonly cells: CellVoltages;
+  readonly cellsAt: number;
+  readonly hardware: HardwareVersion;      // length 0 until read (once per connection)
+  readonly errorCounters: ErrorCounters;   // count 0 until read
+  readonly rssi: number | undefined;
+  readonly stats: LinkStats;
+  /** Closed-loop MOS change; `done` is called exactly once. */
+  setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void;
+}
+
+/** Link → consumers. Called from BLE/timer callbacks: implementations must not throw. */
+export interface LinkListener {
+  /** A poll cycle completed: info (and cells) are new. */
+  onReading(bms: BmsView): void;
+  /** Freshness changed (link up with readings / readings stopped). */
+  onAvailability(bms: BmsView, online: boolean): void;
+  /** Hardware version or other static info became known. */
+  onInfo(bms: BmsView): void;
+}

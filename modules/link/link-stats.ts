@@ -1,0 +1,49 @@
+// Per-link statistics, kept as plain numbers (cheap to update on every poll).
+
+/** Reply latency: min / max and an approximate median from a fixed histogram (no per-sample storage). */
+export class LatencyStats {
+  static readonly BUCKET_MS = 10;
+  readonly #buckets = new Uint32Array(300); // 0..3 s in 10 ms buckets; the last one takes the rest
+  count = 0;
+  min = 0;
+  max = 0;
+
+  add(ms: number): void {
+    const bucket = Math.min(this.#buckets.length - 1, Math.floor(ms / LatencyStats.BUCKET_MS));
+    this.#buckets[bucket]++;
+    if (!this.count || ms < this.min) this.min = ms;
+    if (ms > this.max) this.max = ms;
+    this.count++;
+  }
+
+  /** Median to bucket precision (centre of the bucket), or 0 without samples. */
+  get median(): number {
+    let seen = 0;
+    const half = this.count / 2;
+    for (let i = 0; i < this.#buckets.length; i++) {
+      seen += this.#buckets[i];
+      if (seen >= half && seen) return i * LatencyStats.BUCKET_MS + LatencyStats.BUCKET_MS / 2;
+    }
+    return 0;
+  }
+
+  reset(): void { this.#buckets.fill(0); this.count = this.min = this.max = 0; }
+}
+
+export class LinkStats {
+  connects = 0;            // successful connections (notifications enabled)
+  connectAttempts = 0;
+  connectTimeouts = 0;
+  drops = 0;               // unexpected disconnects
+  forcedDisconnects = 0;   // we closed the link after repeated timeouts
+  stackResets = 0;         // BLE client torn down and created again
+  lastReconnectMs = 0;     // link down -> link up, last time
+  maxReconnectMs = 0;
+  pollsOk = 0;             // poll cycles completed
+  pollsFailed = 0;
+  timeouts = 0;            // requests unanswered after retries
+  retries = 0;
+  errorReplies = 0;        // status != 0
+  strays = 0;              // frames that answered no pending request
+  readonly latency = new LatencyStats();
+}

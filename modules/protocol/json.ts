@@ -1,0 +1,93 @@
+// Readings as JSON, shared by the MQTT bridge and the decode CLI. The write* functions add fields to an
+// object the caller has opened, so the bridge can add its own keys ("timestamp", "age"); the encode*
+// functions return a complete object. Units: V, A, W, Ah, °C, % (keys documented in the README).
+import { ALARM_NAMES, type BasicInfo, PROTECTION_NAMES } from "./basic-info";
+import type { CellVoltages } from "./cells";
+import { ERROR_COUNTER_NAMES, type ErrorCounters } from "./error-counters";
+import type { HardwareVersion } from "./hardware";
+import { JsonWriter } from "./json-writer";
+
+export { JsonWriter } from "./json-writer";
+
+function twoDigits(value: number): string {
+  return value < 10 ? "0" + value : String(value);
+}
+
+function writeFlags(w: JsonWriter, names: readonly string[], bits: number): void {
+  w.beginObject();
+  for (let bit = 0; bit < names.length; bit++) w.key(names[bit]).bool(((bits >> bit) & 1) === 1);
+  w.endObject();
+}
+
+export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
+  w.key("voltage").fixed(info.volts, 2);
+  w.key("current").fixed(info.amps, 2);
+  w.key("power").fixed(info.watts, 2);
+  w.key("soc").number(info.soc);
+  w.key("remainingCapacity").fixed(info.remainingAh, 2);
+  w.key("nominalCapacity").fixed(info.nominalAh, 2);
+  w.key("cycles").number(info.cycles);
+  w.key("productionDate").string(
+    `${info.productionYear}-${twoDigits(info.productionMonth)}-${twoDigits(info.productionDay)}`);
+  w.key("softwareVersion").string(`${info.softwareMajor}.${info.softwareMinor}`);
+  w.key("cellCount").number(info.cellCount);
+  w.key("temperatures").beginArray();
+  for (let i = 0; i < info.temperatureCount; i++) w.fixed(info.temperatureC(i), 1);
+  w.endArray();
+  w.key("mos").beginObject().key("charge").bool(info.chargeOn).key("discharge").bool(info.dischargeOn).endObject();
+  w.key("fetRaw").number(info.fetBits);
+  w.key("balancing").beginArray();
+  for (let cell = 1; cell <= 32; cell++) if (info.isBalancing(cell)) w.number(cell);
+  w.endArray();
+  w.key("protection");
+  writeFlags(w, PROTECTION_NAMES, info.protectionBits);
+  w.key("protectionRaw").number(info.protectionBits);
+  if (!info.hasExtended) return;
+  w.key("humidity").number(info.humidity);
+  w.key("alarm");
+  writeFlags(w, ALARM_NAMES, info.alarmBits);
+  w.key("alarmRaw").number(info.alarmBits);
+  w.key("fullChargeCapacity").fixed(info.fullChargeAh, 2);
+  w.key("extendedRemainingCapacity").fixed(info.extendedRemainingAh, 2);
+  w.key("balanceCurrent").fixed(info.balanceCurrentMa / 1000, 3);
+}
+
+export function writeCells(w: JsonWriter, cells: CellVoltages): void {
+  w.key("cells").beginArray();
+  for (let i = 0; i < cells.count; i++) w.fixed(cells.millivolts[i] / 1000, 3);
+  w.endArray();
+  if (cells.count === 0) return;
+  const min = cells.minIndex();
+  const max = cells.maxIndex();
+  const minMv = cells.millivolts[min];
+  const maxMv = cells.millivolts[max];
+  w.key("cellMin").fixed(minMv / 1000, 3);
+  w.key("cellMax").fixed(maxMv / 1000, 3);
+  w.key("cellDelta").fixed((maxMv - minMv) / 1000, 3);
+  // Rounded to 0.1 mV as an integer first, so x.xxx5 averages print exactly.
+  w.key("cellAverage").fixed(Math.round(cells.totalMillivolts() * 10 / cells.count) / 10000, 4);
+  w.key("cellMinIndex").number(min + 1);
+  w.key("cellMaxIndex").number(max + 1);
+}
+
+export function writeHardware(w: JsonWriter, hardware: HardwareVersion): void {
+  w.key("hardwareVersion").string(hardware.text());
+}
+
+/** Named counters; any beyond the known names as "counter13", "counter14", ... (1-based). */
+export function writeErrorCounters(w: JsonWriter, counters: ErrorCounters): void {
+  for (let i = 0; i < counters.count; i++) {
+    w.key(i < ERROR_COUNTER_NAMES.length ? ERROR_COUNTER_NAMES[i] : `counter${i + 1}`).number(counters.values[i]);
+  }
+}
+
+function encode<T>(write: (w: JsonWriter, reading: T) => void, reading: T): string {
+  const w = new JsonWriter().beginObject();
+  write(w, reading);
+  return w.endObject().text;
+}
+
+export function encodeBasicInfo(info: BasicInfo): string { return encode(writeBasicInfo, info); }
+export function encodeCells(cells: CellVoltages): string { return encode(writeCells, cells); }
+export function encodeHardware(hardware: HardwareVersion): string { return encode(writeHardware, hardware); }
+export function encodeErrorCounters(counters: ErrorCounters): string { return encode(writeErrorCounters, counters); }

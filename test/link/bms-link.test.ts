@@ -1,0 +1,122 @@
+// The persistent link on virtual time: one BMS, every fault a real radio throws at it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startLinks, POLL_MS } from "./harness";
+import type { MosResult } from "../../modules/link/bms-view";
+
+const ADDRESS = "A4:C1:38:11:22:33";
+const h = await startLinks([{ address: ADDRESS, id: "house" }]);
+const link = () => h.links[0];
+const sim = h.sims[0];
+const peripheral = h.device.ble.find(ADDRESS)!;
+
+function readingsBetween(from: number, to: number) { return h.readings.filter((r) => r.at >= from && r.at <= to).length; }
+
+test("connects once and keeps the link across polls", async () => {
+  await h.run(60_000);
+  assert.equal(link().connected, true);
+  assert.equal(link().stats.connects, 1, "one connection for the whole minute");
+  assert.ok(h.readings.length >= 11, `readings every ${POLL_MS} ms, got ${h.readings.length}`);
+  assert.ok(link().info.cellCount === 4 && link().cells.count === 4);
+  assert.equal(link().hardware.text(), "JBD-SP04S034-L4S-200A-B-U");
+  assert.ok(link().stats.latency.max < 1000, "a held link answers in under a second");
+  assert.ok(link().rssi !== undefined && link().rssi! < -40);
+  assert.equal(h.device.fatalErrors, 0);
+});
+
+test("a drop mid-frame is followed by a reconnect and a reading within two poll intervals", async () => {
+  // drop right after a request went out, while its reply is in flight
+  await h.run(POLL_MS - (h.clock.now() % POLL_MS) + 30);
+  const before = link().stats.drops;
+  h.device.ble.drop(peripheral);
+  await h.run(50);
+  assert.equal(link().connected, false);
+  assert.equal(link().stats.drops, before + 1);
+  await h.run(5_000);
+  assert.equal(link().connected, true, "reconnected by itself");
+  const upAt = h.clock.now() - 5_000 + link().stats.lastReconnectMs;
+  await h.run(2 * POLL_MS);
+  assert.ok(readingsBetween(upAt, upAt + 2 * POLL_MS) >= 1, "a reading followed the link's return");
+});
+
+test("unanswered requests: retries, then offline, then a forced clean reconnect", async () => {
+  const forced = link().stats.forcedDisconnects;
+  sim.faults.unanswered = 1;
+  await h.run(30_000);
+  assert.ok(link().stats.timeouts >= 3 && link().stats.retries >= 6);
+  assert.ok(link().stats.forcedDisconnects > forced, "the link was closed after repeated timeouts");
+  assert.equal(link().online, false);
+  assert.equal(h.availability.at(-1)!.online, false, "availability reported offline");
+  sim.faults.unanswered = 0;
+  await h.run(30_000);
+  assert.equal(link().online, true);
+  assert.equal(h.availability.at(-1)!.online, true);
+});
+
+test("stray, corrupted and error-status replies are dropped and counted, never fatal", async () => {
+  const ok = link().stats.pollsOk;
+  Object.assign(sim.faults, { stray: 0.3, corrupt: 0.1, errorStatus: 0.05, truncated: 0.05 });
+  await h.run(300_000);
+  Object.assign(sim.faults, { stray: 0, corrupt: 0, errorStatus: 0, truncated: 0 });
+  assert.ok(link().stats.strays > 0, "stray frames counted");
+  assert.ok(link().assembler.stats.badChecksum > 0, "corrupted frames counted");
+  assert.ok(link().stats.errorReplies > 0, "error statuses counted");
+  assert.ok(link().stats.pollsOk - ok >= 50, `most polls still succeed (${link().stats.pollsOk - ok} of 60)`);
+  assert.equal(h.device.fatalErrors, 0);
+});
+
+test("a device that vanishes: connect hangs, the stack is reset, and the link returns when it does", async () => {
+  h.device.ble.vanish(peripheral);
+  await h.run(40_000);
+  assert.equal(link().connected, false);
+  assert.ok(link().stats.connectTimeouts >= 1, "our own connect timeout fired (NimBLE has none)");
+  assert.ok(h.central.stackResets >= 1, "the stuck connect was cleared by recreating the client");
+  h.device.ble.appear(peripheral);
+  await h.run(90_000);
+  assert.equal(link().connected, true);
+});
+
+test("a stack that stops answering is torn down and built again", async () => {
+  const resets = h.central.stackResets;
+  h.device.ble.wedged = true;
+  await h.run(40_000);
+  assert.ok(h.central.stackResets > resets, "client recreated");
+  await h.run(20_000);
+  assert.equal(link().connected, true);
+  assert.equal(link().online, true);
+});
+
+test("MOS: charge off is written, confirmed by reading back, and on again", async () => {
+  const results: MosResult[] = [];
+  await h.device.invoke(() => link().setMos("charge", false, (r) => results.push(r)));
+  await h.run(3_000);
+  const result = results[0];
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.equal(result.charge, false);
+  assert.equal(result.discharge, true, "read-modify-write kept discharge on");
+  assert.equal(sim.pack.read().fet.charge, false);
+  assert.equal(link().info.isProtected(12), true, "software MOS lock bit set");
+  await h.device.invoke(() => link().setMos("charge", true, (r) => results.push(r)));
+  await h.run(3_000);
+  const back = results[1];
+  assert.equal(back.ok, true);
+  assert.equal(sim.pack.read().fet.charge, true);
+});
+
+test("MOS refusals: busy, and not connected", async () => {
+  const results: MosResult[] = [];
+  await h.device.invoke(() => {
+    link().setMos("discharge", false, (r) => results.push(r));
+    link().setMos("discharge", true, (r) => results.push(r));
+  });
+  await h.run(3_000);
+  assert.match(results[0].error ?? "", /busy/);
+  assert.equal(results[1].ok, true);
+  await h.device.invoke(() => link().setMos("discharge", true, (r) => results.push(r)));
+  await h.run(3_000);
+  h.device.ble.drop(peripheral);
+  await h.run(1);
+  await h.device.invoke(() => link().setMos("charge", false, (r) => results.push(r)));
+  assert.match(results.at(-1)!.error ?? "", /not connected/);
+  await h.run(10_000);
+});

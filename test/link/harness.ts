@@ -1,0 +1,69 @@
+// A virtual device that runs only the BLE side of the firmware (central + links) in this Node
+// process, against simulated BMS peripherals, on virtual time.
+import { VirtualClock } from "../sim/clock";
+import { SimulatedBms, type BmsSimOptions } from "../sim/bms";
+import { VirtualDevice } from "../virtual/device";
+import { NodeTransport } from "../virtual/transport";
+import type { BmsView, LinkListener } from "../../modules/link/bms-view";
+import type { Logger } from "../../modules/link/logger";
+
+export interface LinkHarness {
+  clock: VirtualClock;
+  device: VirtualDevice;
+  central: import("../../modules/link/ble-central").BleCentral;
+  links: import("../../modules/link/bms-link").BmsLink[];
+  sims: SimulatedBms[];
+  readings: { id: string; at: number }[];
+  availability: { id: string; online: boolean; at: number }[];
+  logs: string[];
+  run(ms: number): Promise<void>;
+}
+
+export const POLL_MS = 5_000;
+
+export interface HarnessBms { address: string; name?: string; pattern?: string; id?: string; sim?: BmsSimOptions; variant?: "ff00" | "fff0"; configuredAddress?: string }
+
+export async function startLinks(bmsList: HarnessBms[], options: { seed?: number } = {}): Promise<LinkHarness> {
+  const clock = new VirtualClock();
+  const logs: string[] = [];
+  const readings: LinkHarness["readings"] = [];
+  const availability: LinkHarness["availability"] = [];
+  const sims = bmsList.map((b, i) => new SimulatedBms(clock, { seed: (options.seed ?? 7) + i, ...b.sim }));
+  const harness = { clock, sims, readings, availability, logs } as Partial<LinkHarness> as LinkHarness;
+
+  const transport = new NodeTransport(async () => {
+    const { BleCentral } = await import("../../modules/link/ble-central");
+    const { BmsLink } = await import("../../modules/link/bms-link");
+    const Time = (await import("../doubles/time")).default;
+    const log: Logger = {
+      error: (m, v) => logs.push(`E ${m}${v ?? ""}`), warn: (m, v) => logs.push(`W ${m}${v ?? ""}`),
+      info: (m, v) => logs.push(`I ${m}${v ?? ""}`), debug: () => {},
+    };
+    const listener: LinkListener = {
+      onReading: (bms: BmsView) => readings.push({ id: bms.id, at: Time.ticks }),
+      onAvailability: (bms: BmsView, online: boolean) => availability.push({ id: bms.id, online, at: Time.ticks }),
+      onInfo: () => {},
+    };
+    const central = new BleCentral(log);
+    let seed = options.seed ?? 7;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+    harness.central = central;
+    harness.links = bmsList.map((b, i) => {
+      const link = new BmsLink({
+        id: b.id ?? `bms${i + 1}`, name: b.name ?? `BMS ${i + 1}`, address: b.configuredAddress ?? b.address,
+        pattern: b.pattern ?? "", pollIntervalMs: POLL_MS,
+      }, central, listener, log, random);
+      central.add(link);
+      return link;
+    });
+    central.start();
+    for (const link of harness.links) link.start();
+  });
+
+  const device = new VirtualDevice({ clock, transport, log: (line) => logs.push(`H ${line}`), seed: options.seed });
+  bmsList.forEach((b, i) => device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant }));
+  harness.device = device;
+  harness.run = (ms) => device.run(ms);
+  await device.boot();
+  return harness;
+}

@@ -1,0 +1,279 @@
+// The virtual device: our firmware (in XS or in Node) wired to a simulated world — BMS peripherals,
+// a real MQTT broker, a Wi-Fi access point, NVS flash, a serial terminal — on one clock.
+// Events reach the firmware one at a time, in clock order; the ops the firmware posts while
+// handling one are applied before the next, just as the ESP32's single JS thread would see it.
+import fs from "node:fs";
+import path from "node:path";
+import type { Clock } from "../sim/clock";
+import { VirtualClock } from "../sim/clock";
+import type { HostOp } from "../doubles/runtime";
+import { FIFO_SIZE } from "../doubles/serial";
+import { BleWorld } from "./ble-world";
+import { MqttWorld } from "./mqtt-world";
+import { ROOT } from "../../scripts/lib/xs";
+import type { DeviceTransport } from "./transport";
+
+export interface DeviceOptions {
+  clock: Clock;
+  transport: DeviceTransport;
+  /** mc/config as the build would carry it (manifest defaults + command-line strings). */
+  config?: Record<string, unknown>;
+  /** Flash contents that survive reboots (pass the same object to a rebooted device). */
+  flash?: Map<string, unknown>;
+  wifi?: { ssid: string; password: string };
+  /** Serial output of the device (console), as a terminal would receive it. */
+  onSerial?: (text: string) => void;
+  onFatal?: (where: string, error: string) => void;
+  log?: (line: string) => void;
+  seed?: number;
+}
+
+/** Default mc/config: the manifest's `config` block, plus overrides (strings, as on the mcconfig command line). */
+export function manifestConfig(overrides: Record<string, string> = {}): Record<string, unknown> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "manifest.json"), "utf8"));
+  return { ...(manifest.config ?? {}), ...overrides };
+}
+
+/** Characteristic types declared by our bleservices JSON files (what the bleclient double converts). */
+function bleTypes(): Record<string, string> {
+  const dir = path.join(ROOT, "bleservices");
+  const types: Record<string, string> = {};
+  if (!fs.existsSync(dir)) return types;
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) { node.forEach(visit); return; }
+      if (!node || typeof node !== "object") return;
+      const o = node as Record<string, unknown>;
+      if (typeof o.uuid === "string" && typeof o.type === "string") {
+        const hex = o.uuid.replace(/-/g, "").toLowerCase();
+        types[hex.length === 4 ? hex.slice(2) + hex.slice(0, 2) : hex] = o.type;
+      }
+      Object.values(o).forEach(visit);
+    };
+    visit(JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")));
+  }
+  return types;
+}
+
+export class VirtualDevice {
+  readonly clock: Clock;
+  readonly ble: BleWorld;
+  readonly mqtt: MqttWorld;
+  readonly flash: Map<string, unknown>;
+  readonly wifi: { ssid: string; password: string; apUp: boolean; connected: boolean };
+  /** Exceptions that escaped to the top: each one would have rebooted an ESP32. */
+  fatalErrors = 0;
+  deliveries = 0;
+  serialOutput = "";
+  #queue: [string, unknown[]][] = [];
+  #pumping: Promise<void> | undefined;
+  #timers = new Map<number, number>();
+  #transport: DeviceTransport;
+  #options: DeviceOptions;
+  #bleTypes = bleTypes();
+  #closed = false;
+
+  constructor(options: DeviceOptions) {
+    this.#options = options;
+    this.clock = options.clock;
+    this.#transport = options.transport;
+    this.flash = options.flash ?? new Map();
+    this.wifi = { ...(options.wifi ?? { ssid: "virtual-ap", password: "virtual-pass" }), apUp: true, connected: false };
+    const emit = (kind: string, ...args: unknown[]) => this.emit(kind, ...args);
+    let seed = options.seed ?? 1;
+    const random = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
+    this.ble = new BleWorld(this.clock, emit, random);
+    this.mqtt = new MqttWorld(emit, () => this.wifi.connected, (line) => this.#log(line));
+  }
+
+  get transport(): DeviceTransport { return this.#transport; }
+
+  async boot(): Promise<void> {
+    const ops = await this.#transport.boot((op) => this.#call(op));
+    this.#apply(ops);
+    await this.drain();
+  }
+
+  /** Queue an event for the firmware (from the world or the clock). */
+  emit(kind: string, ...args: unknown[]): void {
+    if (this.#closed) return;
+    this.#queue.push([kind, args]);
+    if (!(this.clock instanceof VirtualClock)) void this.drain();
+  }
+
+  /** Deliver queued events until none is left. */
+  drain(): Promise<void> {
+    this.#pumping ??= (async () => {
+      while (this.#queue.length && !this.#closed) {
+        const [kind, args] = this.#queue.shift()!;
+        this.deliveries++;
+        this.#apply(await this.#transport.deliver(this.clock.now(), kind, args));
+      }
+    })().finally(() => { this.#pumping = undefined; });
+    return this.#pumping;
+  }
+
+  /**
+   * Virtual time: run the world and the firmware until `ms` later. Real I/O (the broker) gets a
+   * turn between events, and time does not move while an MQTT connection is being set up.
+   */
+  async run(ms: number): Promise<void> {
+    const clock = this.clock as VirtualClock;
+    const end = clock.now() + ms;
+    let sinceYield = 0;
+    for (;;) {
+      await this.drain();
+      if (this.mqtt.pending > 0 || ++sinceYield >= 50) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.#queue.length) continue;
+        if (this.mqtt.pending > 0) { await new Promise((resolve) => setTimeout(resolve, 1)); continue; }
+      }
+      if (!clock.step(end)) break;
+    }
+    clock.runUntil(end);
+    await this.drain();
+  }
+
+  /**
+   * Run `fn` inside the firmware as an event at the current time (Node transport only): the way a
+   * test calls into the firmware, since on the device everything runs from a callback.
+   */
+  async invoke(fn: () => void): Promise<void> {
+    const runtime = await import("../doubles/runtime");
+    this.emit("invoke", runtime.registerInvocation(fn));
+    await this.drain();
+  }
+
+  /** Type a line at the serial terminal. */
+  type(text: string): void { this.emit("serial.input", Buffer.from(text, "utf8").toString("hex")); }
+
+  /** Wi-Fi fault: the access point goes away for `ms` (the radio drops at once). */
+  wifiOutage(ms: number): void {
+    this.wifi.apUp = false;
+    if (this.wifi.connected) {
+      this.wifi.connected = false;
+      this.mqtt.networkLost();
+      this.emit("wifi.notify", "disconnect", 0);
+    }
+    this.clock.setTimeout(() => { this.wifi.apUp = true; }, ms);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#pumping;
+    await this.mqtt.closeAll();
+    await this.#transport.close();
+  }
+
+  #log(line: string): void { this.#options.log?.(line); }
+
+  #apply(ops: HostOp[]): void {
+    for (const op of ops) {
+      try { this.#op(op); } catch (error) { this.#log(`host: op ${op[0]} failed: ${(error as Error).message}`); }
+    }
+  }
+
+  #op([name, ...args]: HostOp): void {
+    if (name.startsWith("ble.")) { this.ble.handle(name, args); return; }
+    if (name.startsWith("mqtt.")) { this.mqtt.handle(name, args); return; }
+    switch (name) {
+      case "timer.set": {
+        const [id, initial, repeat] = args as [number, number, number];
+        this.clock.clearTimeout(this.#timers.get(id));
+        const fire = () => {
+          if (repeat) this.#timers.set(id, this.clock.setTimeout(fire, Math.max(1, repeat)));
+          else this.#timers.delete(id);
+          this.emit("timer", id);
+        };
+        this.#timers.set(id, this.clock.setTimeout(fire, initial));
+        break;
+      }
+      case "timer.clear": {
+        const id = args[0] as number;
+        this.clock.clearTimeout(this.#timers.get(id));
+        this.#timers.delete(id);
+        break;
+      }
+      case "wifi.connect": {
+        const [ssid, password] = args as [string, string];
+        const { apUp } = this.wifi;
+        if (apUp && ssid === this.wifi.ssid && password === this.wifi.password) {
+          this.clock.setTimeout(() => {
+            if (!this.wifi.apUp) { this.emit("wifi.notify", "disconnect", 0); return; }
+            this.wifi.connected = true;
+            this.emit("wifi.notify", "connect");
+            this.emit("wifi.notify", "gotIP");
+          }, 800);
+        } else {
+          // ESP32 retries silently (5x) before telling: -1 when the password was rejected
+          const rejected = apUp && ssid === this.wifi.ssid;
+          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", rejected ? -1 : 0), 4000);
+        }
+        break;
+      }
+      case "wifi.disconnect":
+        if (this.wifi.connected) {
+          this.wifi.connected = false;
+          this.mqtt.networkLost();
+          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", 0), 10);
+        }
+        break;
+      case "wifi.mode": break;
+      case "serial.open": break;
+      case "serial.write": {
+        const hex = args[0] as string;
+        const text = Buffer.from(hex, "hex").toString("utf8");
+        this.serialOutput += text;
+        if (this.serialOutput.length > 1 << 20) this.serialOutput = this.serialOutput.slice(-(1 << 19));
+        this.#options.onSerial?.(text);
+        // 115200 baud drains ~11.5 bytes per ms
+        this.clock.setTimeout(() => this.emit("serial.drained", hex.length / 2), Math.ceil(hex.length / 2 / 11.5));
+        break;
+      }
+      case "fatal": {
+        this.fatalErrors++;
+        const [where, error] = args as [string, string];
+        this.#log(`FATAL (device would reboot) in ${where}: ${error}`);
+        this.#options.onFatal?.(where, error);
+        break;
+      }
+      default:
+        this.#log(`host: unknown op ${name}`);
+    }
+  }
+
+  #call([name, ...args]: HostOp): unknown {
+    if (name.startsWith("ble.")) {
+      if (name === "ble.types") return this.#bleTypes;
+      return this.ble.call(name, args);
+    }
+    switch (name) {
+      case "config": return this.#options.config ?? manifestConfig();
+      case "pref.get": return this.flash.get(`${args[0]}/${args[1]}`) ?? null;
+      case "pref.set": this.flash.set(`${args[0]}/${args[1]}`, args[2]); return null;
+      case "pref.delete": this.flash.delete(`${args[0]}/${args[1]}`); return null;
+      case "pref.keys": {
+        const prefix = `${args[0]}/`;
+        return [...this.flash.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+      }
+      case "net.get": {
+        const up = this.wifi.connected;
+        switch (args[0]) {
+          case "MAC": return "24:6f:28:a1:b2:c3";
+          case "IP": return up ? "127.0.0.1" : undefined;
+          case "SSID": return up ? this.wifi.ssid : undefined;
+          case "RSSI": return up ? -58 : undefined;
+          default: return undefined;
+        }
+      }
+      case "wifi.mode": return 1;
+      case "wifi.scan": return this.wifi.apUp ? [{ ssid: this.wifi.ssid, rssi: -58, channel: 6 }] : [];
+      default:
+        this.#log(`host: unknown call ${name}`);
+        return null;
+    }
+  }
+}
+
+export { FIFO_SIZE };

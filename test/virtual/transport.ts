@@ -1,0 +1,78 @@
+// How the host reaches the firmware: inside the real XS engine (the virtual device proper), or
+// in this Node process (fast tests of the wiring). Both run the same doubles and the same code.
+import { bundleForXs, startXs, type XsWorker, type MeterUsage } from "../../scripts/lib/xs";
+import type { HostOp } from "../doubles/runtime";
+
+export type HostCall = (op: HostOp) => unknown;
+
+export interface DeviceTransport {
+  readonly kind: "xs" | "node";
+  boot(call: HostCall): Promise<HostOp[]>;
+  deliver(time: number, kind: string, args: unknown[]): Promise<HostOp[]>;
+  /** XS meter of the last delivery (compute units, live heap slots); undefined in Node. */
+  readonly meter: MeterUsage | undefined;
+  close(): Promise<void>;
+}
+
+/** Platform module names -> our doubles, as mcconfig would map them to the SDK's modules. */
+export const DOUBLES: Record<string, string> = {
+  timer: "test/doubles/timer.ts", time: "test/doubles/time.ts", bleclient: "test/doubles/bleclient.ts",
+  btutils: "test/doubles/btutils.ts", mqtt: "test/doubles/mqtt.ts", securesocket: "test/doubles/securesocket.ts",
+  wifi: "test/doubles/wifi.ts", net: "test/doubles/net.ts", preference: "test/doubles/preference.ts",
+  instrumentation: "test/doubles/instrumentation.ts", "embedded:io/serial": "test/doubles/serial.ts",
+  "mc/config": "test/doubles/mc-config.ts",
+};
+
+let bundleCache: Promise<string> | undefined;
+export function firmwareBundle(): Promise<string> {
+  bundleCache ??= bundleForXs("test/virtual/xs-entry.ts", { aliases: DOUBLES });
+  return bundleCache;
+}
+
+export class XsTransport implements DeviceTransport {
+  readonly kind = "xs";
+  #worker: XsWorker | undefined;
+  #call: HostCall = () => undefined;
+  meter: MeterUsage | undefined;
+
+  async boot(call: HostCall): Promise<HostOp[]> {
+    this.#call = call;
+    this.#worker = await startXs((message) => JSON.stringify(this.#call(JSON.parse(message) as HostOp) ?? null));
+    await this.#worker.run(await firmwareBundle());
+    return this.deliver(0, "boot", []);
+  }
+  async deliver(time: number, kind: string, args: unknown[]): Promise<HostOp[]> {
+    const { value, meter } = await this.#worker!.command(JSON.stringify([time, kind, args]));
+    this.meter = meter;
+    return JSON.parse(value) as HostOp[];
+  }
+  /** Run code inside the device (diagnostics: e.g. "gc()"). */
+  async evaluate(code: string): Promise<MeterUsage> {
+    return (await this.#worker!.run(code)).meter;
+  }
+  async close(): Promise<void> { await this.#worker?.close(); this.#worker = undefined; }
+}
+
+/**
+ * Same firmware in this Node process. `load` runs the firmware's entry (main.ts by default; tests
+ * may load only the parts they exercise). Only one per process: ES modules load once.
+ */
+export class NodeTransport implements DeviceTransport {
+  readonly kind = "node";
+  readonly meter = undefined;
+  #dispatch?: (time: number, kind: string, args: unknown[]) => HostOp[];
+  constructor(private readonly load: () => Promise<unknown> = () => import("../../main")) {}
+
+  async boot(call: HostCall): Promise<HostOp[]> {
+    const runtime = await import("../doubles/runtime");
+    runtime.attachHost(call);
+    this.#dispatch = runtime.dispatch;
+    await this.load();
+    return this.deliver(0, "boot", []);
+  }
+  async deliver(time: number, kind: string, args: unknown[]): Promise<HostOp[]> {
+    // round-trip through JSON like the XS bridge, so both modes see the same data
+    return JSON.parse(JSON.stringify(this.#dispatch!(time, kind, JSON.parse(JSON.stringify(args)))));
+  }
+  async close(): Promise<void> {}
+}
