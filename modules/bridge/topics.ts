@@ -10,6 +10,9 @@ export class GatewayTopics {
   readonly availability: string;
   /** MQTT statistics and uptime, periodically. */
   readonly diag: string;
+  /** Commands this gateway cannot place (unknown BMS): another gateway may own that BMS, so the
+   *  answer goes here rather than on that BMS's result topic. */
+  readonly error: string;
   /** Console command lines in, answers out. */
   readonly console: string;
   readonly consoleOut: string;
@@ -20,6 +23,7 @@ export class GatewayTopics {
     const base = prefix + "/" + id;
     this.availability = base + "/availability";
     this.diag = base + "/diag";
+    this.error = base + "/error";
     this.console = base + "/console";
     this.consoleOut = base + "/console/out";
     this.commands = prefix + "/+/mos/+/set";

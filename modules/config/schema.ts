@@ -250,11 +250,10 @@ function logLevelSetting(): ValueCodec<LogLevelName> {
 //   =<name>  friendly name, used as the BMS id in topics: 1..24 of [A-Za-z0-9._-].
 // Examples: "*" (default: the first BMS found by scanning), "a4:c1:38:11:22:33=house;JBD-SP04*@fff0=shed".
 
-const MAC_RE = /^([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})$/;
-
 /** "A4:C1:38:11:22:33", "a4-c1-...", "A4C138112233" → "a4c138112233"; undefined if not a MAC. */
 export function normalizeMac(text: string): string | undefined {
-  const m = MAC_RE.exec(text.trim());
+  // (regex literals stay inside functions: module-level objects of preloaded modules live in flash)
+  const m = /^([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})[:-]?([0-9a-fA-F]{2})$/.exec(text.trim());
   if (!m) return undefined;
   return (m[1] + m[2] + m[3] + m[4] + m[5] + m[6]).toLowerCase();
 }

@@ -85,7 +85,7 @@ export function registerLogCommands(registry: CommandRegistry, log: Log): void {
   registry.register(
     "log",
     "log [level [error|warn|info|debug]]",
-    "show recent log lines, or show/set the log level (until reboot; 'config set logLevel' keeps it)",
+    "recent log lines; 'log level X' sets the level until reboot",
     (args, out) => {
       if (!args.length) {
         out.line(`log level ${log.levelName}; errors ${log.counts[0]}, warnings ${log.counts[1]}`);
@@ -101,4 +101,12 @@ export function registerLogCommands(registry: CommandRegistry, log: Log): void {
       out.line("log level " + log.levelName);
     },
   );
+}
+
+/** Make the logger follow the logLevel setting, now and whenever it changes. */
+export function applyLogLevel(config: Config, log: Log): void {
+  log.setLevel(config.get("logLevel"));
+  config.onChange((key) => {
+    if (key === "logLevel") log.setLevel(config.get("logLevel"));
+  });
 }

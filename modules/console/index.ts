@@ -7,4 +7,4 @@ export { splitArgs, quoteArg, type SplitResult } from "./args";
 export { Log, traceSink, formatValue, ERROR, WARN, INFO, DEBUG, LEVEL_NAMES, type LogSink, type LogOptions } from "./log";
 export { SerialConsole, UART0_ESP32, type SerialConstructor, type SerialPort, type SerialPortOptions } from "./serial-console";
 export { runCaptured, REMOTE_OUTPUT_LIMIT } from "./capture";
-export { registerConfigCommands, registerLogCommands } from "./config-commands";
+export { registerConfigCommands, registerLogCommands, applyLogLevel } from "./config-commands";

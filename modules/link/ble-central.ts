@@ -71,7 +71,7 @@ export class BleCentral {
 
   /** Tear the BLE client down and create it again (stack not answering, connect hung). */
   resetStack(reason: string): void {
-    this.log.warn("BLE stack reset: ", reason);
+    this.log.warn("BLE stack reset:", reason);
     this.stackResets++;
     this.#ready = false;
     this.#scanning = false;
@@ -80,7 +80,7 @@ export class BleCentral {
     this.#queue.length = 0;
     const client = this.#client;
     this.#client = undefined;
-    try { client?.close(); } catch (error) { this.log.error("BLE close failed: ", error); }
+    try { client?.close(); } catch (error) { this.log.error("BLE close failed:", error); }
     for (const link of this.links) link.onStackReset();
     this.#recreate.start(RECREATE_DELAY_MS);
   }
@@ -100,7 +100,7 @@ export class BleCentral {
       this.#client = new GatewayClient(this);
     } catch (error) {
       // "BLE already initialized" right after close(): the stack frees asynchronously
-      this.log.warn("BLE init: ", error);
+      this.log.warn("BLE init:", error);
       this.#recreate.start(RECREATE_DELAY_MS);
     }
   }
@@ -125,7 +125,7 @@ export class BleCentral {
       this.#scanning = true;
       this.#scanTimeout.start(ms);
     } catch (error) {
-      this.log.warn("BLE scan: ", error);
+      this.log.warn("BLE scan:", error);
     }
   }
 
@@ -134,7 +134,7 @@ export class BleCentral {
     this.#reporter = undefined;
     if (!this.#scanning) return;
     this.#scanning = false;
-    try { this.#client?.stopScanning(); } catch (error) { this.log.warn("BLE stop scan: ", error); }
+    try { this.#client?.stopScanning(); } catch (error) { this.log.warn("BLE stop scan:", error); }
     this.#pump();
   }
 

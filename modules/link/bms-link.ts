@@ -23,7 +23,13 @@ import type { BleCentral, CentralLink } from "./ble-central";
 import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
 import { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
-import { matchesPattern, formatMac } from "./address";
+import { formatMac, globMatch, normalizeMac } from "../config/schema";
+
+/** "a4c138112233", "a4:c1:38:11:22:33" ... -> "A4:C1:38:11:22:33" ("" if not a MAC). */
+function canonicalMac(text: string): string {
+  const hex = normalizeMac(text);
+  return hex ? formatMac(hex).toUpperCase() : "";
+}
 
 export interface LinkConfig {
   /** Topic id (configured name, else the MAC without colons, else "bms<N>"). */
@@ -107,7 +113,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     private readonly onAddressLearned: (link: BmsLink, address: string) => void = () => {},
   ) {
     this.assembler = new FrameAssembler(this);
-    this.#address = config.address ? formatMac(config.address) : "";
+    this.#address = canonicalMac(config.address);
     this.#setTarget();
   }
 
@@ -142,16 +148,16 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     const ad = device.scanResponse;
     const name = ad.completeName ?? ad.shortName;
     if (this.config.pattern) {
-      if (!name || !matchesPattern(name, this.config.pattern)) return false;
+      if (!name || !globMatch(this.config.pattern, name)) return false;
     } else {
       const list = ad.completeUUID16List ?? ad.incompleteUUID16List;
       if (!list?.some((u) => SERVICES[0].equals(u) || SERVICES[1].equals(u))) return false;
     }
-    const address = formatMac(String(device.address));
+    const address = canonicalMac(String(device.address));
     for (const other of this.central.links) if (other !== this && (other as BmsLink).address === address) return false;
     this.#address = address;
     this.#target = { address: device.address, addressType: device.addressType };
-    this.log.info("BMS found: ", address);
+    this.log.info("BMS found:", address);
     this.onAddressLearned(this, address);
     return true;
   }
@@ -184,7 +190,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     const notify = characteristics.find((c) => NOTIFY_UUIDS[0].equals(c.uuid) || NOTIFY_UUIDS[1].equals(c.uuid));
     const write = characteristics.find((c) => WRITE_UUIDS[0].equals(c.uuid) || WRITE_UUIDS[1].equals(c.uuid));
     if (!notify || !write) { this.#giveUp("notify/write characteristic missing"); return; }
-    if (!(write.properties & WRITE_NO_RESPONSE)) this.log.warn("write characteristic lacks write-without-response; trying anyway: ", write.properties);
+    if (!(write.properties & WRITE_NO_RESPONSE)) this.log.warn("write characteristic lacks write-without-response; trying anyway:", write.properties);
     this.notifyCharacteristic = notify;
     this.#write = write;
     this.#state = State.Subscribing;
@@ -225,12 +231,12 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.#hardwareAsked = false; // 0x05 once per connection
     this.#pollDue = true;
     this.central.connectFinished(this);
-    this.log.info("BMS link up: ", this.id);
+    this.log.info("BMS link up:", this.id);
     this.#startCycle();
   }
 
   #giveUp(reason: string): void {
-    this.log.warn("BMS link setup failed: ", reason);
+    this.log.warn("BMS link setup failed:", reason);
     this.central.connectFinished(this);
     this.#forceClose(reason);
   }
@@ -238,7 +244,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   /** Close the link ourselves; if the stack does not confirm, reset it. */
   #forceClose(reason: string): void {
     this.stats.forcedDisconnects++;
-    this.log.info("closing BMS link: ", reason);
+    this.log.info("closing BMS link:", reason);
     const client = this.client;
     if (!client) { this.#down(false); return; }
     this.#state = State.Closing;
@@ -275,7 +281,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.central.cancel(this);
     this.#abortPending("not connected");
     this.#setOnline(false);
-    if (unexpected) this.log.warn("BMS link dropped: ", this.id);
+    if (unexpected) this.log.warn("BMS link dropped:", this.id);
     // capped exponential backoff with +-25 % jitter, so several gateways/links don't retry in step
     const delay = this.#backoffMs * (0.75 + this.random() * 0.5);
     this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
@@ -407,7 +413,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
       return;
     }
     this.stats.pollsFailed++;
-    this.log.debug("poll failed: ", reason);
+    this.log.debug("poll failed:", reason);
     if (++this.#failedCycles >= FAILED_CYCLES_BEFORE_OFFLINE) this.#setOnline(false);
     if (this.#failedCycles >= FAILED_CYCLES_BEFORE_RECONNECT) { this.#forceClose("polls unanswered"); return; }
     this.#startCycle();
@@ -457,7 +463,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
       if (!result.ok) result.error = "state did not change (the BMS keeps the FET as it was: protection active, load, or authentication needed)";
     }
     if (this.connected) this.listener.onReading(this);
-    try { mos.done(result); } catch (e) { this.log.error("MOS result handler: ", e); }
+    try { mos.done(result); } catch (e) { this.log.error("MOS result handler:", e); }
     this.#startCycle();
   }
 
@@ -480,7 +486,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.#raw = undefined;
     this.#step = Step.Idle;
     if (raw) {
-      try { raw.done(frame && frame.slice(0, frame[3] + 7), error); } catch (e) { this.log.error("raw reply handler: ", e); }
+      try { raw.done(frame && frame.slice(0, frame[3] + 7), error); } catch (e) { this.log.error("raw reply handler:", e); }
     }
     this.#startCycle();
   }

@@ -21,7 +21,7 @@ export class WifiManager {
   readonly #retry = new Timeout(() => this.#connect());
   readonly #attempt = new Timeout(() => {
     this.lastError = "no IP address within 30 s";
-    this.log.warn("Wi-Fi: ", this.lastError);
+    this.log.warn("Wi-Fi:", this.lastError);
     WiFi.disconnect();
     this.#scheduleRetry();
   });
@@ -33,7 +33,7 @@ export class WifiManager {
   start(): void {
     if (!this.configured) { this.log.warn("Wi-Fi: no SSID configured (set one with: config set ssid <name>)"); return; }
     this.#station = new WiFi(undefined, (message: string, code?: number) => {
-      try { this.#onNotify(message, code); } catch (error) { this.log.error("Wi-Fi callback: ", error); }
+      try { this.#onNotify(message, code); } catch (error) { this.log.error("Wi-Fi callback:", error); }
     });
     this.#connect();
   }
@@ -48,7 +48,7 @@ export class WifiManager {
       WiFi.connect({ ssid: this.ssid, password: this.password });
     } catch (error) {
       this.lastError = String(error);
-      this.log.error("Wi-Fi connect: ", error);
+      this.log.error("Wi-Fi connect:", error);
       this.#attempt.stop();
       this.#scheduleRetry();
     }
@@ -66,15 +66,15 @@ export class WifiManager {
       if (this.up) return;
       this.up = true;
       this.connects++;
-      this.log.info("Wi-Fi up: ", this.ssid);
+      this.log.info("Wi-Fi up:", this.ssid);
       this.listener.onUp();
     } else if (message === WiFi.disconnected) {
       this.#attempt.stop();
-      if (code === -1) { this.lastError = "password rejected"; this.log.error("Wi-Fi: password rejected for ", this.ssid); }
+      if (code === -1) { this.lastError = "password rejected"; this.log.error("Wi-Fi: password rejected for", this.ssid); }
       if (this.up) {
         this.up = false;
         this.drops++;
-        this.log.warn("Wi-Fi down: ", this.ssid);
+        this.log.warn("Wi-Fi down:", this.ssid);
         this.listener.onDown();
       }
       if (!this.#retry.armed) this.#scheduleRetry();

@@ -6,7 +6,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { MqttConnection, type ConnectionListener, type MqttSettings } from "../../modules/bridge/mqtt-connection";
 import type { MqttClient, MqttOptions, Timers } from "../../modules/bridge/ports";
-import { Broker, Consumer } from "./broker";
+import { Broker, Consumer } from "../lib/broker";
 import { sdkMqtt } from "./sdk-mqtt";
 import { TestLog, nodeTimers, until, sleep } from "./helpers";
 

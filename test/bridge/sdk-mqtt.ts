@@ -8,8 +8,7 @@
 // - payloads arrive as ArrayBuffer;
 // - optional `sendBuffer`: like lwIP on the ESP32, a write that does not fit in what is left of
 //   the socket's send buffer in this turn throws "can't write all data" and sends nothing.
-// ("mqtt/index" reaches MQTT.js: plain "mqtt" is mapped to the lead's double in test/tsconfig.json.)
-import { connect, type MqttClient as MqttJsClient } from "mqtt/index";
+import { connect, type MqttClient as MqttJsClient } from "../lib/mqtt-client";
 import type { MqttClient, MqttConstructor, MqttOptions } from "../../modules/bridge/ports";
 
 export interface SdkMqttOptions {

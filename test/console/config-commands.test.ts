@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { CommandRegistry } from "../../modules/console/registry";
 import { CaptureOutput } from "../../modules/console/output";
-import { registerConfigCommands, registerLogCommands } from "../../modules/console/config-commands";
+import { registerConfigCommands, registerLogCommands, applyLogLevel } from "../../modules/console/config-commands";
 import { runCaptured } from "../../modules/console/capture";
 import { Config } from "../../modules/config/config";
 import { Log } from "../../modules/console/log";
@@ -82,4 +82,12 @@ test("the same handlers answer a serial Output", () => {
   t.registry.run("config", out);
   assert.ok(out.truncated);
   assert.ok(out.text().endsWith("…(truncated)"));
+});
+
+test("the logger follows the logLevel setting", () => {
+  const t = setup({ logLevel: "warn" });
+  applyLogLevel(t.config, t.log);
+  assert.equal(t.log.levelName, "warn");
+  t.run("config set logLevel debug");
+  assert.equal(t.log.levelName, "debug");
 });

@@ -1,9 +1,10 @@
 // Double of ECMA-419 "embedded:io/serial" (UART0 at the USB cable). The host plays the terminal.
-// As on the ESP32: read() returns what has arrived (ArrayBuffer) or undefined, write() throws when
-// the transmit FIFO lacks room, onWritable(count) reports room again once the FIFO drains.
+// As on the ESP32 (modules/io/serial/esp32): read() returns what has arrived (ArrayBuffer) or
+// undefined, write() throws "output full" when the 128-byte FIFO lacks room, and onWritable(count)
+// reports room once the FIFO drains; the empty FIFO fires it once right after construction.
 import { on, post, toHex, fromHex } from "./runtime";
 
-export const FIFO_SIZE = 256;
+export const FIFO_SIZE = 128; // ESP32 UART hardware FIFO
 let open: Serial | undefined;
 
 export interface SerialOptions {
@@ -29,7 +30,7 @@ export default class Serial {
   }
   write(data: ArrayBuffer | Uint8Array): void {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-    if (bytes.length > this.#room) throw new Error("insufficient space");
+    if (bytes.length > this.#room) throw new Error("output full");
     this.#room -= bytes.length;
     post("serial.write", toHex(bytes));
   }

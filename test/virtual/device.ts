@@ -72,6 +72,7 @@ export class VirtualDevice {
   #options: DeviceOptions;
   #bleTypes = bleTypes();
   #closed = false;
+  readonly #serialDecoder = new TextDecoder();
 
   constructor(options: DeviceOptions) {
     this.#options = options;
@@ -220,10 +221,10 @@ export class VirtualDevice {
         }
         break;
       case "wifi.mode": break;
-      case "serial.open": break;
+      case "serial.open": this.clock.setTimeout(() => this.emit("serial.drained", FIFO_SIZE), 1); break;
       case "serial.write": {
         const hex = args[0] as string;
-        const text = Buffer.from(hex, "hex").toString("utf8");
+        const text = this.#serialDecoder.decode(Buffer.from(hex, "hex"), { stream: true }); // UTF-8 may split across writes
         this.serialOutput += text;
         if (this.serialOutput.length > 1 << 20) this.serialOutput = this.serialOutput.slice(-(1 << 19));
         this.#options.onSerial?.(text);

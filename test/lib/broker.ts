@@ -3,7 +3,7 @@
 import net from "node:net";
 import { once } from "node:events";
 import { Aedes } from "aedes";
-import { connect, type MqttClient } from "mqtt/index";
+import { connect, type MqttClient } from "./mqtt-client";
 
 export class Broker {
   port = 0;
@@ -54,7 +54,7 @@ export class Consumer {
   static async connect(port: number, topics = ["#"]): Promise<Consumer> {
     const client = connect({ host: "127.0.0.1", port, protocolVersion: 4, reconnectPeriod: 100, clientId: "consumer-" + Math.random().toString(16).slice(2) });
     const consumer = new Consumer(client);
-    await once(client, "connect");
+    await new Promise((resolve) => client.once("connect", resolve));
     await client.subscribeAsync(topics);
     client.on("connect", () => void client.subscribeAsync(topics)); // after a broker restart
     return consumer;

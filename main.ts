@@ -1,0 +1,114 @@
+// jbd-gateway: wiring only. Each part lives in modules/ (protocol, link, bridge, net, config,
+// console); this file creates them in order and connects their callbacks.
+import Net from "net";
+import Time from "time";
+import Timer from "timer";
+import { Config } from "./modules/config/config";
+import { platformConfigSource } from "./modules/config/platform";
+import { bmsId, formatMac, type BmsEntry } from "./modules/config/schema";
+import { Log, traceSink } from "./modules/console/log";
+import { CommandRegistry } from "./modules/console/registry";
+import { Console } from "./modules/console/console";
+import { openSerialConsole } from "./modules/console/serial-platform";
+import { registerConfigCommands, registerLogCommands, applyLogLevel } from "./modules/console/config-commands";
+import { registerGatewayCommands, useTimer } from "./modules/console/gateway-commands";
+import { runCaptured } from "./modules/console/capture";
+import { BleCentral } from "./modules/link/ble-central";
+import { BmsLink } from "./modules/link/bms-link";
+import type { BmsView, LinkListener } from "./modules/link/bms-view";
+import { Bridge } from "./modules/bridge/bridge";
+import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
+import { WifiManager } from "./modules/net/wifi-manager";
+
+const VERSION = "0.1.0";
+
+function main(): void {
+  const log = new Log({ now: () => Time.ticks });
+  log.addSink(traceSink);
+
+  const registry = new CommandRegistry();
+  const console = new Console(registry, { banner: `jbd-gateway ${VERSION} — type 'help'` });
+  log.addSink((_level, line) => console.print(line));
+  const serial = openSerialConsole(console);
+  if (serial.error) log.warn("serial console unavailable:", serial.error);
+
+  const mac = String(Net.get("MAC") ?? "");
+  const config = new Config(platformConfigSource(mac.replace(/:/g, "").toLowerCase()), (warning) => log.warn("config:", warning));
+  applyLogLevel(config, log);
+  const settings = config.values();
+  const gatewayId = config.gatewayName();
+
+  const bridge = new Bridge(
+    {
+      prefix: settings.topicPrefix, gatewayId, discovery: settings.haDiscovery, discoveryPrefix: settings.haPrefix,
+      mosControl: settings.mosControl, firmwareVersion: VERSION,
+    },
+    { host: settings.mqttHost, port: settings.mqttPort, tls: settings.mqttTls, user: settings.mqttUser, password: settings.mqttPassword },
+    { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, timers: sdkTimers, clock: sdkClock, log, random: Math.random },
+  );
+
+  // One listener fans link events out to the bridge; it must not throw (BLE callbacks).
+  const listener: LinkListener = {
+    onReading: (bms: BmsView) => bridge.onReading(bms),
+    onAvailability: (bms: BmsView, online: boolean) => bridge.onAvailability(bms, online),
+    onInfo: (bms: BmsView) => bridge.onInfo(bms),
+  };
+
+  const central = new BleCentral(log);
+  const links = settings.bms.map((entry: BmsEntry, index: number) => {
+    const address = entry.match === "mac" && entry.mac ? formatMac(entry.mac) : "";
+    const link = new BmsLink({
+      id: bmsId(entry) ?? `bms${index + 1}`,
+      name: entry.name || address || `BMS ${index + 1}`,
+      address,
+      pattern: entry.match === "name" ? entry.pattern ?? "" : "",
+      pollIntervalMs: settings.pollInterval * 1000,
+    }, central, listener, log);
+    central.add(link);
+    bridge.addBms(link);
+    return link;
+  });
+  config.onChange((key) => {
+    if (key === "pollInterval") for (const link of links) link.config.pollIntervalMs = config.get("pollInterval") * 1000;
+    if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
+  });
+
+  const wifi = new WifiManager(settings.ssid, settings.password, { onUp: () => bridge.resume(), onDown: () => bridge.pause() }, log);
+
+  registerConfigCommands(registry, config);
+  registerLogCommands(registry, log);
+  useTimer((fn, ms) => Timer.set(fn, ms));
+  registerGatewayCommands(registry, {
+    links, central, wifi,
+    mqttStatus: () => {
+      const s = bridge.connection.stats;
+      return [`mqtt ${settings.mqttHost ? (bridge.connection.online ? "connected" : "not connected") : "not configured"} ${settings.mqttHost}:${settings.mqttPort}` +
+        `, connects ${s.connects}/${s.connectAttempts}, disconnects ${s.disconnects}, publishes ${s.publishes} (failed ${s.publishFailures}), messages in ${s.messagesIn}, malformed ${s.malformedCommands}`];
+    },
+    mqttReconnect: () => { bridge.pause(); bridge.resume(); },
+    mosControl: () => config.get("mosControl"),
+    print: (text) => console.print(text),
+    restart: () => {
+      const system = (globalThis as { System?: { restart?: () => void } }).System;
+      if (!system?.restart) return false;
+      Timer.set(() => system.restart!(), 200);
+      return true;
+    },
+  });
+  bridge.setConsoleHandler((line, reply) => {
+    const result = runCaptured(registry, line);
+    if (typeof result === "string") reply(result);
+    else result.then(reply, (error) => reply(`error: ${error}`));
+  });
+
+  console.start();
+  for (const warning of config.warnings) log.warn("config:", warning);
+  log.info("gateway", gatewayId);
+
+  central.start();
+  for (const link of links) link.start();
+  if (wifi.configured) { bridge.pause(); wifi.start(); }
+  bridge.start();
+}
+
+main();

@@ -1,0 +1,113 @@
+// Home Assistant MQTT discovery messages: topic and retained config payload of one entity.
+// <discoveryPrefix>/<component>/<node>/<object>/config, with HA's documented key abbreviations
+// (stat_t, val_tpl, dev, ...) to keep each payload small: the ESP32's TCP send buffer is ~5.7 KB
+// and a whole device in one message (HA's newer device discovery) would not fit in it.
+import { JsonWriter } from "../protocol/json";
+import type { Entity } from "./entities";
+
+/** Topics an entity of this device may read or command. */
+export interface DeviceTopics {
+  state?: string;
+  diag?: string;
+  chargeSet?: string;
+  dischargeSet?: string;
+  gatewayDiag: string;
+  gatewayAvailability: string;
+  /** Every entity of the device is available only while all of these say "online". */
+  availability: readonly string[];
+}
+
+export interface DeviceInfo {
+  /** Also the node id in discovery topics and the start of every unique_id. */
+  node: string;
+  name: string;
+  manufacturer: string;
+  model: string;
+  softwareVersion?: string;
+  /** Node of the device this one talks through (the gateway, for a BMS). */
+  via?: string;
+}
+
+/** Characters HA allows in node and object ids: [a-zA-Z0-9_-]; anything else becomes "_". */
+export function nodeId(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f;
+    out += ok ? text[i] : "_";
+  }
+  return out;
+}
+
+/** Discovery of one device: the parts every entity's payload repeats are built once here. */
+export class DeviceDiscovery {
+  readonly #availability: string;
+  readonly #device: string;
+  readonly #origin: string;
+
+  constructor(
+    private readonly discoveryPrefix: string,
+    private readonly info: DeviceInfo,
+    private readonly topics: DeviceTopics,
+    origin: { name: string; version?: string },
+  ) {
+    const w = new JsonWriter().beginArray();
+    for (const topic of topics.availability) w.beginObject().key("t").string(topic).endObject();
+    this.#availability = w.endArray().text;
+
+    w.clear().beginObject().key("ids").beginArray().string(info.node).endArray().key("name").string(info.name)
+      .key("mf").string(info.manufacturer).key("mdl").string(info.model);
+    if (info.softwareVersion) w.key("sw").string(info.softwareVersion);
+    if (info.via) w.key("via_device").string(info.via);
+    this.#device = w.endObject().text;
+
+    w.clear().beginObject().key("name").string(origin.name);
+    if (origin.version) w.key("sw").string(origin.version);
+    this.#origin = w.endObject().text;
+  }
+
+  topic(entity: Entity): string {
+    return this.discoveryPrefix + "/" + entity.component + "/" + this.info.node + "/" + entity.object + "/config";
+  }
+
+  /** The retained config payload, written into `w` (cleared first). */
+  payload(w: JsonWriter, entity: Entity): string {
+    const t = this.topics;
+    w.clear().beginObject();
+    w.key("name").string(entity.name);
+    w.key("uniq_id").string(this.info.node + "_" + entity.object);
+    w.key("stat_t").string(this.#stateTopic(entity));
+    if (entity.template) w.key("val_tpl").string(entity.template);
+    if (entity.source === "gatewayAvailability") w.key("pl_on").string("online").key("pl_off").string("offline");
+    if (entity.unit) w.key("unit_of_meas").string(entity.unit);
+    if (entity.deviceClass) w.key("dev_cla").string(entity.deviceClass);
+    if (entity.stateClass) w.key("stat_cla").string(entity.stateClass);
+    if (entity.precision !== undefined) w.key("sug_dsp_prc").number(entity.precision);
+    if (entity.icon) w.key("ic").string(entity.icon);
+    if (entity.diagnostic) w.key("ent_cat").string("diagnostic");
+    if (entity.attributes) w.key("json_attr_t").string(this.#stateTopic(entity)).key("json_attr_tpl").string(entity.attributes);
+    if (entity.fet) {
+      const command = entity.fet === "charge" ? t.chargeSet : t.dischargeSet;
+      if (command) w.key("cmd_t").string(command);
+      w.key("pl_on").string("ON").key("pl_off").string("OFF");
+    }
+    // The gateway's status entity reports "offline" itself instead of becoming unavailable.
+    if (entity.source !== "gatewayAvailability") {
+      w.key("avty").raw(this.#availability);
+      if (t.availability.length > 1) w.key("avty_mode").string("all");
+    }
+    w.key("dev").raw(this.#device);
+    w.key("o").raw(this.#origin);
+    return w.endObject().text;
+  }
+
+  #stateTopic(entity: Entity): string {
+    const t = this.topics;
+    switch (entity.source) {
+      case "state": return t.state ?? "";
+      case "diag": return t.diag ?? "";
+      case "gatewayDiag": return t.gatewayDiag;
+      case "gatewayAvailability": return t.gatewayAvailability;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+// What Home Assistant shows for a BMS and for the gateway: one entry per entity, with the value
+// template into our JSON payloads (keys of modules/protocol/json.ts, plus state-json.ts).
+//
+// Entities are addressed by a fixed index over every entity a BMS could have (all fixed entities,
+// MAX_NTC temperatures, MAX_CELLS cells), so discovery can go through them one at a time without
+// building a list, and can remove (empty retained config) those the current pack does not have.
+import { MAX_NTC, PROTECTION_NAMES } from "../protocol/basic-info";
+import { MAX_CELLS } from "../protocol/cells";
+import type { Fet } from "../link/bms-view";
+
+export type Component = "sensor" | "binary_sensor" | "switch";
+/** Which payload the entity reads: the BMS's state or diag, or the gateway's diag or availability. */
+export type Source = "state" | "diag" | "gatewayDiag" | "gatewayAvailability";
+/** Fixed entities that only some packs or settings have. */
+export type When = "extended" | "control" | "noControl";
+
+export interface Entity {
+  readonly component: Component;
+  /** Object id, unique within its device: the last part of unique_id and of the discovery topic. */
+  readonly object: string;
+  readonly name: string;
+  readonly source: Source;
+  readonly template?: string;
+  readonly unit?: string;
+  readonly deviceClass?: string;
+  readonly stateClass?: "measurement" | "total_increasing";
+  readonly precision?: number;
+  readonly icon?: string;
+  readonly diagnostic?: boolean;
+  /** json_attributes_template over the same payload. */
+  readonly attributes?: string;
+  /** Switches: MOS commands go to <prefix>/<bms>/mos/<fet>/set. */
+  readonly fet?: Fet;
+  readonly when?: When;
+  /** 0-based; the entity exists while the pack has more cells / sensors than this. */
+  readonly cell?: number;
+  readonly temperature?: number;
+}
+
+/** What decides which entities a BMS has. */
+export interface Shape {
+  cells: number;
+  temperatures: number;
+  extended: boolean;
+  control: boolean;
+}
+
+const onIf = (condition: string) => "{{'ON' if " + condition + " else 'OFF'}}";
+const value = (path: string) => "{{value_json." + path + "}}";
+
+const V = { unit: "V", deviceClass: "voltage", stateClass: "measurement" } as const;
+const A = { unit: "A", deviceClass: "current", stateClass: "measurement" } as const;
+const AH = { unit: "Ah", stateClass: "measurement", icon: "mdi:battery-50" } as const;
+
+/** Human names of PROTECTION_NAMES, in the same (bit) order. */
+export const PROTECTION_LABELS: readonly string[] = [
+  "Cell overvoltage", "Cell undervoltage", "Pack overvoltage", "Pack undervoltage",
+  "Charge overtemperature", "Charge undertemperature", "Discharge overtemperature", "Discharge undertemperature",
+  "Charge overcurrent", "Discharge overcurrent", "Short circuit", "Front-end IC error",
+  "MOS software lock", "Charge MOS fault", "Discharge MOS fault",
+];
+/** Bit 12 (MOS software lock) is set whenever a FET was switched off by command: not a fault. */
+const SOFTWARE_LOCK = 12;
+const FAULT_MASK = 0xffff & ~(1 << SOFTWARE_LOCK);
+
+function protectionEntity(key: string, bit: number): Entity {
+  const lock = bit === SOFTWARE_LOCK;
+  return {
+    component: "binary_sensor", object: "prot_" + key, name: PROTECTION_LABELS[bit], source: "state",
+    template: onIf("value_json.protection." + key), diagnostic: true,
+    ...(lock ? { icon: "mdi:lock" } : { deviceClass: "problem" }),
+  };
+}
+
+function fetEntity(fet: Fet, control: boolean): Entity {
+  return {
+    component: control ? "switch" : "binary_sensor", object: fet + "_mos", name: fet === "charge" ? "Charge MOS" : "Discharge MOS",
+    source: "state", template: onIf("value_json.mos." + fet), icon: fet === "charge" ? "mdi:battery-arrow-up" : "mdi:battery-arrow-down",
+    ...(control ? { fet, deviceClass: "switch", when: "control" } : { when: "noControl" }),
+  } as Entity;
+}
+
+const FIXED: readonly Entity[] = [
+  { component: "sensor", object: "voltage", name: "Voltage", source: "state", template: value("voltage"), ...V, precision: 2 },
+  { component: "sensor", object: "current", name: "Current", source: "state", template: value("current"), ...A, precision: 2 },
+  { component: "sensor", object: "power", name: "Power", source: "state", template: value("power"), unit: "W", deviceClass: "power", stateClass: "measurement", precision: 0 },
+  { component: "sensor", object: "soc", name: "State of charge", source: "state", template: value("soc"), unit: "%", deviceClass: "battery", stateClass: "measurement" },
+  { component: "sensor", object: "remaining", name: "Remaining capacity", source: "state", template: value("remainingCapacity"), ...AH, precision: 2 },
+  { component: "sensor", object: "nominal", name: "Nominal capacity", source: "state", template: value("nominalCapacity"), unit: "Ah", icon: "mdi:battery", diagnostic: true },
+  { component: "sensor", object: "full_charge", name: "Full charge capacity", source: "state", template: value("fullChargeCapacity"), ...AH, diagnostic: true, when: "extended" },
+  { component: "sensor", object: "cycles", name: "Cycles", source: "state", template: value("cycles"), stateClass: "total_increasing", icon: "mdi:battery-sync" },
+  { component: "sensor", object: "cell_min", name: "Cell minimum", source: "state", template: value("cellMin"), ...V, precision: 3 },
+  { component: "sensor", object: "cell_max", name: "Cell maximum", source: "state", template: value("cellMax"), ...V, precision: 3 },
+  { component: "sensor", object: "cell_delta", name: "Cell difference", source: "state", template: value("cellDelta"), ...V, precision: 3 },
+  { component: "sensor", object: "cell_avg", name: "Cell average", source: "state", template: value("cellAverage"), ...V, precision: 3 },
+  { component: "sensor", object: "cell_min_no", name: "Lowest cell", source: "state", template: value("cellMinIndex"), icon: "mdi:battery-low", diagnostic: true },
+  { component: "sensor", object: "cell_max_no", name: "Highest cell", source: "state", template: value("cellMaxIndex"), icon: "mdi:battery-high", diagnostic: true },
+  { component: "sensor", object: "balance_current", name: "Balance current", source: "state", template: value("balanceCurrent"), ...A, precision: 3, when: "extended" },
+  { component: "sensor", object: "humidity", name: "Humidity", source: "state", template: value("humidity"), unit: "%", deviceClass: "humidity", stateClass: "measurement", diagnostic: true, when: "extended" },
+  { component: "sensor", object: "rssi", name: "RSSI", source: "state", template: value("rssi"), unit: "dBm", deviceClass: "signal_strength", stateClass: "measurement", diagnostic: true },
+  {
+    component: "binary_sensor", object: "protection", name: "Protection", source: "state", deviceClass: "problem",
+    template: onIf("value_json.protectionRaw|bitwise_and(" + FAULT_MASK + ")"), attributes: "{{value_json.protection|tojson}}",
+  },
+  {
+    component: "binary_sensor", object: "alarm", name: "Alarm", source: "state", deviceClass: "problem", when: "extended",
+    template: onIf("value_json.alarmRaw"), attributes: "{{value_json.alarm|tojson}}",
+  },
+  {
+    component: "binary_sensor", object: "balancing", name: "Balancing", source: "state", icon: "mdi:scale-balance",
+    template: onIf("value_json.balancing"), attributes: "{{{'cells':value_json.balancing}|tojson}}",
+  },
+  { component: "binary_sensor", object: "charging", name: "Charging", source: "state", deviceClass: "battery_charging", template: onIf("value_json.current>0") },
+  fetEntity("charge", true),
+  fetEntity("discharge", true),
+  fetEntity("charge", false),
+  fetEntity("discharge", false),
+  ...PROTECTION_NAMES.map(protectionEntity),
+  {
+    component: "sensor", object: "link_connects", name: "Link connects", source: "diag", template: value("link.connects"),
+    stateClass: "total_increasing", icon: "mdi:bluetooth-connect", diagnostic: true, attributes: "{{value_json.link|tojson}}",
+  },
+  { component: "sensor", object: "link_drops", name: "Link drops", source: "diag", template: value("link.drops"), stateClass: "total_increasing", icon: "mdi:bluetooth-off", diagnostic: true },
+  { component: "sensor", object: "polls_failed", name: "Polls failed", source: "diag", template: value("link.pollsFailed"), stateClass: "total_increasing", icon: "mdi:alert-circle-outline", diagnostic: true },
+  { component: "sensor", object: "latency", name: "Reply latency", source: "diag", template: value("link.latency.median"), unit: "ms", deviceClass: "duration", stateClass: "measurement", diagnostic: true },
+];
+
+/** Fixed entities, then one per possible temperature sensor, then one per possible cell. */
+export const BMS_ENTITY_SLOTS = FIXED.length + MAX_NTC + MAX_CELLS;
+
+/** The entity at `index` (0 <= index < BMS_ENTITY_SLOTS); temperatures and cells are made on demand. */
+export function bmsEntity(index: number): Entity {
+  if (index < FIXED.length) return FIXED[index];
+  index -= FIXED.length;
+  if (index < MAX_NTC) {
+    return {
+      component: "sensor", object: "temp_" + (index + 1), name: "Temperature " + (index + 1), source: "state",
+      template: value("temperatures[" + index + "]"), unit: "°C", deviceClass: "temperature", stateClass: "measurement", precision: 1,
+      temperature: index,
+    };
+  }
+  index -= MAX_NTC;
+  return {
+    component: "sensor", object: "cell_" + (index + 1), name: "Cell " + (index + 1), source: "state",
+    template: value("cells[" + index + "]"), ...V, precision: 3, cell: index,
+  };
+}
+
+/** Whether a BMS of this shape has the entity. */
+export function hasEntity(shape: Shape, entity: Entity): boolean {
+  if (entity.cell !== undefined) return entity.cell < shape.cells;
+  if (entity.temperature !== undefined) return entity.temperature < shape.temperatures;
+  switch (entity.when) {
+    case "extended": return shape.extended;
+    case "control": return shape.control;
+    case "noControl": return !shape.control;
+    default: return true;
+  }
+}
+
+/** The gateway's own device: connection status, uptime, MQTT statistics. */
+export const GATEWAY_ENTITIES: readonly Entity[] = [
+  { component: "binary_sensor", object: "status", name: "Status", source: "gatewayAvailability", deviceClass: "connectivity", diagnostic: true },
+  { component: "sensor", object: "uptime", name: "Uptime", source: "gatewayDiag", template: value("uptime"), unit: "s", deviceClass: "duration", stateClass: "total_increasing", diagnostic: true },
+  {
+    component: "sensor", object: "mqtt_connects", name: "MQTT connects", source: "gatewayDiag", template: value("mqtt.connects"),
+    stateClass: "total_increasing", icon: "mdi:lan-connect", diagnostic: true, attributes: "{{value_json.mqtt|tojson}}",
+  },
+];

@@ -1,0 +1,131 @@
+// JSON payloads the bridge publishes, built into one reused JsonWriter at publish time only.
+// Reading keys come from the protocol core (modules/protocol/json.ts); the bridge adds its own.
+import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
+import type { BmsView, Fet, MosResult } from "../link/bms-view";
+import type { LinkStats } from "../link/link-stats";
+import type { MqttStats } from "./mqtt-connection";
+import type { Clock } from "./ports";
+
+/** Date.now() before SNTP has run is near 1970; anything before 2024 means "clock not set". */
+const CLOCK_SET_AFTER_MS = Date.UTC(2024, 0, 1);
+
+/** <bms>/state: the reading, its age in seconds, when it was taken (if the clock is set) and RSSI. */
+export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): string {
+  w.clear().beginObject();
+  writeBasicInfo(w, bms.info);
+  writeCells(w, bms.cells);
+  const ageMs = clock.since(bms.infoAt);
+  w.key("age").fixed(ageMs / 1000, 1);
+  const now = clock.epochMs();
+  if (now > CLOCK_SET_AFTER_MS) w.key("timestamp").string(new Date(now - ageMs).toISOString());
+  // null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key
+  w.key("rssi");
+  if (bms.rssi === undefined) w.null(); else w.number(bms.rssi);
+  return w.endObject().text;
+}
+
+/** <bms>/info: what the BMS is; changes only with the pack or its firmware. */
+export function infoJson(w: JsonWriter, bms: BmsView): string {
+  const info = bms.info;
+  w.clear().beginObject();
+  w.key("name").string(bms.name);
+  w.key("address");
+  if (bms.address) w.string(bms.address); else w.null();
+  if (bms.hardware.length) writeHardware(w, bms.hardware);
+  w.key("softwareVersion").string(softwareVersion(bms));
+  w.key("productionDate").string(info.productionYear + "-" + twoDigits(info.productionMonth) + "-" + twoDigits(info.productionDay));
+  w.key("cellCount").number(info.cellCount);
+  w.key("ntcCount").number(info.temperatureCount);
+  w.key("nominalCapacity").fixed(info.nominalAh, 2);
+  return w.endObject().text;
+}
+
+/** "1.0" for 0x10, as the protocol core's JSON prints it. */
+export function softwareVersion(bms: BmsView): string {
+  return bms.info.softwareMajor + "." + bms.info.softwareMinor;
+}
+
+/** <bms>/diag: link statistics, RSSI, the BMS's own error counters, gateway uptime. */
+export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): string {
+  w.clear().beginObject();
+  w.key("uptime").number(uptimeS);
+  w.key("rssi");
+  if (bms.rssi === undefined) w.null(); else w.number(bms.rssi);
+  w.key("connected").bool(bms.connected);
+  w.key("link");
+  writeLinkStats(w, bms.stats);
+  if (bms.errorCounters.count) {
+    w.key("errorCounters").beginObject();
+    writeErrorCounters(w, bms.errorCounters);
+    w.endObject();
+  }
+  return w.endObject().text;
+}
+
+function writeLinkStats(w: JsonWriter, s: LinkStats): void {
+  w.beginObject();
+  w.key("connects").number(s.connects);
+  w.key("connectAttempts").number(s.connectAttempts);
+  w.key("connectTimeouts").number(s.connectTimeouts);
+  w.key("drops").number(s.drops);
+  w.key("forcedDisconnects").number(s.forcedDisconnects);
+  w.key("stackResets").number(s.stackResets);
+  w.key("lastReconnectMs").number(s.lastReconnectMs);
+  w.key("maxReconnectMs").number(s.maxReconnectMs);
+  w.key("pollsOk").number(s.pollsOk);
+  w.key("pollsFailed").number(s.pollsFailed);
+  w.key("timeouts").number(s.timeouts);
+  w.key("retries").number(s.retries);
+  w.key("errorReplies").number(s.errorReplies);
+  w.key("strays").number(s.strays);
+  const latency = s.latency;
+  w.key("latency").beginObject().key("count").number(latency.count).key("min").number(latency.min)
+    .key("median").number(latency.median).key("max").number(latency.max).endObject();
+  w.endObject();
+}
+
+/** <gateway>/diag: uptime, number of BMS, MQTT statistics. */
+export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats): string {
+  w.clear().beginObject();
+  w.key("uptime").number(uptimeS);
+  w.key("bms").number(bmsCount);
+  w.key("mqtt").beginObject();
+  w.key("connectAttempts").number(s.connectAttempts);
+  w.key("connects").number(s.connects);
+  w.key("connectTimeouts").number(s.connectTimeouts);
+  w.key("disconnects").number(s.disconnects);
+  w.key("publishes").number(s.publishes);
+  w.key("publishFailures").number(s.publishFailures);
+  w.key("messagesIn").number(s.messagesIn);
+  w.key("malformedCommands").number(s.malformedCommands);
+  w.endObject();
+  return w.endObject().text;
+}
+
+/** <bms>/mos/result after the link's closed loop: what was asked, what the BMS reports now. */
+export function mosResultJson(w: JsonWriter, r: MosResult): string {
+  w.clear().beginObject();
+  w.key("fet").string(r.fet);
+  w.key("requested").string(r.requested ? "ON" : "OFF");
+  w.key("ok").bool(r.ok);
+  if (r.error) w.key("error").string(r.error);
+  if (r.command) w.key("command").string(r.command);
+  if (r.charge !== undefined && r.discharge !== undefined) {
+    w.key("mos").beginObject().key("charge").bool(r.charge).key("discharge").bool(r.discharge).endObject();
+  }
+  return w.endObject().text;
+}
+
+/** A command refused before it reached the BMS; `fet`/`requested` when they were understood. */
+export function refusalJson(w: JsonWriter, error: string, fet?: Fet, requested?: boolean): string {
+  w.clear().beginObject();
+  if (fet) w.key("fet").string(fet);
+  if (requested !== undefined) w.key("requested").string(requested ? "ON" : "OFF");
+  w.key("ok").bool(false);
+  w.key("error").string(error);
+  return w.endObject().text;
+}
+
+function twoDigits(value: number): string {
+  return value < 10 ? "0" + value : String(value);
+}

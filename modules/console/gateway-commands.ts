@@ -1,0 +1,215 @@
+// Console commands for the person at the USB cable (and, through the MQTT console topic, for
+// remote diagnostics): status, readings, statistics, scan, MOS, reconnect, raw frames, capture,
+// reboot. They read the live objects; nothing here runs on the poll path.
+import Instrumentation from "instrumentation";
+import Time from "time";
+import type { BmsLink } from "../link/bms-link";
+import type { BleCentral } from "../link/ble-central";
+import type { MosResult } from "../link/bms-view";
+import type { WifiManager } from "../net/wifi-manager";
+import { buildRequest, parseHex, toHex } from "../protocol/commands";
+import { describeFrames } from "../protocol/describe";
+import { PROTECTION_NAMES } from "../protocol/basic-info";
+import { UsageError, type CommandRegistry } from "./registry";
+import type { Output } from "./output";
+
+export interface GatewayParts {
+  links: BmsLink[];
+  central: BleCentral;
+  wifi: WifiManager;
+  /** One line per MQTT fact (connection state, counters). */
+  mqttStatus(): string[];
+  mqttReconnect(): void;
+  /** MOS commands allowed by config? */
+  mosControl(): boolean;
+  /** Print asynchronous lines (capture, scan results) on the console. */
+  print(text: string): void;
+  restart(): boolean;
+}
+
+const SCAN_DEFAULT_S = 10;
+
+function findLink(parts: GatewayParts, name: string | undefined): BmsLink {
+  if (name === undefined) {
+    if (parts.links.length === 1) return parts.links[0];
+    throw new UsageError(`which BMS? one of: ${parts.links.map((l) => l.id).join(", ")}`);
+  }
+  const link = parts.links.find((l) => l.id === name || l.name === name || l.address?.toLowerCase() === name.toLowerCase());
+  if (!link) throw new UsageError(`no BMS '${name}' (configured: ${parts.links.map((l) => l.id).join(", ")})`);
+  return link;
+}
+
+function age(at: number): string { return at < 0 ? "never" : `${(Time.delta(at) / 1000).toFixed(1)} s ago`; }
+
+function uptime(): string {
+  let s = Math.floor(Time.ticks / 1000);
+  const d = Math.floor(s / 86400); s -= d * 86400;
+  const h = Math.floor(s / 3600); s -= h * 3600;
+  const m = Math.floor(s / 60); s -= m * 60;
+  return `${d}d ${h}h ${m}m ${s}s`;
+}
+
+function freeMemory(): string {
+  const index = Instrumentation.map("System Free Memory");
+  const value = index === undefined ? undefined : Instrumentation.get(index);
+  return value === undefined ? "n/a (release build)" : `${value} bytes`;
+}
+
+function printStatus(parts: GatewayParts, out: Output): void {
+  out.line(`uptime ${uptime()}, free memory ${freeMemory()}`);
+  out.line(`wifi ${parts.wifi.configured ? (parts.wifi.up ? "up" : "down") : "not configured"}` +
+    `${parts.wifi.lastError ? ` (last error: ${parts.wifi.lastError})` : ""}`);
+  for (const line of parts.mqttStatus()) out.line(line);
+  out.line(`ble ${parts.central.ready ? "ready" : "starting"}${parts.central.scanning ? ", scanning" : ""}, stack resets ${parts.central.stackResets}`);
+  for (const link of parts.links) {
+    out.line(`bms ${link.id}: ${link.stateName}${link.online ? ", online" : ", offline"}, address ${link.address ?? "(not found yet)"}` +
+      `, rssi ${link.rssi ?? "?"} dBm, last reading ${age(link.infoAt)}`);
+  }
+}
+
+function printReading(link: BmsLink, out: Output): void {
+  const info = link.info;
+  if (link.infoAt < 0) { out.line(`${link.id}: no reading yet`); return; }
+  out.line(`${link.id} (${age(link.infoAt)}): ${info.volts.toFixed(2)} V, ${info.amps.toFixed(2)} A, ${info.watts.toFixed(1)} W, SOC ${info.soc} %`);
+  out.line(`  capacity ${info.remainingAh.toFixed(2)} / ${info.nominalAh.toFixed(2)} Ah, cycles ${info.cycles}`);
+  const temps: string[] = [];
+  for (let i = 0; i < info.temperatureCount; i++) temps.push(info.temperatureC(i).toFixed(1));
+  out.line(`  temperatures ${temps.length ? temps.join(", ") + " °C" : "none"}`);
+  out.line(`  charge FET ${info.chargeOn ? "on" : "off"}, discharge FET ${info.dischargeOn ? "on" : "off"}`);
+  const active = PROTECTION_NAMES.filter((_, bit) => info.isProtected(bit));
+  out.line(`  protection ${active.length ? active.join(", ") : "none"}`);
+  printCells(link, out);
+}
+
+function printCells(link: BmsLink, out: Output): void {
+  const cells = link.cells;
+  if (link.cellsAt < 0 || !cells.count) { out.line(`${link.id}: no cell voltages yet`); return; }
+  const list: string[] = [];
+  let min = Infinity, max = 0;
+  for (let i = 0; i < cells.count; i++) {
+    const mv = cells.millivolts[i];
+    list.push(`${i + 1}:${(mv / 1000).toFixed(3)}${link.info.isBalancing(i + 1) ? "*" : ""}`);
+    if (mv < min) min = mv;
+    if (mv > max) max = mv;
+  }
+  out.line(`  cells ${list.join(" ")}  (* balancing)`);
+  out.line(`  min ${(min / 1000).toFixed(3)} V, max ${(max / 1000).toFixed(3)} V, delta ${max - min} mV`);
+}
+
+function printStats(link: BmsLink, out: Output): void {
+  const s = link.stats, a = link.assembler.stats;
+  out.line(`${link.id}: connects ${s.connects} (attempts ${s.connectAttempts}, timeouts ${s.connectTimeouts}), drops ${s.drops}, forced ${s.forcedDisconnects}, stack resets ${s.stackResets}`);
+  out.line(`  reconnect last ${s.lastReconnectMs} ms, max ${s.maxReconnectMs} ms`);
+  out.line(`  polls ok ${s.pollsOk}, failed ${s.pollsFailed} (timeouts ${s.timeouts}, retries ${s.retries}, error replies ${s.errorReplies}, strays ${s.strays})`);
+  out.line(`  latency min ${s.latency.min} / median ~${s.latency.median} / max ${s.latency.max} ms (${s.latency.count} replies)`);
+  out.line(`  frames ${a.frames}, discarded: garbage bytes ${a.garbageBytes}, bad checksum ${a.badChecksum}, bad end ${a.badEnd}, gap timeouts ${a.gapTimeouts}, error status ${a.errorStatus}`);
+}
+
+function mosResultText(r: MosResult): string {
+  const state = r.charge === undefined ? "" : ` (now charge ${r.charge ? "on" : "off"}, discharge ${r.discharge ? "on" : "off"})`;
+  return r.ok ? `ok: ${r.fet} FET ${r.requested ? "on" : "off"} confirmed${state}` : `failed: ${r.error}${state}`;
+}
+
+export function registerGatewayCommands(registry: CommandRegistry, parts: GatewayParts): void {
+  registry.register("status", "status", "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory", (args, out) => {
+    if (args.length) return false;
+    printStatus(parts, out);
+  });
+
+  registry.register("reading", "reading [bms]", "the latest reading and cell voltages", (args, out) => {
+    if (args.length > 1) return false;
+    if (!args.length && parts.links.length > 1) { for (const l of parts.links) printReading(l, out); return; }
+    printReading(findLink(parts, args[0]), out);
+  });
+
+  registry.register("cells", "cells [bms]", "cell voltages with min/max/delta", (args, out) => {
+    if (args.length > 1) return false;
+    printCells(findLink(parts, args[0]), out);
+  });
+
+  registry.register("stats", "stats [bms]", "link, frame and MQTT statistics", (args, out) => {
+    if (args.length > 1) return false;
+    for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printStats(link, out);
+    for (const line of parts.mqttStatus()) out.line(line);
+  });
+
+  registry.register("scan", "scan [seconds]", "list nearby BLE devices (name, address, RSSI)", (args, out) => {
+    if (args.length > 1) return false;
+    const seconds = args.length ? Number(args[0]) : SCAN_DEFAULT_S;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new UsageError("seconds: an integer 1..60");
+    const seen = new Set<string>();
+    const started = parts.central.scanFor(seconds * 1000, (device) => {
+      const address = String(device.address);
+      if (seen.has(address)) return;
+      seen.add(address);
+      const ad = device.scanResponse;
+      out.line(`  ${address}  ${String(device.rssi).padStart(4)} dBm  ${ad.completeName ?? ad.shortName ?? "(no name)"}`);
+    });
+    if (!started) { out.line("BLE busy (connecting or not ready); try again in a few seconds"); return; }
+    out.line(`scanning for ${seconds} s...`);
+    return new Promise<void>((resolve) => {
+      const poll = () => { if (parts.central.scanning) setTimer(poll, 250); else { out.line(`${seen.size} device(s) seen`); resolve(); } };
+      setTimer(poll, 250);
+    });
+  });
+
+  registry.register("mos", "mos <bms> <charge|discharge> <on|off>", "switch a FET and confirm by reading back", (args, out) => {
+    if (args.length === 2) args.unshift(parts.links.length === 1 ? parts.links[0].id : "");
+    if (args.length !== 3) return false;
+    const link = findLink(parts, args[0] || undefined);
+    const fet = args[1].toLowerCase(), value = args[2].toLowerCase();
+    if (fet !== "charge" && fet !== "discharge") throw new UsageError(`FET must be charge or discharge, got '${args[1]}'`);
+    if (value !== "on" && value !== "off") throw new UsageError(`state must be on or off, got '${args[2]}'`);
+    if (!parts.mosControl()) { out.line("refused: MOS control is disabled (config set mosControl on)"); return; }
+    return new Promise<void>((resolve) => link.setMos(fet, value === "on", (r) => { out.line(mosResultText(r)); resolve(); }));
+  });
+
+  registry.register("reconnect", "reconnect [bms|wifi|mqtt]", "drop a link and connect again", (args, out) => {
+    if (args.length > 1) return false;
+    const what = args[0]?.toLowerCase();
+    if (what === "wifi") { parts.wifi.reconnect(); out.line("Wi-Fi reconnecting"); return; }
+    if (what === "mqtt") { parts.mqttReconnect(); out.line("MQTT reconnecting"); return; }
+    for (const link of what ? [findLink(parts, args[0])] : parts.links) { link.reconnect(); out.line(`${link.id}: reconnecting`); }
+  });
+
+  registry.register("send", "send <bms> <hex frame> | send <bms> read <reg>", "send a raw request, print the reply in hex", (args, out) => {
+    if (args.length < 2) return false;
+    const link = findLink(parts, parts.links.length === 1 && !parts.links.some((l) => l.id === args[0]) ? undefined : args.shift());
+    let bytes: Uint8Array;
+    if (args[0]?.toLowerCase() === "read" && args.length === 2) {
+      const reg = Number(args[1]);
+      if (!Number.isInteger(reg) || reg < 0 || reg > 255) throw new UsageError("register: 0..255 (e.g. 0x03)");
+      bytes = new Uint8Array(buildRequest(false, reg, []));
+    } else {
+      const parsed = parseHex(args.join(" "));
+      if (typeof parsed === "string") throw new UsageError(parsed);
+      if (parsed.length < 7 || parsed[0] !== 0xdd || parsed[parsed.length - 1] !== 0x77) throw new UsageError("a frame starts with DD and ends with 77 (DD A5 03 00 FF FD 77)");
+      bytes = parsed;
+    }
+    out.line(`tx ${toHex(bytes)}`);
+    return new Promise<void>((resolve) => link.sendRaw(bytes.slice().buffer, (reply, error) => {
+      if (reply) { out.line(`rx ${toHex(reply)}`); for (const text of describeFrames(reply)) out.line(`   ${text}`); }
+      else out.line(`no reply: ${error}`);
+      resolve();
+    }));
+  });
+
+  registry.register("capture", "capture [on|off]", "print every frame in and out in hex", (args, out) => {
+    if (args.length > 1) return false;
+    const on = args.length ? args[0].toLowerCase() === "on" : !parts.links.some((l) => l.capture);
+    if (args.length && !["on", "off"].includes(args[0].toLowerCase())) return false;
+    for (const link of parts.links) {
+      link.capture = on ? (direction, bytes) => parts.print(`${link.id} ${direction} ${toHex(bytes)}`) : undefined;
+    }
+    out.line(`capture ${on ? "on" : "off"}`);
+  });
+
+  registry.register("reboot", "reboot", "restart the gateway", (args, out) => {
+    if (args.length) return false;
+    out.line(parts.restart() ? "rebooting..." : "reboot is not available in this build");
+  });
+}
+
+// Timer through a tiny indirection so this module stays testable without the platform.
+let setTimer: (fn: () => void, ms: number) => void = () => {};
+export function useTimer(set: (fn: () => void, ms: number) => void): void { setTimer = set; }

@@ -1,0 +1,156 @@
+// What Home Assistant's MQTT discovery accepts, written down from its sources
+// (homeassistant/components/mqtt: abbreviations.py, schemas of sensor/binary_sensor/switch;
+// sensor/const.py DEVICE_CLASS_UNITS), for the few components and keys the gateway uses; and a
+// tiny evaluator for the value templates we write, to check them against real state payloads.
+import assert from "node:assert/strict";
+
+const ABBREVIATIONS: Record<string, string> = {
+  avty: "availability", avty_mode: "availability_mode", avty_t: "availability_topic", cmd_t: "command_topic",
+  dev: "device", dev_cla: "device_class", ent_cat: "entity_category", ic: "icon", json_attr_t: "json_attributes_topic",
+  json_attr_tpl: "json_attributes_template", o: "origin", pl_off: "payload_off", pl_on: "payload_on",
+  stat_cla: "state_class", stat_t: "state_topic", sug_dsp_prc: "suggested_display_precision", uniq_id: "unique_id",
+  unit_of_meas: "unit_of_measurement", val_tpl: "value_template", name: "name", ret: "retain",
+};
+const DEVICE_ABBREVIATIONS: Record<string, string> = {
+  ids: "identifiers", name: "name", mf: "manufacturer", mdl: "model", sw: "sw_version", hw: "hw_version",
+  via_device: "via_device", cns: "connections", sa: "suggested_area", sn: "serial_number",
+};
+const AVAILABILITY_ABBREVIATIONS: Record<string, string> = { t: "topic", pl_avail: "payload_available", pl_not_avail: "payload_not_available" };
+const ORIGIN_ABBREVIATIONS: Record<string, string> = { name: "name", sw: "sw_version", url: "support_url" };
+
+/** Units HA accepts per sensor device class (only the classes we use). */
+const SENSOR_UNITS: Record<string, readonly string[]> = {
+  voltage: ["V", "mV", "µV", "kV", "MV"],
+  current: ["A", "mA"],
+  power: ["W", "kW", "mW", "MW", "GW", "TW", "BTU/h"],
+  battery: ["%"],
+  humidity: ["%"],
+  temperature: ["°C", "°F", "K"],
+  signal_strength: ["dB", "dBm"],
+  duration: ["d", "h", "min", "s", "ms", "µs"],
+};
+const BINARY_SENSOR_CLASSES = new Set(["battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door",
+  "gas", "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power", "presence", "problem",
+  "running", "safety", "smoke", "sound", "tamper", "update", "vibration", "window"]);
+const SWITCH_CLASSES = new Set(["outlet", "switch"]);
+const STATE_CLASSES = new Set(["measurement", "measurement_angle", "total", "total_increasing"]);
+/** DEVICE_CLASS_STATE_CLASSES: state classes HA allows per sensor device class (unlisted: any). */
+const DEVICE_STATE_CLASSES: Record<string, readonly string[]> = {
+  voltage: ["measurement"], current: ["measurement"], power: ["measurement"], battery: ["measurement"],
+  humidity: ["measurement"], temperature: ["measurement"], signal_strength: ["measurement"],
+};
+const ID = /^[a-zA-Z0-9_-]+$/;
+
+export interface Discovered { topic: string; component: string; node: string; object: string; config: Record<string, any> }
+
+function expand(abbreviated: Record<string, any>, table: Record<string, string>, where: string): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [key, value] of Object.entries(abbreviated)) {
+    const full = table[key];
+    assert.ok(full, `${where}: key '${key}' is not one Home Assistant knows`);
+    out[full] = value;
+  }
+  return out;
+}
+
+/** Parse and expand one discovery message the way HA's discovery does, checking the topic. */
+export function parseDiscovery(prefix: string, topic: string, payload: string): Discovered {
+  const parts = topic.split("/");
+  assert.equal(parts.length, 5, `discovery topic ${topic}: <prefix>/<component>/<node>/<object>/config`);
+  const [p, component, node, object, last] = parts;
+  assert.equal(p, prefix);
+  assert.equal(last, "config");
+  assert.match(node, ID, topic);
+  assert.match(object, ID, topic);
+  const config = expand(JSON.parse(payload), ABBREVIATIONS, topic);
+  if (config.device) config.device = expand(config.device, DEVICE_ABBREVIATIONS, topic + " device");
+  if (config.origin) config.origin = expand(config.origin, ORIGIN_ABBREVIATIONS, topic + " origin");
+  if (Array.isArray(config.availability)) config.availability = config.availability.map((a: Record<string, any>) => expand(a, AVAILABILITY_ABBREVIATIONS, topic + " availability"));
+  return { topic, component, node, object, config };
+}
+
+/** Everything HA's schemas require of the entity, or would refuse. */
+export function assertAccepted(d: Discovered): void {
+  const c = d.config, where = d.topic;
+  assert.ok(["sensor", "binary_sensor", "switch"].includes(d.component), `${where}: component`);
+  assert.ok(typeof c.name === "string" && c.name.length > 0, `${where}: name`);
+  assert.ok(typeof c.unique_id === "string" && c.unique_id.length > 0, `${where}: unique_id (required with a device)`);
+  assert.ok(typeof c.state_topic === "string" && c.state_topic.length > 0 && !/[+#]/.test(c.state_topic), `${where}: state_topic`);
+  assert.ok(c.device && Array.isArray(c.device.identifiers) && c.device.identifiers.length > 0, `${where}: device identifiers`);
+  assert.ok(typeof c.device.name === "string" && c.device.name, `${where}: device name`);
+  if (c.availability !== undefined) {
+    assert.ok(Array.isArray(c.availability) && c.availability.length > 0, `${where}: availability list`);
+    for (const a of c.availability) assert.ok(typeof a.topic === "string" && a.topic, `${where}: availability topic`);
+    assert.equal(c.availability_topic, undefined, `${where}: availability and availability_topic are exclusive`);
+  }
+  if (c.availability_mode !== undefined) assert.ok(["all", "any", "latest"].includes(c.availability_mode), `${where}: availability_mode`);
+  if (c.entity_category !== undefined) {
+    assert.ok(["diagnostic", "config"].includes(c.entity_category), `${where}: entity_category`);
+    if (d.component !== "switch") assert.equal(c.entity_category, "diagnostic", `${where}: only controls may be "config"`);
+  }
+  if (c.json_attributes_template !== undefined) assert.ok(c.json_attributes_topic, `${where}: json_attributes_template needs its topic`);
+  if (c.suggested_display_precision !== undefined) assert.ok(Number.isInteger(c.suggested_display_precision) && c.suggested_display_precision >= 0, where);
+  switch (d.component) {
+    case "sensor":
+      if (c.device_class !== undefined) {
+        const units = SENSOR_UNITS[c.device_class];
+        assert.ok(units, `${where}: sensor device_class '${c.device_class}'`);
+        assert.ok(units.includes(c.unit_of_measurement), `${where}: unit '${c.unit_of_measurement}' is not valid for ${c.device_class}`);
+      }
+      if (c.state_class !== undefined) {
+        assert.ok(STATE_CLASSES.has(c.state_class), `${where}: state_class '${c.state_class}'`);
+        const allowed = c.device_class && DEVICE_STATE_CLASSES[c.device_class];
+        if (allowed) assert.ok(allowed.includes(c.state_class), `${where}: state_class ${c.state_class} is invalid for ${c.device_class}`);
+      }
+      assert.equal(c.command_topic, undefined, `${where}: sensors take no commands`);
+      break;
+    case "binary_sensor":
+      if (c.device_class !== undefined) assert.ok(BINARY_SENSOR_CLASSES.has(c.device_class), `${where}: binary_sensor device_class '${c.device_class}'`);
+      assert.equal(c.unit_of_measurement, undefined, where);
+      assert.equal(c.state_class, undefined, where);
+      break;
+    case "switch":
+      assert.ok(typeof c.command_topic === "string" && c.command_topic && !/[+#]/.test(c.command_topic), `${where}: command_topic`);
+      if (c.device_class !== undefined) assert.ok(SWITCH_CLASSES.has(c.device_class), `${where}: switch device_class`);
+      assert.equal(c.payload_on ?? "ON", "ON", where);
+      assert.equal(c.payload_off ?? "OFF", "OFF", where);
+      assert.equal(c.state_class, undefined, where);
+      break;
+  }
+}
+
+// ---- value templates ----
+
+function lookup(root: unknown, path: string, where: string): unknown {
+  let value: any = root;
+  for (const part of path.match(/[^.[\]]+/g) ?? []) {
+    assert.ok(value !== null && typeof value === "object" && part in value, `${where}: '${path}' is not in the payload`);
+    value = value[part];
+  }
+  return value;
+}
+
+function truthy(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : !!value; // Jinja: empty lists are false
+}
+
+/**
+ * Renders the template forms the gateway uses, as HA's Jinja would, against a payload; fails when a
+ * key it reads is missing (HA would log a template error and show nothing).
+ */
+export function render(template: string, payload: unknown, where = template): string {
+  let m = /^\{\{value_json\.([\w.[\]]+)\}\}$/.exec(template);
+  if (m) { const v = lookup({ value_json: payload }, "value_json." + m[1], where); return v === null ? "None" : String(v); }
+  m = /^\{\{value_json\.([\w.[\]]+)\|tojson\}\}$/.exec(template);
+  if (m) return JSON.stringify(lookup({ value_json: payload }, "value_json." + m[1], where));
+  m = /^\{\{\{'(\w+)':value_json\.([\w.[\]]+)\}\|tojson\}\}$/.exec(template);
+  if (m) return JSON.stringify({ [m[1]]: lookup({ value_json: payload }, "value_json." + m[2], where) });
+  m = /^\{\{'ON' if value_json\.([\w.[\]]+)(?:\|bitwise_and\((\d+)\)|>(-?\d+))? else 'OFF'\}\}$/.exec(template);
+  if (m) {
+    let v = lookup({ value_json: payload }, "value_json." + m[1], where);
+    if (m[2] !== undefined) v = (v as number) & Number(m[2]);
+    if (m[3] !== undefined) v = (v as number) > Number(m[3]);
+    return truthy(v) ? "ON" : "OFF";
+  }
+  throw new Error(`${where}: template form not understood by this test: ${template}`);
+}

@@ -1,0 +1,62 @@
+// A complete virtual installation: N simulated BMS peripherals, Wi-Fi, and the firmware "built"
+// with a config pointing at a broker. Shared by `npm start`, the soak and the end-to-end tests.
+import type { Clock } from "../sim/clock";
+import { SimulatedBms, type BmsSimOptions } from "../sim/bms";
+import type { LoadProfile } from "../sim/pack-profile";
+import { VirtualDevice, manifestConfig } from "./device";
+import type { DeviceTransport } from "./transport";
+
+export interface ScenarioOptions {
+  clock: Clock;
+  transport: DeviceTransport;
+  broker: { host: string; port: number };
+  bmsCount?: number;
+  seed?: number;
+  /** Extra mc/config overrides (strings, as on the mcconfig command line). */
+  config?: Record<string, string>;
+  flash?: Map<string, unknown>;
+  profile?: (index: number) => LoadProfile;
+  sim?: (index: number) => BmsSimOptions;
+  onSerial?: (text: string) => void;
+  log?: (line: string) => void;
+}
+
+export interface Scenario {
+  device: VirtualDevice;
+  sims: SimulatedBms[];
+  addresses: string[];
+  ids: string[];
+  config: Record<string, unknown>;
+}
+
+const NAMES = ["house", "garage", "boat"];
+
+export function bmsAddress(index: number): string {
+  return `A4:C1:38:5A:00:${(index + 1).toString(16).padStart(2, "0").toUpperCase()}`;
+}
+
+export function createScenario(o: ScenarioOptions): Scenario {
+  const count = o.bmsCount ?? 1;
+  const addresses = Array.from({ length: count }, (_, i) => bmsAddress(i));
+  const ids = addresses.map((_, i) => NAMES[i] ?? `bms${i + 1}`);
+  const config = manifestConfig({
+    ssid: "virtual-ap", password: "virtual-pass",
+    mqttHost: o.broker.host, mqttPort: String(o.broker.port),
+    bms: addresses.map((a, i) => `${a}=${ids[i]}`).join(";"),
+    ...o.config,
+  });
+  const device = new VirtualDevice({
+    clock: o.clock, transport: o.transport, config, flash: o.flash, seed: o.seed,
+    wifi: { ssid: "virtual-ap", password: "virtual-pass" }, onSerial: o.onSerial, log: o.log,
+  });
+  const sims = addresses.map((address, i) => {
+    const sim = new SimulatedBms(o.clock, {
+      seed: (o.seed ?? 1) * 100 + i, cellCount: [4, 8, 16][i % 3], capacityAh: [100, 280, 50][i % 3],
+      name: i === 0 ? "xiaoxiang BMS" : `JBD-SP0${4 * (i + 1)}S034-L4S-200A-B-U`, ...o.sim?.(i),
+    });
+    if (o.profile) sim.useProfile(o.profile(i));
+    device.ble.add({ address, name: sim.name, sim, rssi: -55 - 8 * i });
+    return sim;
+  });
+  return { device, sims, addresses, ids, config };
+}
