@@ -62,13 +62,13 @@ async function main(): Promise<void> {
   // The serial console: raw keystrokes from a terminal, or lines from a pipe as typed input.
   if (process.stdin.isTTY) {
     process.stdin.setRawMode(true);
-    process.stdin.on("data", (data) => {
-      if (data.includes(3)) void shutdown(); // Ctrl-C
+    process.stdin.on("data", (data: Buffer) => {
+      if (data.indexOf(3) >= 0) void shutdown(); // Ctrl-C
       else scenario.device.type(data.toString("utf8"));
     });
   } else {
     let pending = "";
-    process.stdin.on("data", (data) => {
+    process.stdin.on("data", (data: Buffer) => {
       pending += data.toString("utf8");
       const lines = pending.split(/\r?\n/);
       pending = lines.pop()!;

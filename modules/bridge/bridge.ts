@@ -150,7 +150,9 @@ export class Bridge {
   addBms(view: BmsView): void {
     const slot = new BmsSlot(view, new BmsTopics(this.settings.prefix, view.id), "jbd_" + nodeId(view.id));
     this.#slots.push(slot);
+    slot.need = Need.Availability | Need.Diag;
     if (view.infoAt >= 0) this.#reading(slot);
+    this.#kick();
   }
 
   /** Lets the console's command registry answer on <prefix>/<gateway>/console. */
@@ -220,6 +222,7 @@ export class Bridge {
     const view = slot.view, shape = slot.shape;
     const cells = view.cells.count, temperatures = view.info.temperatureCount, extended = view.info.hasExtended;
     if (slot.known && shape.cells === cells && shape.temperatures === temperatures && shape.extended === extended) return;
+    if (slot.known) slot.removeStale = true; // another pack, or a firmware change: entities went away
     shape.cells = cells;
     shape.temperatures = temperatures;
     shape.extended = extended;

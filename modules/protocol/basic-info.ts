@@ -7,6 +7,8 @@ const FIXED_PAYLOAD = 23;
 /** Humidity, alarm, full-charge capacity, remaining capacity, balance current (V11). */
 const EXTENDED_PAYLOAD = 9;
 export const MAX_NTC = 8;
+/** Frame offset of the first temperature. */
+const TEMPERATURES = PAYLOAD_OFFSET + FIXED_PAYLOAD;
 /** °C × 10 = raw (0.1 K) − 2731. */
 const KELVIN_OFFSET = 2731;
 
@@ -122,8 +124,8 @@ export function decodeBasicInfo(frame: Uint8Array, out: BasicInfo): boolean {
   out.cellCount = f[25];
   out.temperatureCount = ntc;
   const temperatures = out.temperatures;
-  let at = PAYLOAD_OFFSET + FIXED_PAYLOAD;
-  for (let i = 0; i < ntc; i++, at += 2) temperatures[i] = ((f[at] << 8) | f[at + 1]) - KELVIN_OFFSET;
+  for (let i = 0; i < ntc; i++) temperatures[i] = ((f[TEMPERATURES + 2 * i] << 8) | f[TEMPERATURES + 1 + 2 * i]) - KELVIN_OFFSET;
+  const at = TEMPERATURES + 2 * ntc;
   out.hasExtended = length >= FIXED_PAYLOAD + 2 * ntc + EXTENDED_PAYLOAD;
   if (out.hasExtended) {
     out.humidity = f[at];

@@ -36,7 +36,7 @@ export function decodeCells(frame: Uint8Array, out: CellVoltages): boolean {
   if (frame[1] !== CMD_CELLS || frame[2] !== STATUS_OK || (length & 1) !== 0 || length > 2 * MAX_CELLS) return false;
   const count = length >> 1;
   const millivolts = out.millivolts;
-  for (let i = 0, at = PAYLOAD_OFFSET; i < count; i++, at += 2) millivolts[i] = (frame[at] << 8) | frame[at + 1];
+  for (let i = 0; i < count; i++) millivolts[i] = (frame[PAYLOAD_OFFSET + 2 * i] << 8) | frame[PAYLOAD_OFFSET + 1 + 2 * i];
   out.count = count;
   return true;
 }

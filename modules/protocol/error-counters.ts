@@ -25,7 +25,7 @@ export function decodeErrorCounters(frame: Uint8Array, out: ErrorCounters): bool
     length > 2 * MAX_ERROR_COUNTERS) return false;
   const count = length >> 1;
   const values = out.values;
-  for (let i = 0, at = PAYLOAD_OFFSET; i < count; i++, at += 2) values[i] = (frame[at] << 8) | frame[at + 1];
+  for (let i = 0; i < count; i++) values[i] = (frame[PAYLOAD_OFFSET + 2 * i] << 8) | frame[PAYLOAD_OFFSET + 1 + 2 * i];
   out.count = count;
   return true;
 }

@@ -2,7 +2,7 @@
 // Home Assistant discovery, MOS commands and their refusals, diagnostics, console, reconnects.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Broker, Consumer } from "./broker";
+import { Broker, Consumer } from "../lib/broker";
 import { Harness } from "./harness";
 import { DP04S007, SP04S034, SP25S003, FakeBms } from "./fake-bms";
 import { assertAccepted, parseDiscovery, render, type Discovered } from "./home-assistant";
@@ -394,8 +394,8 @@ test("diagnostics: link statistics, RSSI, error counters and uptime per BMS; MQT
   assert.deepEqual(diag.link.latency, { count: 1, min: 80, median: 85, max: 80 });
   assert.equal(diag.errorCounters.cellOvervoltage, 122);
   assert.ok(Number.isInteger(diag.uptime));
-  const gateway = JSON.parse((await h.consumer.waitForTopic(h.topic(h.gateway, "diag"), 3000, since)).text);
-  assert.equal(gateway.bms, 1);
+  const gatewayTopic = h.topic(h.gateway, "diag");
+  const gateway = JSON.parse((await h.consumer.waitFor((m) => m.topic === gatewayTopic && JSON.parse(m.text).bms === 1)).text);
   assert.equal(gateway.mqtt.connects, 1);
   assert.ok(gateway.mqtt.publishes > 0);
 });

@@ -2,7 +2,7 @@
 // other's retained messages, fake BMS views, and a consumer subscribed to everything it publishes.
 import { Bridge, type BridgeSettings } from "../../modules/bridge/bridge";
 import type { Clock } from "../../modules/bridge/ports";
-import { Consumer, type Broker } from "./broker";
+import { Consumer, type Broker } from "../lib/broker";
 import { FakeBms, type Pack } from "./fake-bms";
 import { sdkMqtt, type SdkMqttWorld } from "./sdk-mqtt";
 import { TestLog, nodeClock, nodeTimers, sleep, until } from "./helpers";

@@ -40,6 +40,8 @@ export class BleWorld {
   #pending = new Map<string, number>(); // wire address -> connect request time
   #scanTimer: number | undefined;
   #nextConnection = 1;
+  /** Observers (the soak): a peripheral's link came up or went down, at clock time. */
+  onLink: ((address: string, up: boolean, time: number) => void) | undefined;
 
   constructor(private readonly clock: Clock, private readonly emit: Emit, private readonly random: () => number = Math.random) {}
 
@@ -193,11 +195,13 @@ export class BleWorld {
       this.#pending.delete(wire);
       if (this.connectedCount >= this.maxConnections) return; // link-layer failure: no callback at all
       p.connection = this.#nextConnection++;
+      this.onLink?.(p.address, true, this.clock.now());
       this.emit("ble.connected", p.connection, wire, 0);
     }, delay);
   }
 
   #release(p: Peripheral): void {
+    if (p.connection) this.onLink?.(p.address, false, this.clock.now());
     p.connection = 0;
     p.notifying = false;
     p.sim.disconnected();

@@ -64,6 +64,8 @@ export class VirtualDevice {
   /** Exceptions that escaped to the top: each one would have rebooted an ESP32. */
   fatalErrors = 0;
   deliveries = 0;
+  /** XS compute units spent by the firmware (and its doubles) since boot; 0 on the Node transport. */
+  compute = 0;
   serialOutput = "";
   #queue: [string, unknown[]][] = [];
   #pumping: Promise<void> | undefined;
@@ -109,6 +111,7 @@ export class VirtualDevice {
         const [kind, args] = this.#queue.shift()!;
         this.deliveries++;
         this.#apply(await this.#transport.deliver(this.clock.now(), kind, args));
+        this.compute += this.#transport.meter?.compute ?? 0;
       }
     })().finally(() => { this.#pumping = undefined; });
     return this.#pumping;

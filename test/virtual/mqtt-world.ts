@@ -18,6 +18,8 @@ export class MqttWorld {
   /** Connections still being set up: the virtual clock waits for them (real I/O). */
   pending = 0;
   published = 0;
+  /** Observer (the soak, tests): every publish the firmware makes while connected. */
+  onPublish: ((topic: string, payload: string, retain: boolean) => void) | undefined;
 
   constructor(private readonly emit: Emit, private readonly networkUp: () => boolean, private readonly log: (line: string) => void = () => {}) {}
 
@@ -29,7 +31,11 @@ export class MqttWorld {
         const c = this.connections.get(id);
         const payload = args[2] as string | { hex: string };
         const data = typeof payload === "string" ? payload : Buffer.from(payload.hex, "hex");
-        if (c?.client?.connected) { c.client.publish(args[1] as string, data, { retain: args[3] as boolean, qos: 0 }); this.published++; }
+        if (c?.client?.connected) {
+          c.client.publish(args[1] as string, data, { retain: args[3] as boolean, qos: 0 });
+          this.published++;
+          this.onPublish?.(args[1] as string, data.toString(), args[3] as boolean);
+        }
         break;
       }
       case "mqtt.subscribe": {
@@ -49,6 +55,13 @@ export class MqttWorld {
         break;
       }
     }
+  }
+
+  /** Connections currently up (CONNACK received). */
+  get connectedCount(): number {
+    let n = 0;
+    for (const c of this.connections.values()) if (c.client?.connected) n++;
+    return n;
   }
 
   /** Wi-Fi went away: every socket dies as the radio does (the broker will publish wills). */

@@ -53,6 +53,10 @@ export class XsTransport implements DeviceTransport {
   async close(): Promise<void> { await this.#worker?.close(); this.#worker = undefined; }
 }
 
+// Not a literal import: main.ts is type-checked by the firmware's tsconfig against our Moddable
+// declarations; here Node's own typings would claim "net".
+const MAIN = "../../main";
+
 /**
  * Same firmware in this Node process. `load` runs the firmware's entry (main.ts by default; tests
  * may load only the parts they exercise). Only one per process: ES modules load once.
@@ -61,7 +65,7 @@ export class NodeTransport implements DeviceTransport {
   readonly kind = "node";
   readonly meter = undefined;
   #dispatch?: (time: number, kind: string, args: unknown[]) => HostOp[];
-  constructor(private readonly load: () => Promise<unknown> = () => import("../../main")) {}
+  constructor(private readonly load: () => Promise<unknown> = () => import(MAIN)) {}
 
   async boot(call: HostCall): Promise<HostOp[]> {
     const runtime = await import("../doubles/runtime");
