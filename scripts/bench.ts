@@ -58,7 +58,7 @@ if (process.argv.includes("--json")) {
   const row = (label: string, ours: string, theirs: string, r = "") => console.log(
     `| ${label.padEnd(34)} | ${ours.padStart(10)} | ${theirs.padStart(10)} | ${r.padStart(6)} |`);
   row("XS engine (xsnap)", "core", "reference", "ratio");
-  console.log(`|${"-".repeat(36)}|${"-".repeat(12)}:|${"-".repeat(12)}:|${"-".repeat(7)}:|`);
+  console.log(`|${"-".repeat(36)}|${"-".repeat(11)}:|${"-".repeat(11)}:|${"-".repeat(7)}:|`);
   row("compute units / notification", core.computePerNotification.toFixed(0), reference.computePerNotification.toFixed(0),
     ratio(core.computePerNotification, reference.computePerNotification).toFixed(2));
   row("compute units / frame", core.computePerFrame.toFixed(0), reference.computePerFrame.toFixed(0),

@@ -2,7 +2,7 @@
 // template into our JSON payloads (keys of modules/protocol/json.ts, plus state-json.ts).
 //
 // Entities are addressed by a fixed index over every entity a BMS could have (all fixed entities,
-// MAX_NTC temperatures, MAX_CELLS cells), so discovery can go through them one at a time without
+// MAX_NTC temperatures, MAX_CELLS cells), so discovery goes through them one at a time without
 // building a list, and can remove (empty retained config) those the current pack does not have.
 import { MAX_NTC, PROTECTION_NAMES } from "../protocol/basic-info";
 import { MAX_CELLS } from "../protocol/cells";
@@ -32,9 +32,6 @@ export interface Entity {
   /** Switches: MOS commands go to <prefix>/<bms>/mos/<fet>/set. */
   readonly fet?: Fet;
   readonly when?: When;
-  /** 0-based; the entity exists while the pack has more cells / sensors than this. */
-  readonly cell?: number;
-  readonly temperature?: number;
 }
 
 /** What decides which entities a BMS has. */
@@ -68,16 +65,17 @@ function protectionEntity(key: string, bit: number): Entity {
   return {
     component: "binary_sensor", object: "prot_" + key, name: PROTECTION_LABELS[bit], source: "state",
     template: onIf("value_json.protection." + key), diagnostic: true,
-    ...(lock ? { icon: "mdi:lock" } : { deviceClass: "problem" }),
+    deviceClass: lock ? undefined : "problem", icon: lock ? "mdi:lock" : undefined,
   };
 }
 
+/** A switch while MOS control is on, a read-only state otherwise (same object id: one replaces the other). */
 function fetEntity(fet: Fet, control: boolean): Entity {
   return {
     component: control ? "switch" : "binary_sensor", object: fet + "_mos", name: fet === "charge" ? "Charge MOS" : "Discharge MOS",
     source: "state", template: onIf("value_json.mos." + fet), icon: fet === "charge" ? "mdi:battery-arrow-up" : "mdi:battery-arrow-down",
-    ...(control ? { fet, deviceClass: "switch", when: "control" } : { when: "noControl" }),
-  } as Entity;
+    fet: control ? fet : undefined, deviceClass: control ? "switch" : undefined, when: control ? "control" : "noControl",
+  };
 }
 
 const FIXED: readonly Entity[] = [
@@ -136,21 +134,20 @@ export function bmsEntity(index: number): Entity {
     return {
       component: "sensor", object: "temp_" + (index + 1), name: "Temperature " + (index + 1), source: "state",
       template: value("temperatures[" + index + "]"), unit: "°C", deviceClass: "temperature", stateClass: "measurement", precision: 1,
-      temperature: index,
     };
   }
   index -= MAX_NTC;
   return {
     component: "sensor", object: "cell_" + (index + 1), name: "Cell " + (index + 1), source: "state",
-    template: value("cells[" + index + "]"), ...V, precision: 3, cell: index,
+    template: value("cells[" + index + "]"), ...V, precision: 3,
   };
 }
 
-/** Whether a BMS of this shape has the entity. */
-export function hasEntity(shape: Shape, entity: Entity): boolean {
-  if (entity.cell !== undefined) return entity.cell < shape.cells;
-  if (entity.temperature !== undefined) return entity.temperature < shape.temperatures;
-  switch (entity.when) {
+/** Whether a BMS of this shape has the entity at `index` (without making it). */
+export function hasBmsEntity(shape: Shape, index: number): boolean {
+  if (index >= FIXED.length + MAX_NTC) return index - FIXED.length - MAX_NTC < shape.cells;
+  if (index >= FIXED.length) return index - FIXED.length < shape.temperatures;
+  switch (FIXED[index].when) {
     case "extended": return shape.extended;
     case "control": return shape.control;
     case "noControl": return !shape.control;

@@ -4,7 +4,7 @@
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { Logger } from "../link/logger";
 import { JsonWriter } from "../protocol/json";
-import { parseSwitch, payloadText, quoted } from "./commands";
+import { parseSwitch, payloadText, quoted } from "./incoming";
 import type { MqttStats } from "./mqtt-connection";
 import { mosResultJson, refusalJson } from "./payloads";
 import type { Pump } from "./pump";

@@ -48,12 +48,8 @@ export class BmsTopics {
     this.diag = base + "/diag";
     this.chargeSet = base + "/mos/charge/set";
     this.dischargeSet = base + "/mos/discharge/set";
-    this.result = resultTopic(prefix, id);
+    this.result = base + "/mos/result";
   }
-}
-
-export function resultTopic(prefix: string, id: string): string {
-  return prefix + "/" + id + "/mos/result";
 }
 
 /** "<prefix>/<id>/mos/<fet>/set" taken apart; `fet` is whatever the sender wrote there. */

@@ -10,7 +10,7 @@ import type { Characteristic, Client, DiscoveredDevice, Service, CharacteristicV
 import { Bytes, uuid } from "btutils";
 import Time from "time";
 import { FrameAssembler, type FrameSink } from "../protocol/assembler";
-import { BasicInfo, decodeBasicInfo } from "../protocol/basic-info";
+import { BasicInfo, PROTECTION_NAMES, decodeBasicInfo } from "../protocol/basic-info";
 import { CellVoltages, decodeCells } from "../protocol/cells";
 import { HardwareVersion, decodeHardware } from "../protocol/hardware";
 import { ErrorCounters, decodeErrorCounters } from "../protocol/error-counters";
@@ -460,11 +460,18 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     else {
       result.command = mos.command;
       result.ok = (mos.fet === "charge" ? charge : discharge) === mos.on;
-      if (!result.ok) result.error = "state did not change (the BMS keeps the FET as it was: protection active, load, or authentication needed)";
+      if (!result.ok) result.error = "state did not change: " + this.#whyUnchanged();
     }
     if (this.connected) this.listener.onReading(this);
     try { mos.done(result); } catch (e) { this.log.error("MOS result handler:", e); }
     this.#startCycle();
+  }
+
+  /** Best guess at why the BMS kept a FET as it was (for the MOS result; not on the poll path). */
+  #whyUnchanged(): string {
+    const active = PROTECTION_NAMES.filter((_, bit) => bit !== 12 && this.info.isProtected(bit));
+    if (active.length) return "protection active (" + active.join(", ") + ")";
+    return "the BMS ignored the command (load current too high, or it needs authentication)";
   }
 
   // ---------------- raw frames (console "send") ----------------

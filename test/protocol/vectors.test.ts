@@ -18,6 +18,8 @@ type Json = Record<string, unknown>;
 interface Decoded {
   v: Vector;
   frame: Uint8Array;
+  /** The vector's independent decode (a cross-check). */
+  derived: Json;
   /** describeFrame() output, parsed. */
   json: Json;
   info: BasicInfo;
@@ -309,7 +311,7 @@ function checkDerived(d: Decoded): void {
   }
 }
 
-function decode(v: Vector): Decoded & { derived: Json } {
+function decode(v: Vector): Decoded {
   const frame = bytes(v.hex);
   const d = {
     v, frame, json: JSON.parse(describeFrame(frame)) as Json, derived: v.derived ?? {},

@@ -38,7 +38,12 @@ export class VirtualClock implements Clock {
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle !== undefined) this.#live.delete(handle);
+    if (handle === undefined || !this.#live.delete(handle)) return;
+    // Cleared entries are skipped when they reach the front; firmware timers re-armed every poll
+    // would otherwise pile up far in the future and make every insertion slower.
+    if (this.#queue.length > 64 && this.#queue.length > 2 * this.#live.size) {
+      this.#queue = this.#queue.filter((e) => this.#live.has(e.id));
+    }
   }
 
   /** Time of the next pending event, or undefined. */

@@ -22,7 +22,7 @@ export interface SoakReport {
   bms: number;
   pollCycles: number;
   readingsPublished: number;
-  /** Poll intervals with the BLE link and MQTT up the whole time, and how many had a reading published. */
+  /** Poll intervals with the BLE link and MQTT up the whole time, and how many produced a published reading. */
   eligibleIntervals: number;
   intervalsWithReading: number;
   readingShare: number;
@@ -31,6 +31,8 @@ export interface SoakReport {
   faults: Record<string, number>;
   mosAsked: number;
   mosConfirmed: number;
+  mosFailures: string[];
+  missedIntervals: number[];
   exceptionsEscaped: number;
   heapSlots: { start: number; end: number; peak: number; trendPerHour: number };
   computePerPollCycle: number;
@@ -38,8 +40,6 @@ export interface SoakReport {
 
 const HOUR = 3600_000;
 const POLL_MS = 5_000;
-/** A reading counts for its interval when it is published by the interval's end plus this. */
-const PUBLISH_SLACK_MS = 1_000;
 
 interface Span { from: number; to: number }
 
@@ -73,6 +73,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const mqttUp: Span[] = [];
   const readings = new Map<string, number[]>(ids.map((id) => [id, []]));
   let mosConfirmed = 0;
+  const mosFailures: string[] = [];
   const lastDiag = new Map<string, { link: { pollsOk: number; pollsFailed: number } }>();
   device.mqtt.onPublish = (topic, payload) => {
     const now = clock.now();
@@ -82,7 +83,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const upAt = awaitingReading.get(id);
       if (upAt !== undefined) { recoveries.push(now - upAt); awaitingReading.delete(id); }
     } else if (kind === "diag" && readings.has(id)) lastDiag.set(id, JSON.parse(payload));
-    else if (kind === "mos" && sub === "result" && JSON.parse(payload).ok === true) mosConfirmed++;
+    else if (kind === "mos" && sub === "result") {
+      const result = JSON.parse(payload);
+      if (result.ok === true) mosConfirmed++;
+      else mosFailures.push(result.error ?? payload);
+    }
   };
   let mqttWasUp = false;
   const watchMqtt = () => {
@@ -95,6 +100,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
   // ---- faults, as a radio, a broker and a house's Wi-Fi produce them ----
   const faults: Record<string, number> = { linkDrops: 0, vanished: 0, stackWedges: 0, brokerRestarts: 0, wifiLosses: 0 };
+
   const every = (meanMs: number, action: () => void | Promise<void>) => {
     if (!scale) return;
     const next = () => clock.setTimeout(() => { void action(); next(); }, meanMs / scale * (0.5 + random()));
@@ -129,7 +135,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const command = (id: string, payload: string) => { mosAsked++; commander.publish(`jbd/${id}/mos/charge/set`, payload); };
   const mosEvery = () => clock.setTimeout(() => {
     const id = ids[Math.floor(random() * ids.length)];
-    if (commander.connected) {
+    if (commander.connected && clock.now() < o.hours * HOUR - 10 * 60_000) { // leave time for the answers
       command(id, "OFF");
       clock.setTimeout(() => { if (commander.connected) command(id, "ON"); }, 120_000);
     }
@@ -143,23 +149,27 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const heap: number[] = [];
   for (let hour = 0; hour < o.hours; hour++) {
     await device.run(HOUR);
-    heap.push((await transport.evaluate("gc()")).currentHeapCount);
+    heap.push(await transport.liveSlots(clock.now()));
     o.progress?.(hour + 1);
   }
   void pendingBroker;
 
   // ---- figures ----
   const finish = end();
+  // Between two consecutive readings with the link and MQTT up all along, round(gap / interval)
+  // poll intervals passed and one of them produced the later reading; the rest produced none.
   const covered = (spans: Span[], from: number, to: number) => spans.some((s) => s.from <= from && s.to >= to);
   let eligible = 0, withReading = 0;
+  const missedIntervals: number[] = [];
   addresses.forEach((address, i) => {
     const times = readings.get(ids[i])!;
-    let k = 0;
-    for (let t = POLL_MS; t + POLL_MS + PUBLISH_SLACK_MS <= finish; t += POLL_MS) {
-      if (!covered(linkUp.get(address)!, t - POLL_MS, t + POLL_MS) || !covered(mqttUp, t - POLL_MS, t + POLL_MS + PUBLISH_SLACK_MS)) continue;
-      eligible++;
-      while (k < times.length && times[k] < t) k++;
-      if (k < times.length && times[k] <= t + POLL_MS + PUBLISH_SLACK_MS) withReading++;
+    for (let k = 1; k < times.length; k++) {
+      const a = times[k - 1], b = times[k];
+      if (!covered(linkUp.get(address)!, a, b) || !covered(mqttUp, a, b)) continue;
+      const intervals = Math.max(1, Math.round((b - a) / POLL_MS));
+      eligible += intervals;
+      withReading++;
+      if (intervals > 1) missedIntervals.push(Math.round(a));
     }
   });
   const sorted = recoveries.slice().sort((a, b) => a - b);
@@ -183,6 +193,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     faults,
     mosAsked,
     mosConfirmed,
+    mosFailures,
+    missedIntervals,
     exceptionsEscaped: device.fatalErrors,
     heapSlots: { start: heap[0] ?? 0, end: heap.at(-1) ?? 0, peak: Math.max(...heap), trendPerHour: Math.round(trend * 10) / 10 },
     computePerPollCycle: pollCycles ? Math.round(device.compute / pollCycles) : 0,

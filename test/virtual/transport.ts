@@ -46,9 +46,10 @@ export class XsTransport implements DeviceTransport {
     this.meter = meter;
     return JSON.parse(value) as HostOp[];
   }
-  /** Run code inside the device (diagnostics: e.g. "gc()"). */
-  async evaluate(code: string): Promise<MeterUsage> {
-    return (await this.#worker!.run(code)).meter;
+  /** Collect garbage inside the device and return the live XS heap slots (no new script is evaluated). */
+  async liveSlots(time: number): Promise<number> {
+    await this.deliver(time, "host.gc", []);
+    return this.meter!.currentHeapCount;
   }
   async close(): Promise<void> { await this.#worker?.close(); this.#worker = undefined; }
 }
