@@ -33,7 +33,7 @@ function main(): void {
   if (serial.error) log.warn("serial console unavailable:", serial.error);
 
   const mac = String(Net.get("MAC") ?? "");
-  const config = new Config(platformConfigSource(mac.replace(/:/g, "").toLowerCase()), (warning) => log.warn("config:", warning));
+  const config = new Config(platformConfigSource(mac.replace(/:/g, "").toLowerCase())); // warnings shown after the banner
   applyLogLevel(config, log);
   const settings = config.values();
   const gatewayId = config.gatewayName();
@@ -102,7 +102,7 @@ function main(): void {
   });
 
   console.start();
-  for (const warning of config.warnings) log.warn("config:", warning);
+  for (const warning of config.warnings) log.warn(warning);
   log.info("gateway", gatewayId);
 
   central.start();

@@ -102,12 +102,12 @@ export class Bridge implements LinkListener {
   readonly #log: Logger;
   readonly #onDiag = () => {
     this.#diagTimer = undefined;
-    try { this.#diagDue(); } catch (error) { this.#log.error("bridge diag: ", error); }
+    try { this.#diagDue(); } catch (error) { this.#log.error("bridge diag:", error); }
   };
   readonly #consoleReply = (text: string) => {
     try {
       this.#pump.enqueue(this.topics.consoleOut, text.length > MAX_CONSOLE_REPLY ? text.slice(0, MAX_CONSOLE_REPLY) + "\n...(cut)" : text);
-    } catch (error) { this.#log.error("bridge console reply: ", error); }
+    } catch (error) { this.#log.error("bridge console reply:", error); }
   };
 
   constructor(private readonly settings: BridgeSettings, broker: BrokerSettings, private readonly ports: BridgePorts) {
@@ -174,7 +174,7 @@ export class Bridge implements LinkListener {
       if (!slot) return;
       this.#reading(slot);
       this.#pump.kick();
-    } catch (error) { this.#log.error("bridge onReading: ", error); }
+    } catch (error) { this.#log.error("bridge onReading:", error); }
   }
 
   onAvailability(bms: BmsView, online: boolean): void {
@@ -184,7 +184,7 @@ export class Bridge implements LinkListener {
       slot.online = online;
       slot.need |= Need.Availability;
       this.#pump.kick();
-    } catch (error) { this.#log.error("bridge onAvailability: ", error); }
+    } catch (error) { this.#log.error("bridge onAvailability:", error); }
   }
 
   onInfo(bms: BmsView): void {
@@ -194,7 +194,7 @@ export class Bridge implements LinkListener {
       slot.need |= Need.Info;
       if (slot.known) this.#announce(slot); // the model in the device block changed
       this.#pump.kick();
-    } catch (error) { this.#log.error("bridge onInfo: ", error); }
+    } catch (error) { this.#log.error("bridge onInfo:", error); }
   }
 
   // ---------------- events ----------------

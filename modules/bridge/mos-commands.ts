@@ -40,13 +40,13 @@ export class MosCommands {
     }
     if (!this.enabled) { this.pump.enqueue(result, refusalJson(w, "control disabled (mosControl is off)", fet, on)); return; }
     if (target.mosBusy) { this.pump.enqueue(result, refusalJson(w, "busy: the previous command for this BMS is still running", fet, on)); return; }
-    this.log.info("MOS command: " + target.topics.id + " " + fet + " ", on ? "ON" : "OFF");
+    this.log.info("MOS command:" + target.topics.id + " " + fet + " ", on ? "ON" : "OFF");
     target.mosBusy = true;
     try {
       target.view.setMos(fet, on, (outcome) => this.#done(target, outcome));
     } catch (error) {
       target.mosBusy = false;
-      this.log.error("setMos: ", error);
+      this.log.error("setMos:", error);
       this.pump.enqueue(result, refusalJson(w, "internal error: " + String(error), fet, on));
     }
   }
@@ -55,7 +55,7 @@ export class MosCommands {
   misaddressed(topic: string, prefix: string, targets: readonly CommandTarget[]): void {
     this.stats.malformedCommands++;
     const parsed = parseCommandTopic(prefix, topic);
-    if (!parsed) { this.log.warn("MQTT: unexpected topic ", topic); return; }
+    if (!parsed) { this.log.warn("MQTT: unexpected topic", topic); return; }
     const target = targets.find((t) => t.topics.id === parsed.id);
     if (target) {
       this.pump.enqueue(target.topics.result, refusalJson(this.#w, "unknown topic " + quoted(topic) + ": use mos/charge/set or mos/discharge/set"));
@@ -73,6 +73,6 @@ export class MosCommands {
     target.mosBusy = false;
     try {
       this.pump.enqueue(target.topics.result, mosResultJson(this.#w, outcome));
-    } catch (error) { this.log.error("MOS result: ", error); }
+    } catch (error) { this.log.error("MOS result:", error); }
   }
 }

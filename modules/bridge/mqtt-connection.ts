@@ -67,6 +67,9 @@ const NO_RETAIN = { retain: false } as const;
 
 const enum State { Idle, Waiting, Connecting, Online }
 
+/** A password alone is not sent (see #connect). */
+const passwordWithoutUser = (s: MqttSettings) => !s.user && !!s.password;
+
 export class MqttConnection {
   readonly stats = new MqttStats();
   #state = State.Idle;
@@ -77,7 +80,7 @@ export class MqttConnection {
   #failures = 0;
   readonly #subscriptions: string[] = [];
   readonly #onTimer = () => {
-    try { this.#timerFired(); } catch (error) { this.log.error("MQTT timer: ", error); }
+    try { this.#timerFired(); } catch (error) { this.log.error("MQTT timer:", error); }
   };
 
   constructor(
@@ -93,6 +96,7 @@ export class MqttConnection {
     if (this.#started) return;
     if (!this.settings.host) { this.log.warn("MQTT: no broker host configured"); return; }
     if (this.settings.tls && !this.platform.SecureSocket) { this.log.error("MQTT: TLS asked for but no SecureSocket given"); return; }
+    if (passwordWithoutUser(this.settings)) this.log.warn("MQTT: password ignored without a user name (config set mqttUser ...)");
     this.#started = true;
     if (!this.#paused) this.#connect();
   }
@@ -136,7 +140,7 @@ export class MqttConnection {
       return true;
     } catch (error) {
       this.stats.publishFailures++;
-      this.log.debug("MQTT publish failed: ", error);
+      this.log.debug("MQTT publish failed:", error);
       return false;
     }
   }
@@ -152,8 +156,11 @@ export class MqttConnection {
     };
     if (s.port) options.port = s.port;
     else if (s.tls) options.port = 8883;
-    if (s.user) options.user = s.user;
-    if (s.password) options.password = s.password;
+    // MQTT 3.1.1 §3.1.2.9: no password without a user name (brokers refuse such a CONNECT)
+    if (s.user) {
+      options.user = s.user;
+      if (s.password) options.password = s.password;
+    }
     if (s.tls) options.Socket = this.platform.SecureSocket;
     this.stats.connectAttempts++;
     this.#state = State.Connecting;
@@ -162,7 +169,7 @@ export class MqttConnection {
     try {
       client = new this.platform.MQTT(options);
     } catch (error) {
-      this.log.error("MQTT: cannot create the client: ", error);
+      this.log.error("MQTT: cannot create the client:", error);
       this.#retry();
       return;
     }
@@ -170,15 +177,15 @@ export class MqttConnection {
     // Each body is caught here: the SDK would swallow the exception without a trace.
     client.onReady = () => {
       if (client !== this.#client) return;
-      try { this.#ready(); } catch (error) { this.log.error("MQTT onReady: ", error); }
+      try { this.#ready(); } catch (error) { this.log.error("MQTT onReady:", error); }
     };
     client.onMessage = (topic, data) => {
       if (client !== this.#client) return;
-      try { this.#message(topic, data); } catch (error) { this.log.error("MQTT onMessage: ", error); }
+      try { this.#message(topic, data); } catch (error) { this.log.error("MQTT onMessage:", error); }
     };
     client.onClose = () => {
       if (client !== this.#client) return;
-      try { this.#closed(); } catch (error) { this.log.error("MQTT onClose: ", error); }
+      try { this.#closed(); } catch (error) { this.log.error("MQTT onClose:", error); }
     };
   }
 
@@ -186,7 +193,7 @@ export class MqttConnection {
     this.#clearTimer();
     this.#state = State.Online;
     this.stats.connects++;
-    this.log.info("MQTT connected to ", this.settings.host);
+    this.log.info("MQTT connected to", this.settings.host);
     this.#timer = this.platform.timers.set(this.#onTimer, STABLE_MS);
     for (let i = 0; i < this.#subscriptions.length; i++) this.#subscribe(this.#subscriptions[i]);
     this.listener.onOnline();
@@ -215,7 +222,7 @@ export class MqttConnection {
         return;
       case State.Connecting:
         this.stats.connectTimeouts++;
-        this.log.warn("MQTT connect timed out: ", this.settings.host);
+        this.log.warn("MQTT connect timed out:", this.settings.host);
         this.#closeClient(true);
         this.#retry();
         return;
@@ -242,7 +249,7 @@ export class MqttConnection {
     this.#closeClient(immediate);
     this.#state = State.Idle;
     if (!wasOnline) return;
-    try { this.listener.onOffline(); } catch (error) { this.log.error("MQTT onOffline: ", error); }
+    try { this.listener.onOffline(); } catch (error) { this.log.error("MQTT onOffline:", error); }
   }
 
   #closeClient(immediate: boolean): void {
@@ -251,7 +258,7 @@ export class MqttConnection {
     try {
       client?.close(immediate);
     } catch (error) {
-      this.log.debug("MQTT close: ", error);
+      this.log.debug("MQTT close:", error);
     }
   }
 
@@ -259,7 +266,7 @@ export class MqttConnection {
     try {
       this.#client?.subscribe(topic);
     } catch (error) {
-      this.log.warn("MQTT subscribe failed: ", error);
+      this.log.warn("MQTT subscribe failed:", error);
     }
   }
 

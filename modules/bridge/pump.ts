@@ -29,7 +29,7 @@ export class Pump {
   #attempts = 0;
   readonly #onTimer = () => {
     this.#timer = undefined;
-    try { this.#run(); } catch (error) { this.log.error("publish pump: ", error); }
+    try { this.#run(); } catch (error) { this.log.error("publish pump:", error); }
   };
 
   constructor(
@@ -54,9 +54,9 @@ export class Pump {
 
   /** A message that is an event, not a state (results, errors): sent before any marked item. */
   enqueue(topic: string, payload: string): void {
-    if (!this.connection.online) { this.log.debug("MQTT offline, not sent: ", topic); return; }
+    if (!this.connection.online) { this.log.debug("MQTT offline, not sent:", topic); return; }
     if (this.#outbox.length >= 2 * MAX_OUTBOX) {
-      this.log.warn("MQTT outbox full, dropped: ", this.#outbox[0]);
+      this.log.warn("MQTT outbox full, dropped:", this.#outbox[0]);
       this.#outbox.splice(0, 2);
     }
     this.#outbox.push(topic, payload);
@@ -67,7 +67,7 @@ export class Pump {
   send(topic: string, payload: string, retain: boolean): number {
     if (this.connection.publish(topic, payload, retain)) return topic.length + payload.length;
     if (this.#attempts + 1 < MAX_ATTEMPTS || !this.connection.online) return -1;
-    this.log.warn("MQTT: publish keeps failing, skipped: ", topic);
+    this.log.warn("MQTT: publish keeps failing, skipped:", topic);
     return 1;
   }
 
