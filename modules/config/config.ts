@@ -113,14 +113,8 @@ export class Config {
     }
     for (let i = 0; i < SETTINGS.length; i++) {
       const s = SETTINGS[i];
-      let value: unknown = s.defaultValue;
-      let source: Source = "default";
-      const built = this.#source.build[s.key];
-      if (built !== undefined) {
-        const r = fromBuild(s, built);
-        if (r.error === undefined) { value = r.value; source = "build"; }
-        else this.#warn(`config: build value of ${s.key} ignored: ${r.error}; using the default`);
-      }
+      let { value, source, error } = this.#baseValue(s);
+      if (error) this.#warn(`config: build value of ${s.key} ignored: ${error}; using the default`);
       if (storedKeys.includes(s.pref)) {
         let raw: StoredValue | undefined;
         try {
@@ -207,13 +201,7 @@ export class Config {
         continue;
       }
       const before = this.#values[s.key];
-      let value: unknown = s.defaultValue;
-      let source: Source = "default";
-      const built = this.#source.build[s.key];
-      if (built !== undefined) {
-        const r = fromBuild(s, built);
-        if (r.error === undefined) { value = r.value; source = "build"; }
-      }
+      const { value, source } = this.#baseValue(s);
       (this.#values as unknown as Record<string, unknown>)[s.key] = value;
       this.#sources[s.key] = source;
       const changed = !same(s, before, value);
@@ -268,6 +256,14 @@ export class Config {
         this.#warn(`config: change listener failed for ${key}: ${errorMessage(e)}`);
       }
     }
+  }
+
+  /** The value a setting has without a stored one: the build's (if valid), else the default. */
+  #baseValue(s: Setting): { value: unknown; source: Source; error?: string } {
+    const built = this.#source.build[s.key];
+    if (built === undefined) return { value: s.defaultValue, source: "default" };
+    const r = fromBuild(s, built);
+    return r.error === undefined ? { value: r.value, source: "build" } : { value: s.defaultValue, source: "default", error: r.error };
   }
 
   #warn(message: string): void {

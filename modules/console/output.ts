@@ -6,6 +6,9 @@
 // - CaptureOutput: collects a command's answer as text with a size limit (MQTT console topic).
 //
 // Nothing here allocates at module level (preloaded modules freeze typed arrays made at load time).
+import { utf8Length } from "../config/schema";
+
+export { utf8Length };
 
 /** What a command handler writes to. */
 export interface Output {
@@ -15,22 +18,6 @@ export interface Output {
   line(text?: string): void;
 }
 
-/** Bytes of the UTF-8 encoding (XS strings index by code point, Node by UTF-16 unit: works on both). */
-export function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const cp = text.codePointAt(i)!;
-    if (cp < 0x80) n += 1;
-    else if (cp < 0x800) n += 2;
-    else if (cp < 0x10000) n += 3;
-    else {
-      n += 4;
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-  }
-  return n;
-}
 
 /** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`. */
 export function utf8Prefix(text: string, maxBytes: number): string {
