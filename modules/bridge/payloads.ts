@@ -3,6 +3,7 @@
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { LinkStats } from "../link/link-stats";
+import type { AssemblerStats } from "../protocol/assembler";
 import type { MqttStats } from "./mqtt-connection";
 import type { Clock } from "./ports";
 
@@ -54,12 +55,27 @@ export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): strin
   w.key("connected").bool(bms.connected);
   w.key("link");
   writeLinkStats(w, bms.stats);
+  w.key("frames");
+  writeFrameStats(w, bms.frameStats);
   if (bms.errorCounters.count) {
     w.key("errorCounters").beginObject();
     writeErrorCounters(w, bms.errorCounters);
     w.endObject();
   }
   return w.endObject().text;
+}
+
+function writeFrameStats(w: JsonWriter, s: AssemblerStats): void {
+  w.beginObject();
+  w.key("received").number(s.frames);
+  w.key("errorStatus").number(s.errorStatus);
+  w.key("garbageBytes").number(s.garbageBytes);
+  w.key("badHeader").number(s.badHeader);
+  w.key("badEnd").number(s.badEnd);
+  w.key("badChecksum").number(s.badChecksum);
+  w.key("gapTimeouts").number(s.gapTimeouts);
+  w.key("truncated").number(s.truncated);
+  w.endObject();
 }
 
 function writeLinkStats(w: JsonWriter, s: LinkStats): void {

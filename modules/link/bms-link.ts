@@ -118,6 +118,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   }
 
   get id(): string { return this.config.id; }
+  get frameStats() { return this.assembler.stats; }
   get name(): string { return this.config.name; }
   get address(): string | undefined { return this.#address || undefined; }
   get connected(): boolean { return this.#state === State.Ready; }

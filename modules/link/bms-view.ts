@@ -5,6 +5,7 @@ import type { CellVoltages } from "../protocol/cells";
 import type { HardwareVersion } from "../protocol/hardware";
 import type { ErrorCounters } from "../protocol/error-counters";
 import type { LinkStats } from "./link-stats";
+import type { AssemblerStats } from "../protocol/assembler";
 
 export type Fet = "charge" | "discharge";
 
@@ -42,6 +43,8 @@ export interface BmsView {
   readonly errorCounters: ErrorCounters;   // count 0 until read
   readonly rssi: number | undefined;
   readonly stats: LinkStats;
+  /** Frames received and discarded, by reason (the link's frame assembler). */
+  readonly frameStats: AssemblerStats;
   /** Closed-loop MOS change; `done` is called exactly once. */
   setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void;
 }

@@ -22,7 +22,8 @@ export class LatencyStats {
     const half = this.count / 2;
     for (let i = 0; i < this.#buckets.length; i++) {
       seen += this.#buckets[i];
-      if (seen >= half && seen) return i * LatencyStats.BUCKET_MS + LatencyStats.BUCKET_MS / 2;
+      // centre of the bucket, kept within the samples seen (one sample of 80 ms is a median of 80)
+      if (seen >= half && seen) return Math.min(this.max, Math.max(this.min, i * LatencyStats.BUCKET_MS + LatencyStats.BUCKET_MS / 2));
     }
     return 0;
   }

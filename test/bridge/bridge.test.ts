@@ -385,13 +385,15 @@ test("diagnostics: link statistics, RSSI, error counters and uptime per BMS; MQT
   const bms = h.add("house", SP04S034);
   bms.stats.connects = 3;
   bms.stats.latency.add(80);
+  bms.frameStats.badChecksum = 2;
   h.linkUp(bms);
   const since = h.consumer.messages.length;
   const diag = JSON.parse((await h.consumer.waitForTopic(h.topic(bms, "diag"), 3000, since)).text);
   assert.equal(diag.rssi, -67);
   assert.equal(diag.connected, true);
   assert.equal(diag.link.connects, 3);
-  assert.deepEqual(diag.link.latency, { count: 1, min: 80, median: 85, max: 80 });
+  assert.deepEqual(diag.link.latency, { count: 1, min: 80, median: 80, max: 80 });
+  assert.equal(diag.frames.badChecksum, 2, "frames discarded by reason");
   assert.equal(diag.errorCounters.cellOvervoltage, 122);
   assert.ok(Number.isInteger(diag.uptime));
   const gatewayTopic = h.topic(h.gateway, "diag");

@@ -7,6 +7,7 @@ import { HardwareVersion, decodeHardware } from "../../modules/protocol/hardware
 import { ErrorCounters, decodeErrorCounters } from "../../modules/protocol/error-counters";
 import { parseHex } from "../../modules/protocol/hex";
 import { LinkStats } from "../../modules/link/link-stats";
+import { AssemblerStats } from "../../modules/protocol/assembler";
 import type { BmsView, Fet, MosResult } from "../../modules/link/bms-view";
 import type { Clock } from "../../modules/bridge/ports";
 
@@ -46,6 +47,7 @@ export class FakeBms implements BmsView {
   readonly hardware = new HardwareVersion();
   readonly errorCounters = new ErrorCounters();
   readonly stats = new LinkStats();
+  readonly frameStats = new AssemblerStats();
   infoAt = -1;
   cellsAt = -1;
   rssi: number | undefined;
