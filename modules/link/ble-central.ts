@@ -13,6 +13,8 @@ export interface CentralLink {
   readonly needsAddress: boolean;
   readonly client: Client | undefined;
   readonly notifyCharacteristic: Characteristic | undefined;
+  /** The address this link is connecting to. */
+  isTarget(address: ArrayBuffer): boolean;
   beginConnect(ble: BLEClient): void;
   onConnected(client: Client): void;
   onDisconnected(): void;
@@ -174,8 +176,8 @@ class GatewayClient extends BLEClient {
   override onConnected(device: Client): void {
     try {
       const link = this.central.connecting;
-      if (link) link.onConnected(device);
-      else device.close(); // nobody asked for this one (late connect after a give-up)
+      if (link?.isTarget(device.address)) link.onConnected(device);
+      else device.close(); // nobody is waiting for this one (a late connect after a give-up)
     } catch (e) { this.#guard("onConnected: ", e); }
   }
   override onDisconnected(device: Client): void {

@@ -110,7 +110,6 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     private readonly listener: LinkListener,
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
-    private readonly onAddressLearned: (link: BmsLink, address: string) => void = () => {},
   ) {
     this.assembler = new FrameAssembler(this);
     this.#address = canonicalMac(config.address);
@@ -131,7 +130,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
 
   /** Drop the link and connect again at once (console "reconnect"). */
   reconnect(): void {
-    if (this.#state === State.Ready || this.#state >= State.Connecting) this.#forceClose("reconnect requested");
+    if (this.#state >= State.Connecting) this.#forceClose("reconnect requested");
     else { this.#reconnect.stop(); this.#backoffMs = BACKOFF_MIN_MS; this.#queue(); }
   }
 
@@ -158,10 +157,11 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     for (const other of this.central.links) if (other !== this && (other as BmsLink).address === address) return false;
     this.#address = address;
     this.#target = { address: device.address, addressType: device.addressType };
-    this.log.info("BMS found:", address);
-    this.onAddressLearned(this, address);
+    this.log.info("BMS found:", address); // kept for every reconnect: no new scan
     return true;
   }
+
+  isTarget(address: ArrayBuffer): boolean { return !!this.#target && this.#target.address.equals(address); }
 
   beginConnect(ble: BLEClient): void {
     this.#state = State.Connecting;
