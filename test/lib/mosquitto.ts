@@ -46,8 +46,15 @@ export class Mosquitto {
   async stop(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
-    if (!child || child.exitCode !== null) return;
-    child.kill("SIGTERM");
-    await new Promise((resolve) => child.once("exit", resolve));
+    if (child && child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  }
+
+  /** Stop and remove the config folder (the port is kept only for restarts). */
+  async close(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.#dir, { recursive: true, force: true });
   }
 }

@@ -9,7 +9,7 @@ import { XsTransport } from "./transport";
 import { createScenario, type Scenario } from "./scenario";
 import { parseDiscovery, assertAccepted, render } from "../bridge/home-assistant";
 
-interface BrokerUnderTest { port: number; start(): Promise<void>; stop(): Promise<void> }
+interface BrokerUnderTest { port: number; start(): Promise<void>; stop(): Promise<void>; close?(): Promise<void> }
 
 const brokers: [string, () => BrokerUnderTest][] = [["aedes", () => new Broker()], ["mosquitto", () => new Mosquitto()]];
 
@@ -33,7 +33,7 @@ for (const [brokerName, makeBroker] of brokers) {
       await ha.close();
       await late?.close();
       await scenario.device.close();
-      await broker.stop();
+      await (broker.close ?? broker.stop).call(broker);
     });
 
     const settle = async (ms: number) => { await scenario.device.run(ms); await new Promise((r) => setTimeout(r, 50)); };
