@@ -1,7 +1,7 @@
 // Double of the Moddable "preference" module with the ESP32 NVS rules: domain and key names of at
 // most 15 characters, integers only (stored as int32), strings, booleans and ArrayBuffers; typed
 // arrays and objects are refused. The store lives on the host so it survives a virtual reboot.
-import { hostCall, toHex } from "./runtime";
+import { hostCall, toHex, fromHex } from "./runtime";
 
 type Value = boolean | number | string | ArrayBuffer;
 
@@ -29,12 +29,7 @@ const Preference = {
   get(domain: string, key: string): Value | undefined {
     checkName(domain); checkName(key);
     const value = hostCall<unknown>("pref.get", domain, key);
-    if (value && typeof value === "object" && "hex" in value) {
-      const hex = (value as { hex: string }).hex;
-      const bytes = new Uint8Array(hex.length >> 1);
-      for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.substr(i * 2, 2), 16);
-      return bytes.buffer;
-    }
+    if (value && typeof value === "object" && "hex" in value) return fromHex((value as { hex: string }).hex);
     return (value ?? undefined) as Value | undefined;
   },
   delete(domain: string, key: string): void {
