@@ -19,6 +19,7 @@ import type { BmsView, LinkListener } from "./modules/link/bms-view";
 import { Bridge } from "./modules/bridge/bridge";
 import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
+import { ClockSync } from "./modules/net/clock-sync";
 
 const VERSION = "0.1.0";
 
@@ -73,7 +74,11 @@ function main(): void {
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
   });
 
-  const wifi = new WifiManager(settings.ssid, settings.password, { onUp: () => bridge.resume(), onDown: () => bridge.pause() }, log);
+  const clock = new ClockSync(log);
+  const wifi = new WifiManager(settings.ssid, settings.password, {
+    onUp: () => { bridge.resume(); if (!clock.synced) clock.sync(); },
+    onDown: () => { bridge.pause(); clock.stop(); },
+  }, log);
 
   registerConfigCommands(registry, config);
   registerLogCommands(registry, log);
@@ -108,6 +113,7 @@ function main(): void {
   central.start();
   for (const link of links) link.start();
   if (wifi.configured) { bridge.pause(); wifi.start(); }
+  else clock.sync(); // network managed outside the firmware (simulator builds)
   bridge.start();
 }
 

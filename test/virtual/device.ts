@@ -75,6 +75,7 @@ export class VirtualDevice {
   #bleTypes = bleTypes();
   #closed = false;
   readonly #serialDecoder = new TextDecoder();
+  readonly #epochAtBoot = Date.now();
 
   constructor(options: DeviceOptions) {
     this.#options = options;
@@ -224,6 +225,13 @@ export class VirtualDevice {
         }
         break;
       case "wifi.mode": break;
+      case "sntp.request": {
+        const [id] = args as [number, string];
+        // the host's wall clock at boot, advanced by the device's (possibly virtual) clock
+        this.clock.setTimeout(() => this.emit("sntp.reply", id, this.wifi.connected ? Math.floor((this.#epochAtBoot + this.clock.now()) / 1000) : null,
+          this.wifi.connected ? null : "cannot resolve host"), 60);
+        break;
+      }
       case "serial.open": this.clock.setTimeout(() => this.emit("serial.drained", FIFO_SIZE), 1); break;
       case "serial.write": {
         const hex = args[0] as string;

@@ -46,6 +46,8 @@ for (const [brokerName, makeBroker] of brokers) {
           assert.ok(key in state, `${id}: state has ${key}`);
         }
         assert.equal(ha.last(`jbd/${id}/availability`)!.text, "online");
+        const stamp = Date.parse(state.timestamp);
+        assert.ok(Math.abs(stamp - Date.now()) < 10 * 60_000, `timestamp from the NTP-set clock: ${state.timestamp}`);
         assert.ok(Math.abs(state.cells.reduce((a: number, b: number) => a + b, 0) - state.voltage) < 0.05, "cells sum to the pack voltage");
       }
       assert.equal(ha.last(`jbd/${gateway}/availability`)!.text, "online");

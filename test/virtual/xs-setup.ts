@@ -2,6 +2,7 @@
 // through issueCommand/handleCommand, and supplies the XS extensions a device build has but
 // xsnap lacks (String.fromArrayBuffer, ArrayBuffer.fromString).
 import { attachHost, dispatch, on, type HostOp } from "../doubles/runtime";
+import { wallClockMs } from "../doubles/time";
 
 declare const issueCommand: (message: ArrayBuffer) => ArrayBuffer;
 const encoder = new TextEncoder();
@@ -19,6 +20,9 @@ attachHost((op: HostOp) => {
 
 // Host diagnostics: a full collection, so the meter of this delivery shows live slots only.
 on("host.gc", () => (globalThis as any).gc());
+
+// The device's wall clock: 1970 until Time.set() (SNTP) sets it, then virtual-time based.
+Date.now = wallClockMs;
 
 const S = String as any;
 if (!S.fromArrayBuffer) S.fromArrayBuffer = (buffer: ArrayBuffer) => decoder.decode(buffer);
