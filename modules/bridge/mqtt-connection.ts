@@ -209,7 +209,7 @@ export class MqttConnection {
     this.#client = undefined;
     const wasOnline = this.#state === State.Online;
     if (wasOnline) this.stats.disconnects++;
-    this.log.warn(wasOnline ? "MQTT connection lost: " : "MQTT connect failed: ", this.settings.host);
+    this.log.warn(wasOnline ? "MQTT connection lost:" : "MQTT connect failed:", this.settings.host);
     this.#retry();
     if (wasOnline) this.listener.onOffline();
   }
