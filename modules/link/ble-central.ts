@@ -43,7 +43,7 @@ export class BleCentral {
   readonly #scanTimeout = new Timeout(() => this.#stopScan());
   readonly #recreate = new Timeout(() => this.#create());
 
-  constructor(private readonly log: Logger) {}
+  constructor(readonly log: Logger) {}
 
   start(): void { this.#create(); }
 
@@ -164,35 +164,35 @@ class GatewayClient extends BLEClient {
 
   #guard(what: string, error: unknown): void {
     // On the device an exception escaping a BLE callback aborts the VM and reboots the ESP32.
-    try { (this.central as unknown as { log: Logger }).log.error(what, error); } catch { /* nothing left to do */ }
+    try { this.central.log.error(what, error); } catch { /* nothing left to do */ }
   }
 
   override onReady(): void {
-    try { this.central.stackReady(); } catch (e) { this.#guard("onReady: ", e); }
+    try { this.central.stackReady(); } catch (e) { this.#guard("onReady:", e); }
   }
   override onDiscovered(device: DiscoveredDevice): void {
-    try { this.central.discovered(device); } catch (e) { this.#guard("onDiscovered: ", e); }
+    try { this.central.discovered(device); } catch (e) { this.#guard("onDiscovered:", e); }
   }
   override onConnected(device: Client): void {
     try {
       const link = this.central.connecting;
       if (link?.isTarget(device.address)) link.onConnected(device);
       else device.close(); // nobody is waiting for this one (a late connect after a give-up)
-    } catch (e) { this.#guard("onConnected: ", e); }
+    } catch (e) { this.#guard("onConnected:", e); }
   }
   override onDisconnected(device: Client): void {
-    try { this.central.byClient(device)?.onDisconnected(); } catch (e) { this.#guard("onDisconnected: ", e); }
+    try { this.central.byClient(device)?.onDisconnected(); } catch (e) { this.#guard("onDisconnected:", e); }
   }
   override onServices(services: Service[]): void {
-    try { this.central.connecting?.onServices(services); } catch (e) { this.#guard("onServices: ", e); }
+    try { this.central.connecting?.onServices(services); } catch (e) { this.#guard("onServices:", e); }
   }
   override onCharacteristics(characteristics: Characteristic[]): void {
-    try { this.central.connecting?.onCharacteristics(characteristics); } catch (e) { this.#guard("onCharacteristics: ", e); }
+    try { this.central.connecting?.onCharacteristics(characteristics); } catch (e) { this.#guard("onCharacteristics:", e); }
   }
   override onCharacteristicNotificationEnabled(characteristic: Characteristic): void {
     try {
       for (const link of this.central.links) if (link.notifyCharacteristic === characteristic) link.onNotificationsEnabled();
-    } catch (e) { this.#guard("onNotificationEnabled: ", e); }
+    } catch (e) { this.#guard("onNotificationEnabled:", e); }
   }
   // Hot path: one call per 20-byte notification. Identity comparison, no allocation.
   override onCharacteristicNotification(characteristic: Characteristic, value: CharacteristicValue): void {
@@ -201,9 +201,9 @@ class GatewayClient extends BLEClient {
       for (let i = 0; i < links.length; i++) {
         if (links[i].notifyCharacteristic === characteristic) { links[i].onNotification(value); return; }
       }
-    } catch (e) { this.#guard("onNotification: ", e); }
+    } catch (e) { this.#guard("onNotification:", e); }
   }
   override onRSSI(device: Client, rssi: number): void {
-    try { this.central.byClient(device)?.onRSSI(rssi); } catch (e) { this.#guard("onRSSI: ", e); }
+    try { this.central.byClient(device)?.onRSSI(rssi); } catch (e) { this.#guard("onRSSI:", e); }
   }
 }
