@@ -1,7 +1,6 @@
 // jbd-gateway: wiring only. Each part lives in modules/ (protocol, link, bridge, net, config,
 // console); this file creates them in order and connects their callbacks.
 import Net from "net";
-import Time from "time";
 import Timer from "timer";
 import { Config } from "./modules/config/config";
 import { platformConfigSource } from "./modules/config/platform";
@@ -19,12 +18,14 @@ import type { BmsView, LinkListener } from "./modules/link/bms-view";
 import { Bridge } from "./modules/bridge/bridge";
 import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
+import { Uptime } from "./modules/platform/uptime";
 import { ClockSync } from "./modules/net/clock-sync";
 
 const VERSION = "0.1.0";
 
 function main(): void {
-  const log = new Log({ now: () => Time.ticks });
+  const uptime = new Uptime();
+  const log = new Log({ now: () => uptime.ms });
   log.addSink(traceSink);
 
   const registry = new CommandRegistry();
@@ -93,6 +94,7 @@ function main(): void {
     mqttReconnect: () => { bridge.pause(); bridge.resume(); },
     mosControl: () => config.get("mosControl"),
     print: (text) => console.print(text),
+    uptimeSeconds: () => Math.floor(uptime.ms / 1000),
     restart: () => {
       const system = (globalThis as { System?: { restart?: () => void } }).System;
       if (!system?.restart) return false;

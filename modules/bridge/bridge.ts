@@ -132,7 +132,7 @@ export class Bridge implements LinkListener {
   addBms(view: BmsView): void {
     const slot = new BmsSlot(view, new BmsTopics(this.settings.prefix, view.id), "jbd_" + nodeId(view.id));
     this.#slots.push(slot);
-    if (view.infoAt >= 0) this.#reading(slot);
+    if (view.infoAt !== -1) this.#reading(slot);
     this.#pump.kick();
   }
 

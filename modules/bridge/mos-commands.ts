@@ -40,7 +40,7 @@ export class MosCommands {
     }
     if (!this.enabled) { this.pump.enqueue(result, refusalJson(w, "control disabled (mosControl is off)", fet, on)); return; }
     if (target.mosBusy) { this.pump.enqueue(result, refusalJson(w, "busy: the previous command for this BMS is still running", fet, on)); return; }
-    this.log.info("MOS command:" + target.topics.id + " " + fet + " ", on ? "ON" : "OFF");
+    this.log.info("MOS command: " + target.topics.id + " " + fet, on ? "ON" : "OFF");
     target.mosBusy = true;
     try {
       target.view.setMos(fet, on, (outcome) => this.#done(target, outcome));

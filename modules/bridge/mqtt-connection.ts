@@ -183,9 +183,14 @@ export class MqttConnection {
       if (client !== this.#client) return;
       try { this.#message(topic, data); } catch (error) { this.log.error("MQTT onMessage:", error); }
     };
+    // Handled on the next turn: the SDK calls onClose from inside the socket's disconnect callback,
+    // and on the lin simulator a garbage collection there crashes mcsim (modSocket.c socketReadable).
     client.onClose = () => {
       if (client !== this.#client) return;
-      try { this.#closed(); } catch (error) { this.log.error("MQTT onClose:", error); }
+      this.platform.timers.set(() => {
+        if (client !== this.#client) return;
+        try { this.#closed(); } catch (error) { this.log.error("MQTT onClose:", error); }
+      }, 0);
     };
   }
 

@@ -25,6 +25,8 @@ export interface GatewayParts {
   /** Print asynchronous lines (capture, scan results) on the console. */
   print(text: string): void;
   restart(): boolean;
+  /** Seconds since start, wrap-safe (Time.ticks is epoch-based on the simulator and 32-bit on the ESP32). */
+  uptimeSeconds(): number;
 }
 
 const SCAN_DEFAULT_S = 10;
@@ -39,10 +41,10 @@ function findLink(parts: GatewayParts, name: string | undefined): BmsLink {
   return link;
 }
 
-function age(at: number): string { return at < 0 ? "never" : `${(Time.delta(at) / 1000).toFixed(1)} s ago`; }
+function age(at: number): string { return at === -1 ? "never" : `${(Time.delta(at) / 1000).toFixed(1)} s ago`; }
 
-function uptime(): string {
-  let s = Math.floor(Time.ticks / 1000);
+function uptime(seconds: number): string {
+  let s = seconds;
   const d = Math.floor(s / 86400); s -= d * 86400;
   const h = Math.floor(s / 3600); s -= h * 3600;
   const m = Math.floor(s / 60); s -= m * 60;
@@ -56,7 +58,7 @@ function freeMemory(): string {
 }
 
 function printStatus(parts: GatewayParts, out: Output): void {
-  out.line(`uptime ${uptime()}, free memory ${freeMemory()}`);
+  out.line(`uptime ${uptime(parts.uptimeSeconds())}, free memory ${freeMemory()}`);
   out.line(`wifi ${parts.wifi.configured ? (parts.wifi.up ? "up" : "down") : "not configured"}` +
     `${parts.wifi.lastError ? ` (last error: ${parts.wifi.lastError})` : ""}`);
   for (const line of parts.mqttStatus()) out.line(line);
@@ -69,7 +71,7 @@ function printStatus(parts: GatewayParts, out: Output): void {
 
 function printReading(link: BmsLink, out: Output): void {
   const info = link.info;
-  if (link.infoAt < 0) { out.line(`${link.id}: no reading yet`); return; }
+  if (link.infoAt === -1) { out.line(`${link.id}: no reading yet`); return; }
   out.line(`${link.id} (${age(link.infoAt)}): ${info.volts.toFixed(2)} V, ${info.amps.toFixed(2)} A, ${info.watts.toFixed(1)} W, SOC ${info.soc} %`);
   out.line(`  capacity ${info.remainingAh.toFixed(2)} / ${info.nominalAh.toFixed(2)} Ah, cycles ${info.cycles}`);
   const temps: string[] = [];
@@ -83,7 +85,7 @@ function printReading(link: BmsLink, out: Output): void {
 
 function printCells(link: BmsLink, out: Output): void {
   const cells = link.cells;
-  if (link.cellsAt < 0 || !cells.count) { out.line(`${link.id}: no cell voltages yet`); return; }
+  if (link.cellsAt === -1 || !cells.count) { out.line(`${link.id}: no cell voltages yet`); return; }
   const list: string[] = [];
   let min = Infinity, max = 0;
   for (let i = 0; i < cells.count; i++) {

@@ -432,7 +432,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void {
     if (this.#mos) { done({ fet, requested: on, ok: false, error: "busy: another MOS command is running" }); return; }
     if (this.#state !== State.Ready) { done({ fet, requested: on, ok: false, error: "not connected" }); return; }
-    if (this.infoAt < 0) { done({ fet, requested: on, ok: false, error: "state unknown: no reading yet" }); return; }
+    if (this.infoAt === -1) { done({ fet, requested: on, ok: false, error: "state unknown: no reading yet" }); return; }
     this.#mos = { fet, on, done, command: "e1" };
     if (this.#step === Step.Idle) this.#startCycle();
   }

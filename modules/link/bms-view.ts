@@ -35,7 +35,7 @@ export interface BmsView {
   /** True while readings are fresh (link up and the last polls answered). */
   readonly online: boolean;
   readonly info: BasicInfo;
-  /** Time.ticks of the last good 0x03 reading, or -1. */
+  /** Time.ticks of the last good 0x03 reading, or -1 (test `=== -1`: ticks are negative half the time on the ESP32). */
   readonly infoAt: number;
   readonly cells: CellVoltages;
   readonly cellsAt: number;

@@ -218,6 +218,7 @@ test("backoff doubles from 1 s to a 60 s cap with jitter, and starts over after 
   const waits: number[] = [];
   for (let i = 0; i < 9; i++) {
     clients.at(-1)!.onClose!();          // refused
+    timers.fireLast();                   // onClose is handled on the next turn
     waits.push(timers.delays.at(-1)!);   // the backoff just scheduled
     timers.fireLast();                   // next attempt
   }
@@ -227,6 +228,7 @@ test("backoff doubles from 1 s to a 60 s cap with jitter, and starts over after 
   assert.equal(timers.delays.at(-1), 30_000, "stability timer");
   timers.fireLast();
   clients.at(-1)!.onClose!();
+  timers.fireLast();
   assert.equal(timers.delays.at(-1), 1000, "after a stable connection the backoff starts over");
 
   // with random() = 0 the wait is half the ceiling
@@ -234,5 +236,6 @@ test("backoff doubles from 1 s to a 60 s cap with jitter, and starts over after 
   const c2 = new MqttConnection(settings(), { MQTT: Failing, timers: timers2, random: () => 0 }, new Events(), new TestLog());
   c2.start();
   clients.at(-1)!.onClose!();
+  timers2.fireLast();
   assert.equal(timers2.delays.at(-1), 500);
 });
