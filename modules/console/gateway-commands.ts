@@ -30,6 +30,10 @@ export interface GatewayParts {
 }
 
 const SCAN_DEFAULT_S = 10;
+const MEMORY_FIGURES = [
+  ["System Free Memory", "free bytes"], ["XS Slot Heap Used", "XS slot heap bytes"],
+  ["XS Chunk Heap Used", "XS chunk heap bytes"], ["XS Stack Used", "XS stack bytes"],
+] as const;
 
 function findLink(parts: GatewayParts, name: string | undefined): BmsLink {
   if (name === undefined) {
@@ -51,14 +55,19 @@ function uptime(seconds: number): string {
   return `${d}d ${h}h ${m}m ${s}s`;
 }
 
-function freeMemory(): string {
-  const index = Instrumentation.map("System Free Memory");
-  const value = index === undefined ? undefined : Instrumentation.get(index);
-  return value === undefined ? "n/a (release build)" : `${value} bytes`;
+/** Memory figures the build reports (debug and instrumented builds; release builds report none). */
+function memory(): string {
+  const figures: string[] = [];
+  for (const [name, label] of MEMORY_FIGURES) {
+    const index = Instrumentation.map(name);
+    const value = index === undefined ? undefined : Instrumentation.get(index);
+    if (value !== undefined) figures.push(`${label} ${value}`);
+  }
+  return figures.length ? figures.join(", ") : "n/a (release build)";
 }
 
 function printStatus(parts: GatewayParts, out: Output): void {
-  out.line(`uptime ${uptime(parts.uptimeSeconds())}, free memory ${freeMemory()}`);
+  out.line(`uptime ${uptime(parts.uptimeSeconds())}, memory: ${memory()}`);
   out.line(`wifi ${parts.wifi.configured ? (parts.wifi.up ? "up" : "down") : "not configured"}` +
     `${parts.wifi.lastError ? ` (last error: ${parts.wifi.lastError})` : ""}`);
   for (const line of parts.mqttStatus()) out.line(line);
@@ -113,7 +122,7 @@ function mosResultText(r: MosResult): string {
 }
 
 export function registerGatewayCommands(registry: CommandRegistry, parts: GatewayParts): void {
-  registry.register("status", "status", "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory", (args, out) => {
+  registry.register("status", "status", "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory (where the build reports it)", (args, out) => {
     if (args.length) return false;
     printStatus(parts, out);
   });
