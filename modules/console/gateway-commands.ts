@@ -35,14 +35,25 @@ const MEMORY_FIGURES = [
   ["XS Chunk Heap Used", "XS chunk heap bytes"], ["XS Stack Used", "XS stack bytes"],
 ] as const;
 
+function matchLink(parts: GatewayParts, name: string): BmsLink | undefined {
+  return parts.links.find((l) => l.id === name || l.name === name || l.address?.toLowerCase() === name.toLowerCase());
+}
+
 function findLink(parts: GatewayParts, name: string | undefined): BmsLink {
   if (name === undefined) {
     if (parts.links.length === 1) return parts.links[0];
     throw new UsageError(`which BMS? one of: ${parts.links.map((l) => l.id).join(", ")}`);
   }
-  const link = parts.links.find((l) => l.id === name || l.name === name || l.address?.toLowerCase() === name.toLowerCase());
+  const link = matchLink(parts, name);
   if (!link) throw new UsageError(`no BMS '${name}' (configured: ${parts.links.map((l) => l.id).join(", ")})`);
   return link;
+}
+
+/** An optional leading BMS argument: taken off `args` when it names one, else the only BMS. */
+function takeLink(parts: GatewayParts, args: string[]): BmsLink {
+  const named = args.length ? matchLink(parts, args[0]) : undefined;
+  if (named) { args.shift(); return named; }
+  return findLink(parts, undefined);
 }
 
 function age(at: number): string { return at === -1 ? "never" : `${(Time.delta(at) / 1000).toFixed(1)} s ago`; }
@@ -164,13 +175,12 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     });
   });
 
-  registry.register("mos", "mos <bms> <charge|discharge> <on|off>", "switch a FET and confirm by reading back", (args, out) => {
-    if (args.length === 2) args.unshift(parts.links.length === 1 ? parts.links[0].id : "");
-    if (args.length !== 3) return false;
-    const link = findLink(parts, args[0] || undefined);
-    const fet = args[1].toLowerCase(), value = args[2].toLowerCase();
-    if (fet !== "charge" && fet !== "discharge") throw new UsageError(`FET must be charge or discharge, got '${args[1]}'`);
-    if (value !== "on" && value !== "off") throw new UsageError(`state must be on or off, got '${args[2]}'`);
+  registry.register("mos", "mos [bms] <charge|discharge> <on|off>", "switch a FET and confirm by reading back", (args, out) => {
+    const link = takeLink(parts, args);
+    if (args.length !== 2) return false;
+    const fet = args[0].toLowerCase(), value = args[1].toLowerCase();
+    if (fet !== "charge" && fet !== "discharge") throw new UsageError(`FET must be charge or discharge, got '${args[0]}'`);
+    if (value !== "on" && value !== "off") throw new UsageError(`state must be on or off, got '${args[1]}'`);
     if (!parts.mosControl()) { out.line("refused: MOS control is disabled (config set mosControl on)"); return; }
     return new Promise<void>((resolve) => link.setMos(fet, value === "on", (r) => { out.line(mosResultText(r)); resolve(); }));
   });
@@ -183,9 +193,9 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     for (const link of what ? [findLink(parts, args[0])] : parts.links) { link.reconnect(); out.line(`${link.id}: reconnecting`); }
   });
 
-  registry.register("send", "send <bms> <hex frame> | send <bms> read <reg>", "send a raw request, print the reply in hex", (args, out) => {
-    if (args.length < 2) return false;
-    const link = findLink(parts, parts.links.length === 1 && !parts.links.some((l) => l.id === args[0]) ? undefined : args.shift());
+  registry.register("send", "send [bms] <hex frame> | send [bms] read <reg>", "send a raw request, print the reply in hex", (args, out) => {
+    const link = takeLink(parts, args);
+    if (!args.length) return false;
     let bytes: Uint8Array;
     if (args[0]?.toLowerCase() === "read" && args.length === 2) {
       const reg = Number(args[1]);
