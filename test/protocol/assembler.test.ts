@@ -3,18 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { FrameAssembler, MAX_NOTIFICATION } from "../../modules/protocol/assembler";
-import { MAX_FRAME, checksum } from "../../modules/protocol/frame";
-import { FFAA_VECTORS, RESPONSES, bytes, random, recordingAssembler } from "./vectors";
-
-/** A reply frame with a right checksum. */
-function reply(cmd: number, status: number, payload: ArrayLike<number>): Uint8Array {
-  const frame = new Uint8Array(payload.length + 7);
-  frame.set([0xdd, cmd, status, payload.length]);
-  frame.set(payload, 4);
-  const sum = checksum(frame, 2, 4 + payload.length);
-  frame.set([sum >> 8, sum & 0xff, 0x77], 4 + payload.length);
-  return frame;
-}
+import { MAX_FRAME } from "../../modules/protocol/frame";
+import { FFAA_VECTORS, RESPONSES, bytes, random, recordingAssembler, reply } from "./vectors";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => Array.from(p)));
@@ -111,7 +101,7 @@ describe("chunking", () => {
 
   test("the largest frame the length byte allows (262 bytes), whole and in 20-byte notifications", () => {
     const payload = Uint8Array.from({ length: 255 }, (_, i) => (i * 37) & 0xff);
-    const frame = reply(0xfa, 0, payload);
+    const frame = reply(0xfa, payload);
     assert.equal(frame.length, 262);
     const { assembler, frames } = recordingAssembler();
     assembler.push(frame, 0);
@@ -244,7 +234,7 @@ describe("checksum fast path", () => {
     for (let length = 0; length <= 255; length++) {
       for (const fill of ["random", "0xff"] as const) {
         const payload = Uint8Array.from({ length }, () => (fill === "0xff" ? 0xff : Math.floor(next() * 256)));
-        const frame = reply(0x42, 0, payload);
+        const frame = reply(0x42, payload);
         const corrupted = frame.slice();
         const at = 4 + Math.floor(next() * length); // a payload byte
         if (length > 0) corrupted[at] = (corrupted[at] + 1 + Math.floor(next() * 255)) & 0xff;

@@ -5,18 +5,8 @@ import { describe, test } from "node:test";
 import { ALARM_NAMES, BasicInfo, FET_LARGE_UNITS, MAX_NTC, PROTECTION_NAMES, decodeBasicInfo } from "../../modules/protocol/basic-info";
 import { CellVoltages, MAX_CELLS, decodeCells } from "../../modules/protocol/cells";
 import { ErrorCounters, decodeErrorCounters } from "../../modules/protocol/error-counters";
-import { checksum } from "../../modules/protocol/frame";
 import { HardwareVersion, decodeHardware } from "../../modules/protocol/hardware";
-import { RESPONSES, bytes } from "./vectors";
-
-function reply(cmd: number, payload: ArrayLike<number>, status = 0): Uint8Array {
-  const frame = new Uint8Array(payload.length + 7);
-  frame.set([0xdd, cmd, status, payload.length]);
-  frame.set(payload, 4);
-  const sum = checksum(frame, 2, 4 + payload.length);
-  frame.set([sum >> 8, sum & 0xff, 0x77], 4 + payload.length);
-  return frame;
-}
+import { RESPONSES, bytes, reply } from "./vectors";
 
 /** The DP04S007 0x03 payload: 1 NTC plus the extended block. */
 const EXTENDED = bytes(RESPONSES.find((v) => v.hex.startsWith("dd030022"))!.hex);

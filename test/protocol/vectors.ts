@@ -2,6 +2,7 @@
 // small helpers shared by the protocol tests.
 import { FrameAssembler } from "../../modules/protocol/assembler";
 import { parseHex } from "../../modules/protocol/hex";
+import { checksum } from "../../modules/protocol/frame";
 import frames from "./jbd-frames.json" with { type: "json" };
 
 export interface Vector {
@@ -22,6 +23,16 @@ export const JBD_VECTORS = VECTORS.filter((v) => v.hex.startsWith("dd"));
 export const FFAA_VECTORS = VECTORS.filter((v) => v.hex.startsWith("ffaa"));
 export const RESPONSES = JBD_VECTORS.filter((v) => v.kind === "response");
 export const REQUESTS = JBD_VECTORS.filter((v) => v.kind === "request");
+
+/** A reply frame with a right checksum. */
+export function reply(cmd: number, payload: ArrayLike<number>, status = 0): Uint8Array {
+  const frame = new Uint8Array(payload.length + 7);
+  frame.set([0xdd, cmd, status, payload.length]);
+  frame.set(payload, 4);
+  const sum = checksum(frame, 2, 4 + payload.length);
+  frame.set([sum >> 8, sum & 0xff, 0x77], 4 + payload.length);
+  return frame;
+}
 
 export function bytes(hex: string): Uint8Array {
   const parsed = parseHex(hex);
