@@ -30,10 +30,11 @@ export interface GatewayParts {
 }
 
 const SCAN_DEFAULT_S = 10;
-const MEMORY_FIGURES = [
-  ["System Free Memory", "free bytes"], ["XS Slot Heap Used", "XS slot heap bytes"],
-  ["XS Chunk Heap Used", "XS chunk heap bytes"], ["XS Stack Used", "XS stack bytes"],
-] as const;
+// Frozen: module-level objects of a preloaded module live in flash (the linker warns otherwise).
+const MEMORY_FIGURES = Object.freeze([
+  Object.freeze(["System Free Memory", "free bytes"]), Object.freeze(["XS Slot Heap Used", "XS slot heap bytes"]),
+  Object.freeze(["XS Chunk Heap Used", "XS chunk heap bytes"]), Object.freeze(["XS Stack Used", "XS stack bytes"]),
+] as const);
 
 function matchLink(parts: GatewayParts, name: string): BmsLink | undefined {
   return parts.links.find((l) => l.id === name || l.name === name || l.address?.toLowerCase() === name.toLowerCase());
