@@ -59,7 +59,7 @@ export type ConsoleHandler = (line: string, reply: (text: string) => void) => vo
 /** What a BMS or the gateway still needs published (bit set). */
 const enum Need { Availability = 1, State = 2, Info = 4, Discovery = 8, Diag = 16 }
 /** Publishing order: availability first, so nothing is shown live before it is. */
-const ORDER = [Need.Availability, Need.State, Need.Info, Need.Discovery, Need.Diag];
+const ORDER = Object.freeze([Need.Availability, Need.State, Need.Info, Need.Discovery, Need.Diag]);
 
 const DIAG_INTERVAL_MS = 60_000;
 const MAX_CONSOLE_REPLY = 2048;

@@ -62,8 +62,8 @@ const BACKOFF_MAX_MS = 60_000;
 /** Backoff starts over only after a connection held this long (a broker that accepts and then
  *  drops us at once must not be hammered every second). */
 const STABLE_MS = 30_000;
-const RETAIN = { retain: true } as const;
-const NO_RETAIN = { retain: false } as const;
+const RETAIN = Object.freeze({ retain: true } as const);
+const NO_RETAIN = Object.freeze({ retain: false } as const);
 
 const enum State { Idle, Waiting, Connecting, Online }
 

@@ -143,8 +143,8 @@ function intSetting(min: number, max: number): ValueCodec<number> {
   };
 }
 
-const TRUE_WORDS = ["1", "true", "on", "yes", "enable", "enabled"];
-const FALSE_WORDS = ["0", "false", "off", "no", "disable", "disabled"];
+const TRUE_WORDS = Object.freeze(["1", "true", "on", "yes", "enable", "enabled"]);
+const FALSE_WORDS = Object.freeze(["0", "false", "off", "no", "disable", "disabled"]);
 
 function boolSetting(): ValueCodec<boolean> {
   return {

@@ -27,7 +27,7 @@ export interface SerialPort {
 export type SerialConstructor = new (options: SerialPortOptions) => SerialPort;
 
 /** Classic ESP32 dev boards: UART0 on the USB bridge, TX GPIO1, RX GPIO3. */
-export const UART0_ESP32 = { port: 0, transmit: 1, receive: 3, baud: 115200 } as const;
+export const UART0_ESP32 = Object.freeze({ port: 0, transmit: 1, receive: 3, baud: 115200 } as const);
 
 export class SerialConsole {
   readonly console: Console;

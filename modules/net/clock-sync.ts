@@ -6,7 +6,7 @@ import Time from "time";
 import { Timeout } from "../platform/timeout";
 import type { Logger } from "../link/logger";
 
-const HOSTS = ["pool.ntp.org", "time.google.com", "time.cloudflare.com"];
+const HOSTS = Object.freeze(["pool.ntp.org", "time.google.com", "time.cloudflare.com"]);
 const RETRY_MS = 60_000;
 const RESYNC_MS = 24 * 3600_000;
 

@@ -13,19 +13,19 @@ const TEMPERATURES = PAYLOAD_OFFSET + FIXED_PAYLOAD;
 const KELVIN_OFFSET = 2731;
 
 /** Protection bits (0x03 offset 16), bit n = name n; bit 15 is reserved. */
-export const PROTECTION_NAMES = [
+export const PROTECTION_NAMES = Object.freeze([
   "cellOvervoltage", "cellUndervoltage", "packOvervoltage", "packUndervoltage",
   "chargeOvertemperature", "chargeUndertemperature", "dischargeOvertemperature", "dischargeUndertemperature",
   "chargeOvercurrent", "dischargeOvercurrent", "shortCircuit", "frontEndError",
   "mosSoftwareLock", "chargeMosFault", "dischargeMosFault",
-] as const;
+] as const);
 
 /** Alarm bits of the extended block (V11), bit n = name n; bits 12-15 are reserved. */
-export const ALARM_NAMES = [
+export const ALARM_NAMES = Object.freeze([
   "cellHighVoltage", "cellLowVoltage", "packHighVoltage", "packLowVoltage",
   "chargeHighTemperature", "chargeLowTemperature", "dischargeHighTemperature", "dischargeLowTemperature",
   "chargeHighCurrent", "dischargeHighCurrent", "cellVoltageDifference", "lowCapacity",
-] as const;
+] as const);
 
 export const FET_CHARGE = 0x01;
 export const FET_DISCHARGE = 0x02;

@@ -2,11 +2,11 @@
 import { CMD_ERROR_COUNTERS, PAYLOAD_OFFSET, STATUS_OK } from "./frame";
 
 /** Counter n = name n (V11 §0xAA). Counters beyond these have no known meaning. */
-export const ERROR_COUNTER_NAMES = [
+export const ERROR_COUNTER_NAMES = Object.freeze([
   "shortCircuit", "chargeOvercurrent", "dischargeOvercurrent", "cellOvervoltage", "cellUndervoltage",
   "chargeOvertemperature", "chargeUndertemperature", "dischargeOvertemperature", "dischargeUndertemperature",
   "packOvervoltage", "packUndervoltage", "restarts",
-] as const;
+] as const);
 
 /** Room for a few counters newer firmware may add. */
 export const MAX_ERROR_COUNTERS = 16;
