@@ -29,7 +29,9 @@ interface Command extends CommandInfo {
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "UsageError";
+    // Not `this.name = ...`: a device build freezes Error.prototype, and assigning a property a
+    // frozen prototype has throws "set name: not writable" (the override mistake).
+    Object.defineProperty(this, "name", { value: "UsageError", configurable: true, writable: true });
   }
 }
 

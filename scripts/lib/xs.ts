@@ -9,7 +9,7 @@ import { xsnap } from "@agoric/xsnap";
 import { spawn } from "node:child_process";
 import os from "node:os";
 import fs from "node:fs/promises";
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import tmp from "tmp";
@@ -44,6 +44,8 @@ export async function bundleForXs(entry: string, options: BundleOptions = {}): P
     plugins: [{
       name: "moddable-modules",
       setup(build) {
+        build.onResolve({ filter: /^device:preload$/ }, () => ({ path: "preload", namespace: "device" }));
+        build.onLoad({ filter: /.*/, namespace: "device" }, () => ({ contents: preloadImports(), resolveDir: ROOT, loader: "ts" }));
         build.onResolve({ filter: /.*/ }, (args) => {
           const target = aliases[args.path];
           return target ? { path: path.join(ROOT, target) } : undefined;
@@ -52,6 +54,23 @@ export async function bundleForXs(entry: string, options: BundleOptions = {}): P
     }],
   });
   return result.outputFiles[0].text;
+}
+
+/**
+ * `import "device:preload"`: every module the manifest's "preload" list names, imported in that
+ * order, so their top-level code runs before anything else (mcconfig runs it at build time).
+ */
+function preloadImports(): string {
+  const manifest = JSON.parse(readFileSync(path.join(ROOT, "manifest.json"), "utf8")) as { preload?: string[] };
+  const lines: string[] = [];
+  for (const pattern of manifest.preload ?? []) {
+    const dir = pattern.endsWith("/*") ? pattern.slice(0, -2) : undefined;
+    const names = dir
+      ? readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort().map((f) => `${dir}/${f.slice(0, -3)}`)
+      : [pattern];
+    for (const name of names) lines.push(`import ${JSON.stringify("./" + name)};`);
+  }
+  return lines.join("\n");
 }
 
 export interface MeterUsage { compute: number; currentHeapCount: number; allocate: number }

@@ -1,0 +1,4 @@
+// Side-effect module: freezes the realm like a device build at this point of the import order.
+import { freezeLikeDeviceBuild } from "./device-realm";
+
+freezeLikeDeviceBuild();
