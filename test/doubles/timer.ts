@@ -1,6 +1,12 @@
-// Double of the Moddable "timer" module, run by the host's clock (virtual or real).
-// Semantics from the SDK: set(cb) = next turn, set(cb, ms) = one-shot, set(cb, ms, repeat) =
-// repeating; schedule(t) with no interval unschedules but keeps the timer; callbacks get the timer.
+// Double of the Moddable "timer" module (modules/base/timer/modTimer.c, mc/timer.c), run by the
+// host's clock (virtual or real). Semantics from the SDK source:
+// - set(cb) = next turn, set(cb, ms) = one-shot, set(cb, ms, repeat) = repeating; callbacks get the timer;
+// - schedule(t) with no interval unschedules but keeps the timer; schedule(t, ms[, repeat]) re-arms it;
+// - a one-shot's handle stays valid during its own callback; when the callback returns with a repeat
+//   interval of 0 the timer is removed (modTimersExecute) and the handle is emptied
+//   (xs_timer_callback), even if the callback re-armed it with schedule(t, ms): that re-arm is lost;
+// - schedule() on an emptied handle throws "C: xsGetHostData: invalid host data" (SyntaxError);
+//   clear() on one is silent.
 import { on, post } from "./runtime";
 
 type Callback = (timer: TimerId) => void;
@@ -16,8 +22,14 @@ let nextId = 1;
 on("timer", (id: number) => {
   const entry = live.get(id);
   if (!entry) return; // cleared after the host had already queued the tick
-  if (!entry.repeat) live.delete(id);
-  entry.callback(entry.timer);
+  try {
+    entry.callback(entry.timer);
+  } finally {
+    if (entry.repeat === 0 && live.get(id) === entry) {
+      live.delete(id);
+      post("timer.clear", id); // a re-arm made inside the callback is dropped with the timer
+    }
+  }
 });
 
 function arm(entry: Entry, initial: number, repeat: number): void {
@@ -37,10 +49,11 @@ const Timer = {
   },
   schedule(timer: TimerId, initial?: number, repeat = 0): void {
     const entry = findEntry(timer);
-    if (!entry) throw new Error("timer not found");
+    if (!entry) throw new SyntaxError("C: xsGetHostData: invalid host data");
     if (initial === undefined) {
       post("timer.clear", timer.id);
       live.delete(timer.id);
+      entry.repeat = -1; // modTimerUnschedule: kept, not removed after its callback
       parked.set(timer.id, entry);
       return;
     }
