@@ -25,13 +25,24 @@ test("connects once and keeps the link across polls", async () => {
 });
 
 test("a drop mid-frame is followed by a reconnect and a reading within two poll intervals", async () => {
-  // drop right after a request went out, while its reply is in flight
-  await h.run(POLL_MS - (h.clock.now() % POLL_MS) + 30);
-  const before = link().stats.drops;
-  h.device.ble.drop(peripheral);
-  await h.run(50);
+  // drop right after the first notification of a multi-notification reply: the frame is cut off
+  const before = link().stats.drops, truncated = link().assembler.stats.truncated, readings = h.readings.length;
+  const deliver = sim.onNotify!;
+  let cut: Uint8Array | undefined;
+  sim.onNotify = (chunk) => {
+    deliver(chunk);
+    if (cut || chunk[0] !== 0xdd || chunk[3] + 7 <= chunk.length) return;
+    cut = chunk.slice();
+    h.device.ble.drop(peripheral);
+  };
+  try {
+    for (let waited = 0; !cut && waited < 2 * POLL_MS; waited += 20) await h.run(20);
+  } finally { sim.onNotify = deliver; }
+  assert.ok(cut, "a reply longer than one notification was cut after its first part");
+  assert.equal(h.readings.length, readings, "no reading from the cut frame");
   assert.equal(link().connected, false);
   assert.equal(link().stats.drops, before + 1);
+  assert.equal(link().assembler.stats.truncated, truncated + 1, "the partial frame was discarded, not kept for the next link");
   await h.run(5_000);
   assert.equal(link().connected, true, "reconnected by itself");
   const upAt = h.clock.now() - 5_000 + link().stats.lastReconnectMs;
