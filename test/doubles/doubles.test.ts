@@ -87,6 +87,7 @@ test("mqtt: throws before CONNACK, swallows handler exceptions, onClose has no r
   assert.throws(() => client.publish("a", "b"), /connection closed/);
   assert.throws(() => new MQTT({} as never), /parameter host is required/);
   const id = (takeOutbox().find((op) => op[0] === "mqtt.open")![1]) as number;
+  dispatch(0, "mqtt.connected", [id]);
   dispatch(0, "mqtt.ready", [id]);
   client.publish("a", "b", { retain: true });
   assert.doesNotThrow(() => dispatch(0, "mqtt.message", [id, "x", "00"]));

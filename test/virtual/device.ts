@@ -87,7 +87,7 @@ export class VirtualDevice {
     let seed = options.seed ?? 1;
     const random = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
     this.ble = new BleWorld(this.clock, emit, random);
-    this.mqtt = new MqttWorld(emit, () => this.wifi.connected, (line) => this.#log(line));
+    this.mqtt = new MqttWorld(emit, () => this.wifi.connected, (line) => this.#log(line), this.clock);
   }
 
   get transport(): DeviceTransport { return this.#transport; }
