@@ -48,8 +48,10 @@ export class MqttStats {
   /** Connections lost after they were up. */
   disconnects = 0;
   publishes = 0;
-  /** publish() threw while connected (e.g. the socket's send buffer was full). */
+  /** publish() threw while connected: the socket's send buffer was full ("can't write all data"); retried. */
   publishFailures = 0;
+  /** Packets larger than the whole send buffer: never sendable, not sent. */
+  publishesTooLarge = 0;
   messagesIn = 0;
   /** Counted by the bridge: command payloads or topics it could not accept. */
   malformedCommands = 0;

@@ -112,6 +112,7 @@ export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number
   w.key("disconnects").number(s.disconnects);
   w.key("publishes").number(s.publishes);
   w.key("publishFailures").number(s.publishFailures);
+  w.key("publishesTooLarge").number(s.publishesTooLarge);
   w.key("messagesIn").number(s.messagesIn);
   w.key("malformedCommands").number(s.malformedCommands);
   w.endObject();

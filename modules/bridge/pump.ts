@@ -1,12 +1,19 @@
-// Paced publishing. On the ESP32 a socket write that does not fit in what is left of the TCP send
-// buffer (~5.7 KB) throws and sends nothing, and the buffer only drains between turns; a full
-// republish after a reconnect (discovery of every entity) is tens of KB. So nothing is published
-// from inside an event: events mark what needs publishing, and the pump sends a few KB per turn,
-// asking its owner for the next item each time. A publish the socket refuses is tried again a
-// little later; one that keeps failing is given up, so a single bad item cannot stall the rest.
+// Paced publishing. On the ESP32 the SDK writes every MQTT packet whole into lwIP's TCP send buffer
+// (8192 bytes, send-buffer.ts); a packet that does not fit in what is still unacknowledged throws,
+// and the space comes back only as the broker acknowledges, i.e. over a few round trips, never
+// within one turn. A full republish after a reconnect (discovery of every entity of three packs) is
+// tens of KB. So nothing is published from inside an event: events mark what needs publishing, and
+// the pump sends a budget of bytes per turn, turns apart, asking its owner for the next item each
+// time. The budget and pace keep a healthy link (100 KB/s, 50 ms round trip) well under the
+// buffer: about 40 KB/s offered, at most ~4 KB unacknowledged. On a slower link the socket refuses
+// some writes: each refusal is counted (MQTT statistics), and the same item is tried again, later
+// each time, so nothing is lost and the order is kept. Only a packet larger than the whole buffer,
+// which can never be sent, is given up (logged); and one refused for a minute (a link that no
+// longer drains: the keep-alive is about to end it).
 import type { Logger } from "../link/logger";
 import type { MqttConnection } from "./mqtt-connection";
 import type { TimerHandle, Timers } from "./ports";
+import { SEND_BUFFER, publishBytes } from "./send-buffer";
 
 /**
  * Publishes the owner's most urgent item with pump.send(): the bytes sent (at least 1 whenever
@@ -14,11 +21,13 @@ import type { TimerHandle, Timers } from "./ports";
  */
 export type NextItem = () => number;
 
-/** Bytes handed to the socket per turn, well under the ESP32's 5744-byte TCP send buffer. */
-const BUDGET = 2048;
-const PACE_MS = 20;
-const RETRY_MS = 250;
-const MAX_ATTEMPTS = 20;
+/** Packet bytes handed to the socket per turn: a quarter of the send buffer. */
+const BUDGET = SEND_BUFFER / 4;
+const PACE_MS = 50;
+/** After a refusal: wait for acknowledgements, longer each time it is refused again. */
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 1600;
+const GIVE_UP_MS = 60_000;
 /** Results, errors and console answers waiting (not retained: the oldest go when it is full). */
 const MAX_OUTBOX = 8;
 
@@ -26,7 +35,9 @@ export class Pump {
   /** Topic, payload, topic, payload, ... */
   readonly #outbox: string[] = [];
   #timer: TimerHandle | undefined;
-  #attempts = 0;
+  /** Time the current item has been waiting for space (ms), and the next wait. */
+  #refusedMs = 0;
+  #retryMs = RETRY_MIN_MS;
   readonly #onTimer = () => {
     this.#timer = undefined;
     try { this.#run(); } catch (error) { this.log.error("publish pump:", error); }
@@ -47,7 +58,8 @@ export class Pump {
   /** Connection gone: answers to its requests are moot, marked items wait for the next one. */
   stop(): void {
     this.#outbox.length = 0;
-    this.#attempts = 0;
+    this.#refusedMs = 0;
+    this.#retryMs = RETRY_MIN_MS;
     if (this.#timer !== undefined) this.timers.clear(this.#timer);
     this.#timer = undefined;
   }
@@ -63,11 +75,17 @@ export class Pump {
     this.kick();
   }
 
-  /** For NextItem: publish now. */
+  /** For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. */
   send(topic: string, payload: string, retain: boolean): number {
-    if (this.connection.publish(topic, payload, retain)) return topic.length + payload.length;
-    if (this.#attempts + 1 < MAX_ATTEMPTS || !this.connection.online) return -1;
-    this.log.warn("MQTT: publish keeps failing, skipped:", topic);
+    const bytes = publishBytes(topic, payload);
+    if (bytes > SEND_BUFFER) {
+      this.connection.stats.publishesTooLarge++;
+      this.log.error("MQTT: " + bytes + " bytes never fit the " + SEND_BUFFER + "-byte send buffer, not sent:", topic);
+      return 1;
+    }
+    if (this.connection.publish(topic, payload, retain)) return bytes;
+    if (this.#refusedMs < GIVE_UP_MS || !this.connection.online) return -1;
+    this.log.warn("MQTT: publish refused for a minute, skipped:", topic);
     return 1;
   }
 
@@ -78,11 +96,13 @@ export class Pump {
       if (sent === 0) return;
       if (sent < 0) {
         if (!this.connection.online) return; // the owner marks everything again on the next connect
-        this.#attempts++;
-        this.#timer = this.timers.set(this.#onTimer, RETRY_MS);
+        this.#timer = this.timers.set(this.#onTimer, this.#retryMs);
+        this.#refusedMs += this.#retryMs;
+        this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
         return;
       }
-      this.#attempts = 0;
+      this.#refusedMs = 0;
+      this.#retryMs = RETRY_MIN_MS;
       budget -= sent;
       if (budget <= 0) { this.#timer = this.timers.set(this.#onTimer, PACE_MS); return; }
     }

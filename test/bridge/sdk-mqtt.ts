@@ -6,14 +6,18 @@
 //   so the broker publishes the will;
 // - exceptions thrown by onReady/onMessage are swallowed (and recorded here for the tests);
 // - payloads arrive as ArrayBuffer;
-// - optional `sendBuffer`: like lwIP on the ESP32, a write that does not fit in what is left of
-//   the socket's send buffer in this turn throws "can't write all data" and sends nothing.
+// - optional `sendBuffer`: like lwIP on the ESP32 (test/doubles/lwip-socket.ts), each packet, sized
+//   as mqtt.js builds it, takes its bytes from the socket's send buffer until the broker has
+//   acknowledged it (`ackMs` later, real time); a packet that does not fit throws
+//   "can't write all data" and sends nothing.
 import { connect, type MqttClient as MqttJsClient } from "../lib/mqtt-client";
 import type { MqttClient, MqttConstructor, MqttOptions } from "../../modules/bridge/ports";
 
 export interface SdkMqttOptions {
-  /** Bytes one turn may write before write() throws (ESP32 default TCP_SND_BUF is 5744). */
+  /** Send buffer of each socket (the SDK's ESP32 build: CONFIG_LWIP_TCP_SND_BUF_DEFAULT = 8192). */
   sendBuffer?: number;
+  /** Time from a write to its acknowledgement, when its space is free again (default 50 ms). */
+  ackMs?: number;
 }
 
 export interface SdkMqttWorld {
@@ -33,18 +37,16 @@ export interface SdkMqttInstance extends MqttClient {
 export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
   const instances: SdkMqttInstance[] = [];
   const swallowed: unknown[] = [];
-  let turnBytes = 0;
-  let turnScheduled = false;
 
-  /** Send-buffer space is given back when the turn ends (the data has left). */
-  function spend(bytes: number): void {
-    if (config.sendBuffer === undefined) return;
-    if (turnBytes + bytes > config.sendBuffer) throw new Error("can't write all data");
-    turnBytes += bytes;
-    if (!turnScheduled) {
-      turnScheduled = true;
-      setImmediate(() => { turnBytes = 0; turnScheduled = false; });
-    }
+  /** One socket's send buffer: space comes back when the broker has acknowledged the bytes. */
+  function sendBuffer(): (bytes: number) => void {
+    let free = config.sendBuffer ?? 0;
+    return (bytes) => {
+      if (config.sendBuffer === undefined) return;
+      if (bytes > free) throw new Error("can't write all data");
+      free -= bytes;
+      setTimeout(() => { free += bytes; }, config.ackMs ?? 50);
+    };
   }
 
   function swallow(body: () => void): void {
@@ -58,6 +60,7 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
     readonly options: MqttOptions;
     #state: "connecting" | "ready" | "closed" = "connecting";
     #client: MqttJsClient;
+    readonly #spend = sendBuffer();
 
     constructor(options: MqttOptions) {
       if (!options?.host) throw new Error("parameter host is required");
@@ -89,13 +92,13 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
     publish(topic: string, data: string | ArrayBuffer, flags?: { retain?: boolean }): void {
       this.#ready();
       const payload = typeof data === "string" ? Buffer.from(data) : Buffer.from(data);
-      spend(topic.length + payload.length + 5);
+      this.#spend(packet(2 + Buffer.byteLength(topic) + payload.length));
       this.#client.publish(topic, payload, { qos: 0, retain: !!flags?.retain });
     }
 
     subscribe(topic: string): void {
       this.#ready();
-      spend(topic.length + 7);
+      this.#spend(packet(2 + 2 + Buffer.byteLength(topic) + 1));
       this.#client.subscribe(topic, { qos: 0 });
     }
 
@@ -119,6 +122,11 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
   }
 
   return { MQTT: Instance, instances, swallowed };
+}
+
+/** A packet as mqtt.js builds it: type byte, remaining length, then `remaining` bytes. */
+function packet(remaining: number): number {
+  return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
 }
 
 function text(value: string | ArrayBuffer | undefined): string | undefined {

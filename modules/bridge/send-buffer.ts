@@ -1,0 +1,13 @@
+// What a publish costs in the ESP32's TCP send buffer. The SDK's mqtt module writes each packet
+// whole to an lwIP socket whose send buffer is CONFIG_LWIP_TCP_SND_BUF_DEFAULT = 8192 bytes (the
+// SDK's esp32 sdkconfig.defaults); a packet that does not fit in what is free throws
+// "can't write all data" and nothing is sent. Space comes back only as the broker acknowledges.
+import { utf8Length } from "../config/schema";
+
+export const SEND_BUFFER = 8192;
+
+/** Bytes of the QoS 0 PUBLISH packet mqtt.js builds: type, remaining length, topic length + topic, payload. */
+export function publishBytes(topic: string, payload: string): number {
+  const remaining = 2 + utf8Length(topic) + utf8Length(payload);
+  return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
+}
