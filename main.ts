@@ -13,6 +13,8 @@ import { registerConfigCommands, registerLogCommands, applyLogLevel } from "./mo
 import { registerGatewayCommands, useTimer } from "./modules/console/gateway-commands";
 import { runCaptured } from "./modules/console/capture";
 import { BleCentral } from "./modules/link/ble-central";
+import { Recovery } from "./modules/link/ble-recovery";
+import { bleStore, foundAddress, rememberAddress } from "./modules/link/ble-memory";
 import { BmsLink } from "./modules/link/bms-link";
 import type { BmsView, LinkListener } from "./modules/link/bms-view";
 import { Bridge } from "./modules/bridge/bridge";
@@ -40,10 +42,20 @@ function main(): void {
   const settings = config.values();
   const gatewayId = config.gatewayName();
 
+  // BLE: a deliberate restart is the way out of what only a reboot clears (ble-recovery).
+  const recovery = new Recovery({
+    restart: () => {
+      const system = (globalThis as { System?: { restart?: () => void } }).System;
+      if (!system?.restart) return false;
+      system.restart();
+      return true;
+    },
+    uptimeMs: () => uptime.ms, store: bleStore, log,
+  });
   const bridge = new Bridge(
     {
       prefix: settings.topicPrefix, gatewayId, discovery: settings.haDiscovery, discoveryPrefix: settings.haPrefix,
-      mosControl: settings.mosControl, firmwareVersion: VERSION,
+      mosControl: settings.mosControl, firmwareVersion: VERSION, restartReason: recovery.bootReason,
     },
     { host: settings.mqttHost, port: settings.mqttPort, tls: settings.mqttTls, user: settings.mqttUser, password: settings.mqttPassword },
     { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, timers: sdkTimers, clock: sdkClock, log, random: Math.random },
@@ -56,18 +68,30 @@ function main(): void {
     onInfo: (bms: BmsView) => bridge.onInfo(bms),
   };
 
-  const central = new BleCentral(log);
+  const central = new BleCentral(log, recovery);
   const links = settings.bms.map((entry: BmsEntry, index: number) => {
-    const address = entry.match === "mac" && entry.mac ? formatMac(entry.mac) : "";
+    // a BMS found by scanning is named after its MAC; the address found last time keeps it stable
+    const query = entry.match === "name" ? entry.pattern ?? "" : "*";
+    const found = entry.match === "mac" ? undefined : foundAddress(index, query);
+    const mac = entry.match === "mac" ? entry.mac : found;
+    const address = mac ? formatMac(mac) : "";
+    const id = bmsId(entry, found);
     const link = new BmsLink({
-      id: bmsId(entry) ?? `bms${index + 1}`,
+      id: id ?? `bms${index + 1}`,
       name: entry.name || address || `BMS ${index + 1}`,
       address,
       pattern: entry.match === "name" ? entry.pattern ?? "" : "",
       pollIntervalMs: settings.pollInterval * 1000,
+      // first sight of a scanned-for BMS: its MAC becomes its id (unless named), kept in flash
+      onFound: id ? undefined : (found, at) => {
+        const hex = at.replace(/:/g, "").toLowerCase();
+        found.config.id = bmsId(entry, hex)!;
+        try { rememberAddress(index, query, hex); } catch (error) { log.warn("BMS address not saved:", error); }
+        bridge.addBms(found);
+      },
     }, central, listener, log);
     central.add(link);
-    bridge.addBms(link);
+    if (id) bridge.addBms(link);
     return link;
   });
   config.onChange((key) => {

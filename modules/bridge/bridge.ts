@@ -33,6 +33,8 @@ export interface BridgeSettings {
   diagIntervalMs?: number;
   /** Shown in Home Assistant as the gateway's firmware version. */
   firmwareVersion?: string;
+  /** Why the previous boot ended in a deliberate restart (gateway diag "restartReason"), "" if not. */
+  restartReason?: string;
 }
 
 export interface BrokerSettings {
@@ -270,7 +272,7 @@ export class Bridge implements LinkListener {
       // the gateway first: a BMS device names it as via_device, which must exist by then
       if (need === Need.Discovery && this.#gatewayNeed & need) return this.#publishGatewayEntity();
       if (need === Need.Diag && this.#gatewayNeed & need) {
-        return this.#gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.#uptime(), this.#slots.length, this.connection.stats), true), need);
+        return this.#gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.#uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true), need);
       }
       for (let i = 0; i < this.#slots.length; i++) {
         const slot = this.#slots[i];

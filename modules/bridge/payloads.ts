@@ -101,10 +101,11 @@ function writeLinkStats(w: JsonWriter, s: LinkStats): void {
 }
 
 /** <gateway>/diag: uptime, number of BMS, MQTT statistics. */
-export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats): string {
+export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats, restartReason?: string): string {
   w.clear().beginObject();
   w.key("uptime").number(uptimeS);
   w.key("bms").number(bmsCount);
+  if (restartReason) w.key("restartReason").string(restartReason);
   w.key("mqtt").beginObject();
   w.key("connectAttempts").number(s.connectAttempts);
   w.key("connects").number(s.connects);

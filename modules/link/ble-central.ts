@@ -1,153 +1,341 @@
-// The one BLEClient of the gateway (the SDK allows one at a time) shared by every BMS link.
-// It routes callbacks to links, runs one connection attempt at a time (NimBLE keeps a single
-// pending connect and ignores a second), scans for links that have no address yet, and tears
-// the stack down and builds it again when it stops answering or a connect hangs (there is no
-// cancel-connect API: closing the client is the only way out).
+// The one BLEClient of the gateway (the SDK allows one at a time), shared by every BMS link.
+// The connect strategy follows what NimBLE and the SDK do (../shared/moddable-platform.md §0):
+// - a connect() can't be cancelled or timed out, and while it is pending every other connect() is
+//   ignored and scanning silently fails to start: so we connect only to a device the scan reported
+//   a moment ago, with the address type the scan reported, and one at a time;
+// - connect() during a scan leaves the SDK's scanning flag set (a later stopScanning() then returns
+//   a use count twice and can free the stack): so we always stop the scan ourselves first;
+// - scan results and GATT discovery share one queue in the SDK: no scan while a link discovers;
+// - the client is never closed (close() can't free the stack while a connect holds a count, and the
+//   SDK's destructor can clobber a newer client): a NimBLE host reset, which frees it without telling
+//   us, is detected by probing (stopScanning() throws once the record is gone) before every scan start
+//   (startScanning() on a freed record panics the ESP32);
+// - what only a reboot can clear (a connect that hangs while other links need the radio, a client
+//   that can't be created again) ends in a deliberate, rate-limited restart (ble-recovery).
 import BLEClient from "bleclient";
-import type { Characteristic, Client, DiscoveredDevice, Service, CharacteristicValue } from "bleclient";
+import { Bytes, uuid } from "btutils";
+import type { Characteristic, Client, ConnectTarget, DiscoveredDevice, Service, CharacteristicValue } from "bleclient";
+import Time from "time";
 import { Timeout } from "../platform/timeout";
 import type { Logger } from "./logger";
+import type { Recovery } from "./ble-recovery";
 
 /** What the central needs from a link. */
 export interface CentralLink {
-  readonly needsAddress: boolean;
+  readonly id: string;
   readonly client: Client | undefined;
   readonly notifyCharacteristic: Characteristic | undefined;
-  /** The address this link is connecting to. */
+  /** Down and waiting for its device to advertise. */
+  readonly wantsConnection: boolean;
+  /** Time.ticks when it began waiting. */
+  readonly waitingSince: number;
+  /** How it finds its device: a known address, a name pattern, or any device with the JBD service. */
+  readonly matchKind: "address" | "pattern" | "service";
+  /** What the scan heard of a device: the target to connect to when this link takes it, else undefined. */
+  offer(device: SeenDevice): ConnectTarget | undefined;
+  /** The address this link is connecting or connected to. */
   isTarget(address: ArrayBuffer): boolean;
-  beginConnect(ble: BLEClient): void;
-  onConnected(client: Client): void;
+  /** The central called connect() for this link. */
+  connecting(): void;
+  /** No connect event within the connect timeout (failed silently, or hanging). */
+  connectTimedOut(): void;
+  /** A connection to this link's address; false if the link does not want it (the central closes it). */
+  onConnected(client: Client): boolean;
   onDisconnected(): void;
   onServices(services: Service[]): void;
   onCharacteristics(characteristics: Characteristic[]): void;
   onNotificationsEnabled(): void;
   onNotification(value: CharacteristicValue): void;
   onRSSI(rssi: number): void;
-  /** The stack was reset: the link is gone without any callback. */
+  /** The BLE stack was reset: the link is gone without any callback. */
   onStackReset(): void;
-  /** Scan result for a link that has no address yet: true if it claims the device. */
-  offerDevice(device: DiscoveredDevice): boolean;
 }
 
-const SCAN_WINDOW_MS = 15_000;
+// A device is connected within one or two of its advertising intervals (100 ms - 1 s) of a scan
+// report; longer means the connect failed silently or hangs.
+export const CONNECT_TIMEOUT_MS = 4_000;
+/** Scan sessions restart this often: a new duplicate filter, and a probe of the BLE record. */
+export const SCAN_SESSION_MS = 10_000;
+/** A connect that timed out and a scan that then hears nothing this long: the connect hangs. */
+export const HANG_CONFIRM_MS = 20_000;
+/** The client could not be created again for this long: only a restart frees the stack. */
+export const RECREATE_GIVE_UP_MS = 30_000;
 const RECREATE_DELAY_MS = 500;
+// Right after a link goes down its device is expected back at once: scan all the time for a while,
+// then at low duty (30 of every 160 ms, leaving the radio to Wi-Fi and the held links), which still
+// finds an advertising BMS within about a second.
+const FAST_SCAN = { active: true, duplicates: false, interval: 0x30, window: 0x30 };
+const BACKGROUND_SCAN = { active: true, duplicates: false, interval: 0x100, window: 0x30 };
+export const FAST_SCAN_MS = 30_000;
+// The console's scan listens more of the time.
+const USER_SCAN = { active: true, duplicates: false, interval: 0x50, window: 0x30 };
+const SERVICES = [uuid`FF00`, uuid`FFF0`];
+const SEEN_MAX = 16;
+
+/**
+ * A device as the scan heard it so far. With active scanning the advertisement (here: the service
+ * list) and the scan response (the name) arrive as separate reports, so they are merged per address.
+ */
+export interface SeenDevice {
+  readonly address: Bytes;
+  addressType: number;
+  name: string | undefined;
+  service: boolean;
+  rssi: number;
+}
 
 export class BleCentral {
   readonly links: CentralLink[] = [];
   stackResets = 0;
+  connectTimeouts = 0;
   #client: GatewayClient | undefined;
   #ready = false;
-  #queue: CentralLink[] = [];
-  #connecting: CentralLink | undefined;
+  /** Our view of the SDK's scanning flag (always cleared by our own stopScanning()). */
   #scanning = false;
-  readonly #scanTimeout = new Timeout(() => this.#stopScan());
+  #scanParams: typeof BACKGROUND_SCAN = BACKGROUND_SCAN;
+  /** The one connect in flight. */
+  #pending: { link: CentralLink; since: number } | undefined;
+  /** The link discovering its GATT services (no scan and no other discovery meanwhile). */
+  #setup: CentralLink | undefined;
+  /** A connect timed out; cleared by any scan report (the radio scans, so nothing is pending). */
+  #suspect: { since: number; address: string } | undefined;
+  #lostSince = 0;
+  #reporter: ((device: DiscoveredDevice) => void) | undefined;
+  #seen: SeenDevice[] = [];
+  readonly #connectTimeout = new Timeout(() => this.#onConnectTimeout());
+  readonly #session = new Timeout(() => this.#onSession());
+  readonly #userScan = new Timeout(() => { this.#reporter = undefined; this.#update(); });
   readonly #recreate = new Timeout(() => this.#create());
 
-  constructor(readonly log: Logger) {}
+  constructor(readonly log: Logger, private readonly recovery: Recovery) {}
 
   start(): void { this.#create(); }
 
   get ready(): boolean { return this.#ready; }
   get scanning(): boolean { return this.#scanning; }
+  /** The console's scan is running. */
+  get userScanning(): boolean { return !!this.#reporter; }
+  get connecting(): CentralLink | undefined { return this.#pending?.link; }
+  get settingUp(): CentralLink | undefined { return this.#setup; }
+  /** A connect timed out and nothing was heard since: the stack may be stuck in it. */
+  get suspectSince(): number | undefined { return this.#suspect?.since; }
 
   add(link: CentralLink): void { this.links.push(link); }
 
-  /** Ask for a connection attempt; links are served one at a time. */
-  requestConnect(link: CentralLink): void {
-    if (!this.#queue.includes(link) && this.#connecting !== link) this.#queue.push(link);
-    this.#pump();
+  /** A link's wish changed (down and waiting, or up): scan or stop scanning accordingly. */
+  update(): void { this.#update(); }
+
+  /** The link finished (or abandoned) its GATT setup: the next may go, scanning may resume. */
+  setupDone(link: CentralLink): void {
+    if (this.#setup !== link) return;
+    this.#setup = undefined;
+    this.#update();
   }
 
-  /** The connecting link is done (connected, or gave up): the next one may go. */
-  connectFinished(link: CentralLink): void {
-    if (this.#connecting === link) this.#connecting = undefined;
-    this.#pump();
-  }
-
-  /** Forget a link's queued attempt (it is backing off). */
-  cancel(link: CentralLink): void {
-    const index = this.#queue.indexOf(link);
-    if (index >= 0) this.#queue.splice(index, 1);
-    if (this.#connecting === link) this.#connecting = undefined;
-  }
-
-  /** Tear the BLE client down and create it again (stack not answering, connect hung). */
-  resetStack(reason: string): void {
-    this.log.warn("BLE stack reset:", reason);
-    this.stackResets++;
-    this.#ready = false;
-    this.#scanning = false;
-    this.#scanTimeout.stop();
-    this.#connecting = undefined;
-    this.#queue.length = 0;
-    const client = this.#client;
-    this.#client = undefined;
-    try { client?.close(); } catch (error) { this.log.error("BLE close failed:", error); }
-    for (const link of this.links) link.onStackReset();
-    this.#recreate.start(RECREATE_DELAY_MS);
+  /** Something looked wrong (no disconnect callback, polls unanswered): check the BLE record now. */
+  probe(reason: string): void {
+    if (!this.#client) return;
+    if (this.#scanning) this.#restartScan(); // probes, and keeps the scan running
+    else if (!this.#probe()) this.#stackLost(reason);
   }
 
   /** A user-requested scan (console): reports every device seen for `ms`. */
   scanFor(ms: number, report: (device: DiscoveredDevice) => void): boolean {
-    if (!this.#client || !this.#ready || this.#connecting) return false;
+    if (!this.#client || !this.#ready || this.#pending || this.#setup) return false;
     this.#reporter = report;
-    this.#startScan(ms);
+    this.#userScan.start(ms);
+    this.#restartScan();
     return true;
   }
 
-  #reporter: ((device: DiscoveredDevice) => void) | undefined;
+  /** Console "reconnect ble": a connect that may hang can only be cleared by a restart. */
+  recover(reason: string): void {
+    if (this.#pending || this.#suspect) { this.recovery.restart(reason + " (a connect is pending)", true); return; }
+    this.probe(reason);
+  }
 
+  // ---------------- the client ----------------
   #create(): void {
     try {
       this.#client = new GatewayClient(this);
+      this.#lostSince = 0;
     } catch (error) {
-      // "BLE already initialized" right after close(): the stack frees asynchronously
+      // "BLE already initialized": the old record is not freed yet (a count is still held)
       this.log.warn("BLE init:", error);
+      if (!this.#lostSince) this.#lostSince = Time.ticks;
+      if (Time.delta(this.#lostSince) >= RECREATE_GIVE_UP_MS) this.recovery.restart("BLE client could not be created again");
       this.#recreate.start(RECREATE_DELAY_MS);
     }
   }
 
-  #pump(): void {
-    const client = this.#client;
-    if (!client || !this.#ready || this.#connecting) return;
-    const index = this.#queue.findIndex((link) => !link.needsAddress);
-    if (index >= 0) {
-      const link = this.#queue.splice(index, 1)[0];
-      if (this.#scanning) this.#stopScan();
-      this.#connecting = link;
-      link.beginConnect(client);
-      return;
+  /** stopScanning() is harmless on a live record and throws once it is closing or gone. */
+  #probe(): boolean {
+    try {
+      this.#client!.stopScanning();
+      this.#scanning = false;
+      return true;
+    } catch {
+      return false;
     }
-    if (this.#queue.length && !this.#scanning) this.#startScan(SCAN_WINDOW_MS);
   }
 
-  #startScan(ms: number): void {
+  /** The SDK closed the client by itself (host reset): every link is gone, with no callback. */
+  #stackLost(reason: string): void {
+    this.log.warn("BLE stack lost:", reason);
+    this.stackResets++;
+    this.#client = undefined;
+    this.#ready = false;
+    this.#scanning = false;
+    this.#pending = undefined;
+    this.#setup = undefined;
+    this.#suspect = undefined;
+    this.#connectTimeout.stop();
+    this.#session.stop();
+    for (const link of this.links) {
+      try { link.onStackReset(); } catch (error) { this.log.error("link reset:", error); }
+    }
+    this.#lostSince = Time.ticks;
+    this.#recreate.start(RECREATE_DELAY_MS);
+  }
+
+  // ---------------- scanning ----------------
+  #wanted(): boolean {
+    if (this.#reporter) return true;
+    for (const link of this.links) if (link.wantsConnection) return true;
+    return false;
+  }
+
+  #update(): void {
+    const client = this.#client;
+    if (!client || !this.#ready) return;
+    this.#checkHang();
+    const canScan = !this.#pending && !this.#setup;
+    const params = this.#params();
+    if (canScan && this.#wanted()) {
+      if (!this.#scanning || params !== this.#scanParams) this.#restartScan();
+    } else if (this.#scanning) {
+      this.#stopScan();
+    }
+  }
+
+  #params(): typeof BACKGROUND_SCAN {
+    if (this.#reporter) return USER_SCAN;
+    for (const link of this.links) if (link.wantsConnection && Time.delta(link.waitingSince) < FAST_SCAN_MS) return FAST_SCAN;
+    return BACKGROUND_SCAN;
+  }
+
+  #restartScan(): void {
+    if (!this.#probe()) { this.#stackLost("BLE record gone (probe before scanning)"); return; }
+    const params = this.#scanParams = this.#params();
     try {
-      this.#client!.startScanning({ duplicates: false });
+      this.#client!.startScanning(params);
       this.#scanning = true;
-      this.#scanTimeout.start(ms);
+      this.#session.start(SCAN_SESSION_MS);
     } catch (error) {
       this.log.warn("BLE scan:", error);
     }
   }
 
   #stopScan(): void {
-    this.#scanTimeout.stop();
-    this.#reporter = undefined;
-    if (!this.#scanning) return;
-    this.#scanning = false;
-    try { this.#client?.stopScanning(); } catch (error) { this.log.warn("BLE stop scan:", error); }
-    this.#pump();
+    this.#session.stop();
+    if (!this.#probe()) this.#stackLost("BLE record gone (stop scanning)");
   }
 
-  // ---- callbacks from GatewayClient (each one is a boundary: nothing may escape) ----
-  stackReady(): void { this.#ready = true; this.#pump(); }
+  #onSession(): void {
+    this.probe("periodic check");
+    this.#checkHang();
+    if (!this.#session.armed && this.#client) this.#session.start(SCAN_SESSION_MS);
+  }
+
+  #checkHang(): void {
+    const suspect = this.#suspect;
+    if (!suspect || Time.delta(suspect.since) < HANG_CONFIRM_MS + CONNECT_TIMEOUT_MS) return;
+    // a hanging connect harms only links that need the radio; it completes if its device returns
+    if (!this.links.some((link) => link.wantsConnection)) return;
+    this.recovery.restart("BLE connect to " + suspect.address + " hangs while other links wait");
+  }
+
+  // ---------------- connecting ----------------
+  #connect(link: CentralLink, target: ConnectTarget): void {
+    this.#stopScan(); // never let connect() cancel a scan: it would leave the SDK's flag set
+    const client = this.#client;
+    if (!client) return;
+    this.#pending = { link, since: Time.ticks };
+    link.connecting();
+    this.#connectTimeout.start(CONNECT_TIMEOUT_MS);
+    try { client.connect(target); } catch (error) { this.log.error("BLE connect:", error); }
+  }
+
+  #onConnectTimeout(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    this.#pending = undefined;
+    this.connectTimeouts++;
+    this.#suspect ??= { since: pending.since, address: pending.link.id };
+    this.log.warn("BLE connect timeout:", pending.link.id);
+    try { pending.link.connectTimedOut(); } catch (error) { this.log.error("connect timeout:", error); }
+    this.#update();
+  }
+
+  // ---------------- callbacks from GatewayClient (each one is a boundary: nothing may escape) ----------------
+  stackReady(): void {
+    this.#ready = true;
+    this.log.info("BLE ready");
+    this.#update();
+    if (!this.#session.armed) this.#session.start(SCAN_SESSION_MS);
+  }
 
   discovered(device: DiscoveredDevice): void {
-    this.#reporter?.(device);
-    for (const link of this.#queue) {
-      if (link.needsAddress && link.offerDevice(device)) { this.#stopScan(); return; }
+    this.#suspect = undefined; // the radio scans: no connect is pending
+    if (this.#reporter) this.#reporter(device);
+    if (this.#pending || this.#setup) return;
+    const seen = this.#merge(device);
+    // the most specific claim first; "any JBD device" waits for the name while a pattern link waits
+    let patternWaits = false;
+    for (const link of this.links) if (link.matchKind === "pattern" && link.wantsConnection) patternWaits = true;
+    for (const kind of ["address", "pattern", "service"]) {
+      if (kind === "service" && patternWaits && seen.name === undefined) return;
+      for (const link of this.links) {
+        if (link.matchKind !== kind) continue;
+        const target = link.offer(seen);
+        if (target) { this.#connect(link, target); return; }
+      }
     }
+  }
+
+  #merge(device: DiscoveredDevice): SeenDevice {
+    let seen: SeenDevice | undefined;
+    for (const s of this.#seen) if (s.address.equals(device.address)) { seen = s; break; }
+    if (!seen) {
+      seen = { address: device.address, addressType: device.addressType, name: undefined, service: false, rssi: device.rssi };
+      if (this.#seen.length >= SEEN_MAX) this.#seen.shift();
+      this.#seen.push(seen);
+    }
+    seen.addressType = device.addressType;
+    seen.rssi = device.rssi;
+    const ad = device.scanResponse;
+    const name = ad.completeName ?? ad.shortName;
+    if (name !== undefined) seen.name = name;
+    const list = ad.completeUUID16List ?? ad.incompleteUUID16List;
+    if (list) for (const u of list) if (SERVICES[0].equals(u) || SERVICES[1].equals(u)) seen.service = true;
+    return seen;
+  }
+
+  connected(client: Client): void {
+    const pending = this.#pending;
+    if (pending?.link.isTarget(client.address)) {
+      this.#pending = undefined;
+      this.#connectTimeout.stop();
+    }
+    this.#suspect = undefined;
+    // a late connect (after its timeout) is taken only by the link that targets that address
+    let link: CentralLink | undefined;
+    for (const l of this.links) if (l.isTarget(client.address)) { link = l; break; }
+    if (link && !this.#setup && link.onConnected(client)) this.#setup = link;
+    else {
+      try { client.close(); } catch (error) { this.log.warn("BLE close:", error); }
+    }
+    this.#update();
   }
 
   byClient(client: Client): CentralLink | undefined {
@@ -155,7 +343,19 @@ export class BleCentral {
     return undefined;
   }
 
-  get connecting(): CentralLink | undefined { return this.#connecting; }
+  /** onServices passes the Client's own services array: that identifies the link. */
+  byServices(services: Service[]): CentralLink | undefined {
+    for (const link of this.links) if (link.client && link.client.services === services) return link;
+    return undefined;
+  }
+
+  byCharacteristics(characteristics: Characteristic[]): CentralLink | undefined {
+    for (const link of this.links) {
+      const services = link.client?.services;
+      if (services) for (const service of services) if (service.characteristics === characteristics) return link;
+    }
+    return undefined;
+  }
 }
 
 /** The SDK client subclass: every callback forwards to the central inside a try/catch. */
@@ -174,27 +374,23 @@ class GatewayClient extends BLEClient {
     try { this.central.discovered(device); } catch (e) { this.#guard("onDiscovered:", e); }
   }
   override onConnected(device: Client): void {
-    try {
-      const link = this.central.connecting;
-      if (link?.isTarget(device.address)) link.onConnected(device);
-      else device.close(); // nobody is waiting for this one (a late connect after a give-up)
-    } catch (e) { this.#guard("onConnected:", e); }
+    try { this.central.connected(device); } catch (e) { this.#guard("onConnected:", e); }
   }
   override onDisconnected(device: Client): void {
     try { this.central.byClient(device)?.onDisconnected(); } catch (e) { this.#guard("onDisconnected:", e); }
   }
   override onServices(services: Service[]): void {
-    try { this.central.connecting?.onServices(services); } catch (e) { this.#guard("onServices:", e); }
+    try { this.central.byServices(services)?.onServices(services); } catch (e) { this.#guard("onServices:", e); }
   }
   override onCharacteristics(characteristics: Characteristic[]): void {
-    try { this.central.connecting?.onCharacteristics(characteristics); } catch (e) { this.#guard("onCharacteristics:", e); }
+    try { this.central.byCharacteristics(characteristics)?.onCharacteristics(characteristics); } catch (e) { this.#guard("onCharacteristics:", e); }
   }
   override onCharacteristicNotificationEnabled(characteristic: Characteristic): void {
     try {
       for (const link of this.central.links) if (link.notifyCharacteristic === characteristic) link.onNotificationsEnabled();
     } catch (e) { this.#guard("onNotificationEnabled:", e); }
   }
-  // Hot path: one call per 20-byte notification. Identity comparison, no allocation.
+  // Hot path: one call per 20-byte notification. Identity comparison, no allocation of our own.
   override onCharacteristicNotification(characteristic: Characteristic, value: CharacteristicValue): void {
     try {
       const links = this.central.links;

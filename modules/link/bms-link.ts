@@ -1,12 +1,12 @@
-// One persistent BLE GATT link to one JBD BMS: connect, discover FF01/FF02 (or FFF1/FFF2) in one
-// characteristic discovery, enable notifications, let them settle, then poll over the held link.
-// On a drop it reconnects with capped exponential backoff and jitter; after repeated unanswered
-// polls it closes the link itself so the next attempt starts clean.
+// One persistent BLE GATT link to one JBD BMS: wait until its device advertises (the central
+// scans and connects, one link at a time), discover FF01/FF02 (or FFF1/FFF2) in one characteristic
+// discovery, enable notifications, let them settle, then poll over the held link. After a drop it
+// waits for the device again at once; after failed setups it backs off (capped, with jitter);
+// after repeated unanswered polls it closes the link itself so the next attempt starts clean.
 //
 // The poll path (notification -> assembler -> decoder -> next request) allocates nothing: the
 // assembler, readings, request buffers and timeouts are all created once here.
-import type BLEClient from "bleclient";
-import type { Characteristic, Client, DiscoveredDevice, Service, CharacteristicValue } from "bleclient";
+import type { Characteristic, Client, ConnectTarget, Service, CharacteristicValue } from "bleclient";
 import { Bytes, uuid } from "btutils";
 import Time from "time";
 import { FrameAssembler, type FrameSink } from "../protocol/assembler";
@@ -19,7 +19,7 @@ import {
 } from "../protocol/commands";
 import { CMD_BASIC_INFO, CMD_CELLS, CMD_HARDWARE, CMD_ERROR_COUNTERS, CMD_MOS, CMD_MOS_FB, CMD_FACTORY_EXIT, statusText } from "../protocol/frame";
 import { Timeout } from "../platform/timeout";
-import type { BleCentral, CentralLink } from "./ble-central";
+import type { BleCentral, CentralLink, SeenDevice } from "./ble-central";
 import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
 import { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
@@ -40,18 +40,19 @@ export interface LinkConfig {
   /** Name pattern for scanning ("JBD-*"); empty = any device advertising FF00/FFF0. */
   pattern: string;
   pollIntervalMs: number;
+  /** Called once when a scanned-for BMS (no address configured) first comes up: its address is known. */
+  onFound?: (link: BmsLink, address: string) => void;
 }
 
 // Timing from measured BMS behaviour (../shared/jbd-field-facts.md §5): replies start 33-250 ms
 // after a request (rare 1.6 s outlier), so each attempt waits a little longer than the last.
 export const ATTEMPT_TIMEOUTS_MS = [600, 1200, 2400];
-const CONNECT_TIMEOUT_MS = 10_000;
 const DISCOVERY_TIMEOUT_MS = 5_000;
 const SETTLE_MS = 300;               // the first request right after subscribing goes unanswered
 const DISCONNECT_WAIT_MS = 3_000;    // no onDisconnected by then: the stack is not answering
 const FAILED_CYCLES_BEFORE_RECONNECT = 3;
 const FAILED_CYCLES_BEFORE_OFFLINE = 2;
-const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 60_000;
 const ERROR_COUNTERS_EVERY = 60;     // poll cycles between 0xAA reads
 const MOS_READBACK_DELAY_MS = 250;
@@ -61,7 +62,7 @@ const NOTIFY_UUIDS = [uuid`FF01`, uuid`FFF1`];
 const WRITE_UUIDS = [uuid`FF02`, uuid`FFF2`];
 const WRITE_NO_RESPONSE = 4;
 
-const enum State { Down, Queued, Connecting, Discovering, Subscribing, Settling, Ready, Closing }
+const enum State { Down, Waiting, Connecting, Discovering, Subscribing, Settling, Ready, Closing }
 const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosWrite, MosFb, MosExit, MosReadBack, Raw }
 
 export class BmsLink implements CentralLink, BmsView, FrameSink {
@@ -84,6 +85,8 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   #write: Characteristic | undefined;
   #address: string;
   #target: { address: Bytes; addressType: number } | undefined;
+  /** A device a scanned-for link is trying (adopted only once its link comes up). */
+  #tentative: { address: Bytes; addressType: number } | undefined;
   #step = Step.Idle;
   #request: ArrayBuffer = READ_BASIC_INFO;
   #requestCmd = 0;
@@ -101,7 +104,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   readonly #replyTimeout = new Timeout(() => this.#onReplyTimeout());
   readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.#startCycle(); });
   readonly #stepTimeout = new Timeout(() => this.#onStepTimeout());
-  readonly #reconnect = new Timeout(() => this.#queue());
+  readonly #reconnect = new Timeout(() => this.#wait());
   readonly #mosDelay = new Timeout(() => this.#send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO));
 
   constructor(
@@ -122,16 +125,17 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   get address(): string | undefined { return this.#address || undefined; }
   get connected(): boolean { return this.#state === State.Ready; }
   get needsAddress(): boolean { return !this.#target; }
+  get wantsConnection(): boolean { return this.#state === State.Waiting; }
   get stateName(): string {
-    return ["down", "queued", "connecting", "discovering", "subscribing", "settling", "ready", "closing"][this.#state];
+    return ["down", "waiting", "connecting", "discovering", "subscribing", "settling", "ready", "closing"][this.#state];
   }
 
-  start(): void { this.#queue(); }
+  start(): void { this.#wait(); }
 
   /** Drop the link and connect again at once (console "reconnect"). */
   reconnect(): void {
-    if (this.#state >= State.Connecting) this.#forceClose("reconnect requested");
-    else { this.#reconnect.stop(); this.#backoffMs = BACKOFF_MIN_MS; this.#queue(); }
+    if (this.#state >= State.Discovering) this.#forceClose("reconnect requested");
+    else { this.#reconnect.stop(); this.#backoffMs = BACKOFF_MIN_MS; this.#wait(); }
   }
 
   // ---------------- connection ----------------
@@ -139,42 +143,58 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.#target = this.#address ? { address: new Bytes(this.#address.replace(/:/g, ""), true), addressType: 0 } : undefined;
   }
 
-  #queue(): void {
-    this.#state = State.Queued;
-    this.central.requestConnect(this);
+  waitingSince = 0;
+
+  #wait(): void {
+    this.#state = State.Waiting;
+    this.waitingSince = Time.ticks;
+    this.central.update();
   }
 
-  offerDevice(device: DiscoveredDevice): boolean {
-    const ad = device.scanResponse;
-    const name = ad.completeName ?? ad.shortName;
-    if (this.config.pattern) {
-      if (!name || !globMatch(this.config.pattern, name)) return false;
-    } else {
-      const list = ad.completeUUID16List ?? ad.incompleteUUID16List;
-      if (!list?.some((u) => SERVICES[0].equals(u) || SERVICES[1].equals(u))) return false;
+  get matchKind(): "address" | "pattern" | "service" { return this.#target ? "address" : this.config.pattern ? "pattern" : "service"; }
+
+  offer(device: SeenDevice): ConnectTarget | undefined {
+    if (this.#state !== State.Waiting) return undefined;
+    if (this.#target) {
+      if (!this.#target.address.equals(device.address)) return undefined;
+      // connect with the address type the scan reported (a random address needs 1)
+      this.#target = { address: this.#target.address, addressType: device.addressType };
+      return this.#target;
     }
-    const address = canonicalMac(String(device.address));
-    for (const other of this.central.links) if (other !== this && (other as BmsLink).address === address) return false;
-    this.#address = address;
-    this.#target = { address: device.address, addressType: device.addressType };
-    this.log.info("BMS found:", address); // kept for every reconnect: no new scan
-    return true;
+    if (this.config.pattern) {
+      if (device.name === undefined || !globMatch(this.config.pattern, device.name)) return undefined;
+    } else if (!device.service) return undefined;
+    for (const other of this.central.links) if (other !== this && other.isTarget(device.address)) return undefined;
+    this.#tentative = { address: new Bytes(device.address), addressType: device.addressType };
+    return this.#tentative;
   }
 
-  isTarget(address: ArrayBuffer): boolean { return !!this.#target && this.#target.address.equals(address); }
+  isTarget(address: ArrayBuffer): boolean {
+    return (!!this.#target && this.#target.address.equals(address)) || (!!this.#tentative && this.#tentative.address.equals(address));
+  }
 
-  beginConnect(ble: BLEClient): void {
+  connecting(): void {
+    this.#reconnect.stop();
     this.#state = State.Connecting;
     this.stats.connectAttempts++;
-    this.#stepTimeout.start(CONNECT_TIMEOUT_MS);
-    ble.connect(this.#target!);
   }
 
-  onConnected(client: Client): void {
+  connectTimedOut(): void {
+    if (this.#state !== State.Connecting) return;
+    this.stats.connectTimeouts++;
+    this.#tentative = undefined;
+    this.#down(false);
+  }
+
+  onConnected(client: Client): boolean {
+    // a connection the link still wants: waiting, connecting, or backing off after a timeout
+    if (this.#state >= State.Discovering) return false;
+    this.#reconnect.stop();
     this.client = client;
     this.#state = State.Discovering;
     this.#stepTimeout.start(DISCOVERY_TIMEOUT_MS);
     client.discoverAllPrimaryServices();
+    return true;
   }
 
   onServices(services: Service[]): void {
@@ -195,6 +215,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.notifyCharacteristic = notify;
     this.#write = write;
     this.#state = State.Subscribing;
+    this.central.setupDone(this); // GATT discovery is over: the central may scan again
     notify.enableNotifications();
   }
 
@@ -207,14 +228,13 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
   #onStepTimeout(): void {
     switch (this.#state) {
       case State.Settling: this.#linkUp(); return;
-      case State.Connecting:
-        // NimBLE never gives up on a connect and ignores the next one: only a stack reset frees it.
-        this.stats.connectTimeouts++;
-        this.central.resetStack("connect timeout");
-        return;
       case State.Discovering:
       case State.Subscribing: this.#giveUp("discovery timeout"); return;
-      case State.Closing: this.central.resetStack("no disconnect callback"); return;
+      case State.Closing:
+        // no onDisconnected: the stack may have been reset under us
+        this.#down(false);
+        this.central.probe("no disconnect callback");
+        return;
     }
   }
 
@@ -231,14 +251,23 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.#failedCycles = 0;
     this.#hardwareAsked = false; // 0x05 once per connection
     this.#pollDue = true;
-    this.central.connectFinished(this);
+    this.central.setupDone(this);
+    const found = this.#tentative;
+    if (found) {
+      this.#tentative = undefined;
+      this.#target = found;
+      this.#address = canonicalMac(String(found.address));
+      this.log.info("BMS found:", this.#address); // kept for every reconnect
+      try { this.config.onFound?.(this, this.#address); } catch (error) { this.log.error("BMS found:", error); }
+    }
     this.log.info("BMS link up:", this.id);
     this.#startCycle();
   }
 
   #giveUp(reason: string): void {
     this.log.warn("BMS link setup failed:", reason);
-    this.central.connectFinished(this);
+    this.central.setupDone(this);
+    this.#tentative = undefined; // a scanned-for link may try another device next time
     this.#forceClose(reason);
   }
 
@@ -257,15 +286,15 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     const expected = this.#state === State.Closing;
     this.#stepTimeout.stop();
     if (!expected) this.stats.drops++;
-    if (this.central.connecting === this) this.central.connectFinished(this);
     this.#down(!expected);
   }
 
   onStackReset(): void {
-    if (this.#state === State.Down) return;
     this.#stepTimeout.stop();
     this.stats.stackResets++;
-    this.#down(false);
+    this.#tentative = undefined;
+    this.#backoffMs = BACKOFF_MIN_MS;
+    this.#down(true);
   }
 
   #down(unexpected: boolean): void {
@@ -279,14 +308,17 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     this.#pollTimer.stop();
     this.#mosDelay.stop();
     this.assembler.reset();
-    this.central.cancel(this);
+    this.central.setupDone(this);
     this.#abortPending("not connected");
     this.#setOnline(false);
     if (unexpected) this.log.warn("BMS link dropped:", this.id);
-    // capped exponential backoff with +-25 % jitter, so several gateways/links don't retry in step
+    // a drop of a working link: wait for the device again at once (it advertises as soon as it is
+    // free); failed setups back off, capped and exponential with +-25 % jitter
+    if (unexpected) { this.#wait(); return; }
     const delay = this.#backoffMs * (0.75 + this.random() * 0.5);
     this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
-    this.#reconnect.start(unexpected && wasUp ? Math.min(delay, 500) : delay);
+    this.central.update();
+    this.#reconnect.start(delay);
   }
 
   // ---------------- polling ----------------
@@ -415,6 +447,7 @@ export class BmsLink implements CentralLink, BmsView, FrameSink {
     }
     this.stats.pollsFailed++;
     this.log.debug("poll failed:", reason);
+    this.central.probe("poll failed"); // a host reset shows first as silence
     if (++this.#failedCycles >= FAILED_CYCLES_BEFORE_OFFLINE) this.#setOnline(false);
     if (this.#failedCycles >= FAILED_CYCLES_BEFORE_RECONNECT) { this.#forceClose("polls unanswered"); return; }
     this.#startCycle();

@@ -1,20 +1,116 @@
-// Double of the Moddable "bleclient" module (NimBLE behaviour of SDK 8.2.3, per
-// ../shared/moddable-platform.md §a). The radio and the BMS live on the host; this file keeps
-// the SDK's object model and its sharp edges, because the firmware must survive them:
-// - connect() never times out, a second connect() while one is pending is ignored, a failed
-//   link-layer connect produces no callback at all;
-// - each discovery call clears the earlier results, and notifications are routed by looking
-//   the handle up in client.services[*].characteristics (wiped entries drop notifications);
-// - writeWithoutResponse takes a whole ArrayBuffer only; there is no write completion;
-// - readRSSI() calls onRSSI synchronously; close() on a gone connection throws;
-// - one BLEClient at a time, and its close() frees the stack asynchronously.
-import { Bytes, Advertisement } from "./btutils";
+// Double of the Moddable "bleclient" module: the NimBLE client of SDK 8.2.3 (bleclient.js,
+// gatt.js, connection.js and nimble/modBLEClient.c), written from that source. The radio and the
+// peripherals live on the host (test/virtual/ble-world.ts); the native BLE record, with its use
+// count and its flags, lives here, because its accounting is what the firmware must survive:
+// - the record holds a use count: the instance 1, a running scan 1, every connect() 1 that only a
+//   successful connect event gives back (a failed connect leaks it); the record is freed only at 0,
+//   and until then `new BLEClient()` throws "BLE already initialized";
+// - connect() is a silent no-op while another connect is pending and on a closing/freed record;
+//   there is no cancel and no timeout;
+// - connect() during a scan cancels the scan and returns its count but leaves the scanning flag
+//   set: startScanning() then throws "already scanning" and stopScanning() returns a count again;
+// - startScanning() on a freed/closing record dereferences NULL: the ESP32 panics;
+// - every radio event that reaches a closing record takes one count (the SDK's close path relies on
+//   it), and the record's destructor ends client connections with no JS callback;
+// - a NimBLE host reset closes the client internally, with no JS callback.
+import { Bytes, Advertisement, typedBufferToValue, typedValueToBuffer } from "./btutils";
 import { hostCall, on, post, toHex, fromHex } from "./runtime";
 
 interface ServiceInfo { uuid: string; start: number; end: number }
 interface CharacteristicInfo { uuid: string; handle: number; properties: number }
 
-let instance: BLEClient | undefined;
+/** The native record (modBLERecord). */
+interface Rec {
+  readonly id: number;
+  obj: BLEClient | undefined;
+  useCount: number;
+  scanning: boolean;
+  closing: boolean;
+}
+
+/** A connection record (modBLEClientConnectionRecord); id INVALID until the connect event. */
+interface ConnRec {
+  id: number;
+  wire: string;
+  addressType: number;
+  client?: Client;
+  connection?: Connection;
+}
+
+const INVALID = -1;
+let gBLE: Rec | undefined;
+let nextRecord = 1;
+let platformUseCount = 0;
+const connections: ConnRec[] = [];
+const records = new Map<number, Rec>();
+
+const byId = (id: number) => connections.find((c) => c.id === id);
+function removeConnection(c: ConnRec): void {
+  const i = connections.indexOf(c);
+  if (i >= 0) connections.splice(i, 1);
+}
+
+/** getBLEClient(): takes a count, or undefined when there is no record or it is closing. */
+function getBLEClient(): Rec | undefined {
+  const ble = gBLE;
+  if (!ble || ble.closing) return undefined;
+  ble.useCount++;
+  return ble;
+}
+
+/** downBLEClientUseCount(): at 0 the record is marked closing, gBLE cleared, the close event posted. */
+function down(ble: Rec): void {
+  if (ble.useCount <= 0) return;
+  if (--ble.useCount === 0) {
+    ble.closing = true;
+    gBLE = undefined;
+    post("ble.self", "ble.closeEvent", ble.id); // delivered on a later turn, like a posted message
+  }
+}
+
+function validateInstance(): Rec {
+  if (!gBLE) throw new Error("unknown instance");
+  if (gBLE.closing) throw new Error("instance closed");
+  return gBLE;
+}
+
+/** nimble_gap_event / the GATT callbacks: nothing without a record; a closing record takes a count. */
+function gate(): Rec | undefined {
+  const ble = gBLE;
+  if (!ble) return undefined;
+  if (ble.closing) { down(ble); return undefined; }
+  return ble;
+}
+
+/** A NULL dereference in native code: the ESP32 panics and reboots; nothing after it runs. */
+function panic(where: string): void {
+  post("panic", where, "Guru Meditation Error: LoadProhibited (NULL pointer dereference)");
+}
+
+function destructor(ble: Rec): void {
+  gBLE = undefined; // unconditionally, as the SDK does (even if a newer record was created meanwhile)
+  for (const c of connections.slice()) {
+    if (c.id !== INVALID) post("ble.terminate", c.id);
+    removeConnection(c);
+  }
+  records.delete(ble.id);
+  if (--platformUseCount === 0) post("ble.deinit");
+}
+
+export class Connection {
+  constructor(readonly ble: BLEClient, readonly client: Client, readonly address: Bytes, readonly addressType: number) {
+    const c = byId(client.connection);
+    if (!c) throw new Error("connection not found");
+    c.connection = this;
+    c.client = client;
+  }
+  disconnect(): void { disconnect(this.client.connection); }
+}
+
+function disconnect(connection: number): void {
+  if (!byId(connection)) throw new Error("connection not found");
+  post("ble.disconnect", connection);
+}
 
 export class Descriptor {
   constructor(readonly characteristic: Characteristic, readonly uuid: Bytes, readonly handle: number) {}
@@ -22,70 +118,94 @@ export class Descriptor {
 
 export class Characteristic {
   readonly descriptors: Descriptor[] = [];
+  type?: string;
   constructor(readonly service: Service, readonly uuid: Bytes, readonly handle: number, readonly properties: number) {}
-  get connection(): number { return this.service.client.connection; }
-  enableNotifications(): void { post("ble.notify", this.connection, this.handle, true); }
-  disableNotifications(): void { post("ble.notify", this.connection, this.handle, false); }
+  get connection(): number { return this.service.connection; }
+  enableNotifications(): void { if (byId(this.connection)) post("ble.notify", this.connection, this.handle, true); }
+  disableNotifications(): void { if (byId(this.connection)) post("ble.notify", this.connection, this.handle, false); }
   writeWithoutResponse(value: ArrayBuffer): void {
-    if (!(value instanceof ArrayBuffer)) throw new TypeError("not an ArrayBuffer instance");
-    post("ble.write", this.connection, this.handle, toHex(value));
+    const buffer = typedValueToBuffer(this.type, value);
+    if (!(buffer instanceof ArrayBuffer)) throw new TypeError("not an ArrayBuffer instance");
+    if (!byId(this.connection)) return;
+    post("ble.write", this.connection, this.handle, toHex(buffer));
   }
-  readValue(_auth?: number): void { post("ble.read", this.connection, this.handle); }
+  readValue(_auth?: number): void { if (byId(this.connection)) post("ble.read", this.connection, this.handle); }
 }
 
 export class Service {
   characteristics: Characteristic[] = [];
-  constructor(readonly client: Client, readonly uuid: Bytes, readonly start: number, readonly end: number) {}
-  discoverAllCharacteristics(): void { this.characteristics = []; post("ble.characteristics", this.client.connection, this.start, this.end, null); }
-  discoverCharacteristic(uuid: Bytes): void { this.characteristics = []; post("ble.characteristics", this.client.connection, this.start, this.end, toHex(uuid)); }
-  findCharacteristicByUUID(uuid: Bytes): Characteristic | undefined { return this.characteristics.find((c) => c.uuid.equals(uuid)); }
+  constructor(readonly client: Client, readonly connection: number, readonly uuid: Bytes, readonly start: number, readonly end: number) {}
+  discoverAllCharacteristics(): void { this.characteristics.length = 0; this.#discover(null); }
+  discoverCharacteristic(uuid: Bytes): void { this.characteristics.length = 0; this.#discover(toHex(uuid)); }
+  findCharacteristicByUUID(uuid: Bytes): Characteristic | undefined { return this.characteristics.find((c) => uuid.equals(c.uuid)); }
+  #discover(uuid: string | null): void {
+    if (!byId(this.connection)) return;
+    validateInstance();
+    discovering.set(this.connection, this);
+    post("ble.characteristics", this.connection, this.start, this.end, uuid);
+  }
 }
 
+/** Which Service object a characteristic discovery answers (the SDK keeps it in the search record). */
+const discovering = new Map<number, Service>();
+
 export class Client {
-  services: Service[] = [];
-  closed = false;
-  constructor(readonly connection: number, readonly address: Bytes, readonly addressType: number) {}
+  readonly services: Service[] = [];
+  constructor(readonly ble: BLEClient, readonly connection: number, readonly address: Bytes, readonly addressType: number) {}
   exchangeMTU(mtu: number): void {
+    if (!byId(this.connection)) return;
     if (!(mtu >= 23 && mtu <= 517)) throw new RangeError("invalid mtu");
     post("ble.mtu", this.connection, mtu);
   }
   readRSSI(): void {
+    const c = byId(this.connection);
+    if (!c) return;
     const rssi = hostCall<number | null>("ble.rssi", this.connection);
-    if (rssi !== null) instance?.onRSSI(this, rssi);
+    if (rssi !== null) c.connection?.ble.onRSSI(this, rssi); // synchronously, inside readRSSI()
   }
-  discoverPrimaryService(uuid: Bytes): void { this.services = []; post("ble.services", this.connection, toHex(uuid)); }
-  discoverAllPrimaryServices(): void { this.services = []; post("ble.services", this.connection, null); }
-  findServiceByUUID(uuid: Bytes): Service | undefined { return this.services.find((s) => s.uuid.equals(uuid)); }
-  close(): void {
-    if (this.closed) throw new Error("connection not found");
-    post("ble.disconnect", this.connection);
+  discoverPrimaryService(uuid: Bytes): void { this.services.length = 0; this.#discover(toHex(uuid)); }
+  discoverAllPrimaryServices(): void { this.services.length = 0; this.#discover(null); }
+  findServiceByUUID(uuid: Bytes): Service | undefined { return this.services.find((s) => uuid.equals(s.uuid)); }
+  close(): void { disconnect(this.connection); }
+  #discover(uuid: string | null): void {
+    if (!byId(this.connection)) return;
+    validateInstance();
+    post("ble.services", this.connection, uuid);
+  }
+  /** gatt.js _findCharacteristicByHandle: the first service whose range holds the handle decides. */
+  findCharacteristicByHandle(handle: number): Characteristic | undefined {
+    for (const service of this.services) {
+      if (handle < service.start || handle > service.end) continue;
+      for (const characteristic of service.characteristics) if (characteristic.handle === handle) return characteristic;
+      return undefined;
+    }
+    return undefined;
   }
 }
 
 export type CharacteristicValue = ArrayBuffer | Uint8Array;
+export interface ConnectTarget { readonly address: ArrayBuffer; readonly addressType: number }
 
 export interface ScanParams { active?: boolean; duplicates?: boolean; interval?: number; window?: number; filterPolicy?: number }
 export interface DiscoveredDevice { address: Bytes; addressType: number; rssi: number; scanResponse: Advertisement }
 
-// Characteristics a bleservices JSON gives a type get converted values (our manifest declares
-// FF01/FFF1 notifications as Uint8Array); the host reads the same JSON files the build uses.
+// Characteristics a bleservices JSON describes get a name and type at discovery (the SDK's
+// uuidToCharName); the host reads the same JSON files the build uses.
 let typedCharacteristics: Record<string, string> | undefined;
 
-function convert(uuid: Bytes, buffer: ArrayBuffer): ArrayBuffer | Uint8Array {
-  typedCharacteristics ??= hostCall<Record<string, string>>("ble.types");
-  const type = typedCharacteristics[toHex(uuid)];
-  return type === "Uint8Array" ? new Uint8Array(buffer) : buffer;
-}
-
 export default class BLEClient {
-  #connections = new Map<number, Client>();
-  #scanning = false;
-  #closed = false;
+  #record: Rec | undefined;
 
   constructor() {
-    if (instance) throw new Error("BLE already initialized");
-    if (!hostCall<boolean>("ble.init")) throw new Error("BLE already initialized");
-    instance = this;
+    if (gBLE) throw new Error("BLE already initialized");
+    const ble: Rec = { id: nextRecord++, obj: this, useCount: 1, scanning: false, closing: false };
+    gBLE = ble;
+    records.set(ble.id, ble);
+    this.#record = ble;
+    // modBLEPlatformInitialize: the first user starts NimBLE (onReady once the host syncs); while
+    // the port is still up, the sync callback runs at once and onReady follows on a later turn.
+    if (platformUseCount++ === 0) post("ble.init");
+    else post("ble.self", "ble.sync");
   }
 
   onReady(): void {}
@@ -101,96 +221,182 @@ export default class BLEClient {
   onMTUExchanged(_device: Client, _mtu: number): void {}
   onRSSI(_device: Client, _rssi: number): void {}
 
-  startScanning(params: ScanParams = {}): void {
-    this.#alive();
-    if (this.#scanning) throw new Error("already scanning");
-    this.#scanning = true;
-    post("ble.scan", true, params.duplicates ?? true);
+  startScanning(options: ScanParams = {}): void {
+    const { active = true, duplicates = true, interval = 0x50, window = 0x30 } = options;
+    const ble = getBLEClient();
+    if (!ble) { panic("BLEClient.startScanning"); return; }
+    if (ble.scanning) throw new Error("already scanning"); // the count just taken stays taken
+    ble.scanning = true;
+    post("ble.scan", true, !!active, !!duplicates, interval >>> 0, window >>> 0);
   }
   stopScanning(): void {
-    this.#alive();
-    this.#scanning = false;
-    post("ble.scan", false, false);
+    const ble = validateInstance();
+    if (ble.scanning) {
+      ble.scanning = false;
+      post("ble.scan", false);
+      down(ble);
+    }
   }
-  connect(target: { address: ArrayBuffer; addressType?: number }): void {
-    this.#alive();
-    this.#scanning = false; // NimBLE stops scanning to connect
-    post("ble.connect", toHex(target.address), target.addressType ?? 0);
+  connect(options: { address: ArrayBuffer; addressType?: number }): void {
+    if (options === null || (typeof options !== "object" && typeof options !== "function")) {
+      throw new TypeError("in: not an object"); // the `"connection" in options` test of bleclient.js
+    }
+    const type = Math.trunc(Number(options.addressType)) || 0;
+    if (!(options.address instanceof ArrayBuffer)) throw new TypeError("not an ArrayBuffer instance");
+    if (options.address.byteLength < 6) throw new RangeError("out of range");
+    const wire = toHex(new Uint8Array(options.address, 0, 6)); // (Bytes#slice would call the Bytes constructor)
+    if (hostCall<boolean>("ble.connActive")) return; // ble_gap_conn_active(): ignored
+    const ble = getBLEClient();
+    if (!ble) return;
+    if (ble.scanning) {
+      post("ble.scan", false); // the scan is cancelled and its count returned, the flag stays set
+      down(ble);
+    }
+    connections.push({ id: INVALID, wire, addressType: type });
+    post("ble.connect", wire, type);
   }
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#scanning = false;
-    instance = undefined;
-    for (const client of this.#connections.values()) client.closed = true;
-    this.#connections.clear();
-    post("ble.close");
+    const ble = this.#record;
+    if (!ble || ble.closing) return;
+    if (ble.scanning) this.stopScanning();
+    ble.closing = true;
+    this.#record = undefined;
+    down(ble);
   }
 
-  #alive(): void {
-    if (this.#closed) throw new Error("instance closed");
-  }
+  /** Host reset or close event cleared the native pointer (xsmcSetHostData(NULL)). */
+  static detach(ble: Rec): void { if (ble.obj) ble.obj.#record = undefined; ble.obj = undefined; }
 
-  // ---- host events, routed to the live instance ----
+  // ---- host events: messages the NimBLE task posts to the JS thread ----
   static {
-    const live = (): BLEClient | undefined => (instance && !instance.#closed ? instance : undefined);
-    const client = (connection: number) => { const ble = live(); return ble ? ble.#connections.get(connection) : undefined; };
-    on("ble.ready", () => live()?.onReady());
-    on("ble.discovered", (addressHex: string, addressType: number, rssi: number, advHex: string) => {
-      const ble = live();
-      if (!ble || !ble.#scanning) return;
-      ble.onDiscovered({ address: new Bytes(fromHex(addressHex)), addressType, rssi, scanResponse: new Advertisement(fromHex(advHex)) });
+    on("ble.sync", () => {
+      // nimble_on_sync -> readyEvent (its counts balance)
+      const ble = gBLE;
+      if (!ble || ble.closing) return;
+      ble.obj?.onReady();
     });
-    on("ble.connected", (connection: number, addressHex: string, addressType: number) => {
-      const ble = live();
+    on("ble.closeEvent", (id: number) => {
+      const ble = records.get(id);
       if (!ble) return;
-      const device = new Client(connection, new Bytes(fromHex(addressHex)), addressType);
-      ble.#connections.set(connection, device);
-      ble.onConnected(device);
+      if (ble.scanning) post("ble.scan", false);
+      BLEClient.detach(ble);
+      destructor(ble);
     });
-    on("ble.disconnected", (connection: number) => {
-      const ble = live();
-      const device = client(connection);
-      if (!ble || !device) return;
-      device.closed = true;
-      ble.#connections.delete(connection);
-      ble.onDisconnected(device);
+    on("ble.reset", () => {
+      // ble_client_on_reset: closing at once, the close event on a later turn, whatever the count
+      const ble = getBLEClient();
+      if (!ble) return;
+      ble.closing = true;
+      post("ble.self", "ble.closeEvent", ble.id);
+      down(ble);
     });
-    on("ble.services", (connection: number, list: ServiceInfo[]) => {
-      const device = client(connection);
-      if (!device) return;
-      device.services = list.map((s) => new Service(device, new Bytes(fromHex(s.uuid)), s.start, s.end));
-      live()!.onServices(device.services);
+    on("ble.discovered", (addressHex: string, addressType: number, rssi: number, advHex: string) => {
+      const ble = gate();
+      if (!ble || !ble.scanning || !ble.obj) return; // delivered only while the flag is set
+      const options = { scanResponse: fromHex(advHex), address: fromHex(addressHex), addressType, rssi };
+      ble.obj.onDiscovered({
+        address: new Bytes(options.address), addressType: options.addressType, rssi: options.rssi,
+        scanResponse: new Advertisement(options.scanResponse),
+      });
     });
-    on("ble.characteristics", (connection: number, start: number, list: CharacteristicInfo[]) => {
-      const service = client(connection)?.services.find((s) => s.start === start);
+    on("ble.connectEvent", (status: number, id: number, addressHex: string, addressType: number) => {
+      const ble = gate();
+      if (!ble) return;
+      const wire = status === 0 ? addressHex : "000000000000"; // a failed event carries a zeroed descriptor
+      const type = status === 0 ? addressType : 0;
+      // the SDK's workaround when the address does not match: the first connection still pending
+      const c = connections.find((x) => x.wire === wire && x.addressType === type) ?? connections.find((x) => x.id === INVALID);
+      if (!c) throw new Error("connection not found");
+      if (status !== 0) { removeConnection(c); return; } // no JS callback, and the connect's count is never returned
+      if (c.id !== INVALID) return;                       // duplicate connect event
+      c.id = id;
+      // onConnected()
+      if (ble.closing) { down(ble); return; }
+      const obj = ble.obj!;
+      const address = new Bytes(fromHex(addressHex));
+      const client = new Client(obj, id, address, addressType);
+      new Connection(obj, client, address, addressType);
+      obj.onConnected(client);
+      down(ble);
+    });
+    on("ble.disconnected", (id: number) => {
+      const ble = gate();
+      if (!ble) return;
+      const c = byId(id);
+      if (!c) return; // duplicate disconnect
+      const client = c.client;
+      removeConnection(c);
+      discovering.delete(id);
+      if (client) c.connection!.ble.onDisconnected(client);
+    });
+    on("ble.services", (id: number, list: ServiceInfo[]) => {
+      const ble = gate();
+      if (!ble) return;
+      const c = byId(id);
+      if (!c?.client) throw new Error("connection not found");
+      const client = c.client;
+      for (const s of list) client.services.push(new Service(client, id, new Bytes(fromHex(s.uuid)), s.start, s.end));
+      client.ble.onServices(client.services);
+    });
+    on("ble.characteristics", (id: number, _start: number, list: CharacteristicInfo[]) => {
+      const ble = gate();
+      if (!ble) return;
+      if (!byId(id)) throw new Error("connection not found");
+      const service = discovering.get(id);
       if (!service) return;
-      service.characteristics = list.map((c) => new Characteristic(service, new Bytes(fromHex(c.uuid)), c.handle, c.properties));
-      live()!.onCharacteristics(service.characteristics);
-    });
-    const findCharacteristic = (connection: number, handle: number) => {
-      for (const service of client(connection)?.services ?? []) {
-        for (const characteristic of service.characteristics) if (characteristic.handle === handle) return characteristic;
+      discovering.delete(id);
+      typedCharacteristics ??= hostCall<Record<string, string>>("ble.types");
+      for (const info of list) {
+        const characteristic = new Characteristic(service, new Bytes(fromHex(info.uuid)), info.handle, info.properties);
+        const type = typedCharacteristics[info.uuid];
+        if (type) characteristic.type = type;
+        service.characteristics.push(characteristic);
       }
-      return undefined;
-    };
-    on("ble.notifyEnabled", (connection: number, handle: number, enabled: boolean) => {
-      const characteristic = findCharacteristic(connection, handle);
+      service.client.ble.onCharacteristics(service.characteristics);
+    });
+    on("ble.notifyEnabled", (id: number, handle: number, enabled: boolean) => {
+      const ble = gate();
+      if (!ble) return;
+      const c = byId(id);
+      if (!c?.client) throw new Error("connection not found");
+      const characteristic = c.client.findCharacteristicByHandle(handle);
       if (!characteristic) return;
-      if (enabled) live()!.onCharacteristicNotificationEnabled(characteristic);
-      else live()!.onCharacteristicNotificationDisabled(characteristic);
+      if (enabled) c.client.ble.onCharacteristicNotificationEnabled(characteristic);
+      else c.client.ble.onCharacteristicNotificationDisabled(characteristic);
     });
-    on("ble.notification", (connection: number, handle: number, hex: string) => {
-      const characteristic = findCharacteristic(connection, handle);
-      if (characteristic) live()!.onCharacteristicNotification(characteristic, convert(characteristic.uuid, fromHex(hex)));
+    on("ble.notification", (id: number, handle: number, hex: string) => {
+      const ble = gate();
+      if (!ble) return;
+      const c = byId(id);
+      if (!c?.client) throw new Error("connection not found");
+      // as the SDK: a params object and a fresh ArrayBuffer per notification, a typed view on top
+      const params = { value: fromHex(hex), handle };
+      const characteristic = c.client.findCharacteristicByHandle(params.handle);
+      if (characteristic) c.client.ble.onCharacteristicNotification(characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
     });
-    on("ble.value", (connection: number, handle: number, hex: string) => {
-      const characteristic = findCharacteristic(connection, handle);
-      if (characteristic) live()!.onCharacteristicValue(characteristic, convert(characteristic.uuid, fromHex(hex)));
+    on("ble.value", (id: number, handle: number, hex: string) => {
+      const ble = gate();
+      if (!ble) return;
+      const c = byId(id);
+      if (!c?.client) return;
+      const params = { value: fromHex(hex), handle };
+      const characteristic = c.client.findCharacteristicByHandle(params.handle);
+      if (characteristic) c.client.ble.onCharacteristicValue(characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
     });
-    on("ble.mtu", (connection: number, mtu: number) => {
-      const device = client(connection);
-      if (device) live()!.onMTUExchanged(device, mtu);
+    on("ble.mtu", (id: number, mtu: number) => {
+      const c = byId(id);
+      if (!c) return;
+      const ble = gate();
+      if (!ble || !c.client) return;
+      c.client.ble.onMTUExchanged(c.client, mtu);
     });
   }
+}
+
+/** For tests of the double: the native record's state as the SDK would hold it. */
+export function nativeState(): { record: boolean; useCount: number; scanning: boolean; closing: boolean; connections: number; platform: number } {
+  return {
+    record: !!gBLE, useCount: gBLE?.useCount ?? 0, scanning: gBLE?.scanning ?? false, closing: gBLE?.closing ?? false,
+    connections: connections.length, platform: platformUseCount,
+  };
 }

@@ -11,6 +11,7 @@ export interface LinkHarness {
   clock: VirtualClock;
   device: VirtualDevice;
   central: import("../../modules/link/ble-central").BleCentral;
+  recovery: import("../../modules/link/ble-recovery").Recovery;
   links: import("../../modules/link/bms-link").BmsLink[];
   sims: SimulatedBms[];
   readings: { id: string; at: number }[];
@@ -21,9 +22,16 @@ export interface LinkHarness {
 
 export const POLL_MS = 5_000;
 
-export interface HarnessBms { address: string; name?: string; pattern?: string; id?: string; sim?: BmsSimOptions; variant?: "ff00" | "fff0"; configuredAddress?: string }
+export interface HarnessBms {
+  address: string; name?: string; pattern?: string; id?: string; sim?: BmsSimOptions; variant?: "ff00" | "fff0"; configuredAddress?: string;
+  /** 1: a random address (the scan reports it; a connect with type 0 never arrives). */
+  addressType?: number;
+  /** Not there at boot (comes with device.ble.appear()). */
+  absent?: boolean;
+  nameIn?: "scanResponse" | "advertisement";
+}
 
-export async function startLinks(bmsList: HarnessBms[], options: { seed?: number } = {}): Promise<LinkHarness> {
+export async function startLinks(bmsList: HarnessBms[], options: { seed?: number; flash?: Map<string, unknown> } = {}): Promise<LinkHarness> {
   const clock = new VirtualClock();
   const logs: string[] = [];
   const readings: LinkHarness["readings"] = [];
@@ -34,6 +42,9 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
   const transport = new NodeTransport(async () => {
     const { BleCentral } = await import("../../modules/link/ble-central");
     const { BmsLink } = await import("../../modules/link/bms-link");
+    const { Recovery } = await import("../../modules/link/ble-recovery");
+    const { bleStore } = await import("../../modules/link/ble-memory");
+    const System = (await import("../doubles/system")).default;
     const Time = (await import("../doubles/time")).default;
     const log: Logger = {
       error: (m, v) => logs.push(`E ${m}${v ?? ""}`), warn: (m, v) => logs.push(`W ${m}${v ?? ""}`),
@@ -44,7 +55,9 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
       onAvailability: (bms: BmsView, online: boolean) => availability.push({ id: bms.id, online, at: Time.ticks }),
       onInfo: () => {},
     };
-    const central = new BleCentral(log);
+    const recovery = new Recovery({ restart: () => { System.restart(); return true; }, uptimeMs: () => Time.ticks, store: bleStore, log });
+    const central = new BleCentral(log, recovery);
+    harness.recovery = recovery;
     let seed = options.seed ?? 7;
     const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
     harness.central = central;
@@ -60,8 +73,11 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
     for (const link of harness.links) link.start();
   });
 
-  const device = new VirtualDevice({ clock, transport, log: (line) => logs.push(`H ${line}`), seed: options.seed });
-  bmsList.forEach((b, i) => device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant }));
+  const device = new VirtualDevice({ clock, transport, log: (line) => logs.push(`H ${line}`), seed: options.seed, flash: options.flash });
+  bmsList.forEach((b, i) => {
+    const p = device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant, addressType: b.addressType, nameIn: b.nameIn });
+    if (b.absent) device.ble.vanish(p);
+  });
   harness.device = device;
   harness.run = (ms) => device.run(ms);
   await device.boot();

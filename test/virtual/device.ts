@@ -63,6 +63,16 @@ export class VirtualDevice {
   readonly wifi: { ssid: string; password: string; apUp: boolean; connected: boolean };
   /** Exceptions that escaped to the top: each one would have rebooted an ESP32. */
   fatalErrors = 0;
+  /** Panics (native crashes, e.g. a NULL dereference in the BLE stack): counted in fatalErrors too. */
+  panics = 0;
+  /** Reboots: deliberate (System.restart()) and after a panic. Flash is kept, RAM and radio links are not. */
+  restarts = 0;
+  /** Why the device stopped, when its transport cannot reboot it (Node): no further events are delivered. */
+  halted: string | undefined;
+  #reboot: string | undefined;
+  #bootedAt = 0;
+  /** The device's own clock (Time.ticks): milliseconds since it last booted. */
+  get uptimeMs(): number { return this.clock.now() - this.#bootedAt; }
   deliveries = 0;
   /** XS compute units spent by the firmware (and its doubles) since boot; 0 on the Node transport. */
   compute = 0;
@@ -110,9 +120,11 @@ export class VirtualDevice {
     this.#pumping ??= (async () => {
       while (this.#queue.length && !this.#closed) {
         const [kind, args] = this.#queue.shift()!;
+        if (this.halted) continue;
         this.deliveries++;
-        this.#apply(await this.#transport.deliver(this.clock.now(), kind, args));
+        this.#apply(await this.#transport.deliver(this.uptimeMs, kind, args));
         this.compute += this.#transport.meter?.compute ?? 0;
+        if (this.#reboot) await this.#restart();
       }
     })().finally(() => { this.#pumping = undefined; });
     return this.#pumping;
@@ -164,6 +176,26 @@ export class VirtualDevice {
     this.clock.setTimeout(() => { this.wifi.apUp = true; }, ms);
   }
 
+  /**
+   * The ESP32 restarts: timers, queued events, radio links and sockets end; flash stays. The same
+   * firmware boots again on the same clock (XS transport); a transport that cannot reboot halts.
+   */
+  async #restart(): Promise<void> {
+    const reason = this.#reboot!;
+    this.#reboot = undefined;
+    this.restarts++;
+    this.#log(`host: device restart (${reason})`);
+    for (const id of this.#timers.values()) this.clock.clearTimeout(id);
+    this.#timers.clear();
+    this.#queue.length = 0;
+    this.ble.powerCycle();
+    await this.mqtt.closeAll();
+    this.wifi.connected = false;
+    if (!this.#transport.restart) { this.halted = reason; return; }
+    this.#bootedAt = this.clock.now();
+    this.#apply(await this.#transport.restart());
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#pumping;
@@ -175,6 +207,7 @@ export class VirtualDevice {
 
   #apply(ops: HostOp[]): void {
     for (const op of ops) {
+      if (this.#reboot) break; // the CPU reset: nothing the firmware posted after it happens
       try { this.#op(op); } catch (error) { this.#log(`host: op ${op[0]} failed: ${(error as Error).message}`); }
     }
   }
@@ -243,6 +276,16 @@ export class VirtualDevice {
         this.clock.setTimeout(() => this.emit("serial.drained", hex.length / 2), Math.ceil(hex.length / 2 / 11.5));
         break;
       }
+      case "panic": {
+        const [where, error] = args as [string, string];
+        this.panics++;
+        this.fatalErrors++;
+        this.#log(`PANIC (device reboots) in ${where}: ${error}`);
+        this.#options.onFatal?.(where, error);
+        this.#reboot = `panic in ${where}`;
+        break;
+      }
+      case "system.restart": this.#reboot = "System.restart()"; break;
       case "fatal": {
         this.fatalErrors++;
         const [where, error] = args as [string, string];

@@ -99,7 +99,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   };
 
   // ---- faults, as a radio, a broker and a house's Wi-Fi produce them ----
-  const faults: Record<string, number> = { linkDrops: 0, vanished: 0, stackWedges: 0, brokerRestarts: 0, wifiLosses: 0 };
+  const faults: Record<string, number> = { linkDrops: 0, vanished: 0, hostResets: 0, brokerRestarts: 0, wifiLosses: 0 };
 
   const every = (meanMs: number, action: () => void | Promise<void>) => {
     if (!scale) return;
@@ -116,7 +116,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     device.ble.vanish(p);
     clock.setTimeout(() => device.ble.appear(p), 10 * 60_000);
   });
-  every(24 * HOUR, () => { faults.stackWedges++; device.ble.wedged = true; });
+  every(24 * HOUR, () => { faults.hostResets++; device.ble.hostReset(); });
   let brokerDown = false;
   every(8 * HOUR, async () => {
     if (brokerDown) return;

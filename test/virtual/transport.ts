@@ -9,6 +9,8 @@ export interface DeviceTransport {
   readonly kind: "xs" | "node";
   boot(call: HostCall): Promise<HostOp[]>;
   deliver(time: number, kind: string, args: unknown[]): Promise<HostOp[]>;
+  /** Reboot: a fresh engine runs the same firmware image (flash lives on the host). Absent: cannot. */
+  restart?(): Promise<HostOp[]>;
   /** XS meter of the last delivery (compute units, live heap slots); undefined in Node. */
   readonly meter: MeterUsage | undefined;
   close(): Promise<void>;
@@ -37,6 +39,12 @@ export class XsTransport implements DeviceTransport {
 
   async boot(call: HostCall): Promise<HostOp[]> {
     this.#call = call;
+    this.#worker = await startXs((message) => JSON.stringify(this.#call(JSON.parse(message) as HostOp) ?? null));
+    await this.#worker.run(await firmwareBundle());
+    return this.deliver(0, "boot", []);
+  }
+  async restart(): Promise<HostOp[]> {
+    await this.#worker?.close();
     this.#worker = await startXs((message) => JSON.stringify(this.#call(JSON.parse(message) as HostOp) ?? null));
     await this.#worker.run(await firmwareBundle());
     return this.deliver(0, "boot", []);
@@ -70,6 +78,7 @@ export class NodeTransport implements DeviceTransport {
 
   async boot(call: HostCall): Promise<HostOp[]> {
     const runtime = await import("../doubles/runtime");
+    await import("../doubles/system");
     runtime.attachHost(call);
     this.#dispatch = runtime.dispatch;
     await this.load();
