@@ -27,6 +27,9 @@ for (const [brokerName, makeBroker] of brokers) {
       await broker.start();
       ha = await Consumer.connect(broker.port, ["jbd/#", "homeassistant/#"]);
       scenario = createScenario({ clock, transport: new XsTransport(), broker: { host: "127.0.0.1", port: broker.port }, bmsCount: 2, seed: 3 });
+      scenario.device.mqtt.onPublish = (topic, payload, retain) => sent.set(topic, { payload, retain, from: ha.messages.length });
+      const emit = scenario.device.emit.bind(scenario.device);
+      scenario.device.emit = (kind: string, ...args: unknown[]) => { if (kind === "mqtt.message") received++; emit(kind, ...args); };
       await scenario.device.boot();
     });
     after(async () => {
@@ -36,7 +39,33 @@ for (const [brokerName, makeBroker] of brokers) {
       await (broker.close ?? broker.stop).call(broker);
     });
 
-    const settle = async (ms: number) => { await scenario.device.run(ms); await new Promise((r) => setTimeout(r, 50)); };
+    /** The firmware's latest publish per topic, and how many messages HA had received by then. */
+    const sent = new Map<string, { payload: string; retain: boolean; from: number }>();
+    /**
+     * Until HA has received, after it was sent, the firmware's latest payload on every topic: virtual
+     * time runs far ahead of the real broker, so a fixed real-time pause is not enough under load.
+     */
+    const delivered = async (timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const missing = [...sent].filter(([topic, s]) => !ha.messages.slice(s.from).some((m) => m.topic === topic && m.text === s.payload));
+        if (!missing.length) return;
+        if (Date.now() > deadline) throw new Error(`the broker did not deliver: ${missing.map(([t]) => t).join(", ")}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const settle = async (ms: number) => { await scenario.device.run(ms); await delivered(); };
+    /** Messages that reached the firmware's MQTT connection (queued for it as events). */
+    let received = 0;
+    /** HA publishes a command; returns once the firmware's connection has it (real time, bounded). */
+    const command = async (topic: string, payload: string) => {
+      const target = received + 1, deadline = Date.now() + 10_000;
+      await ha.publish(topic, payload);
+      while (received < target) {
+        if (Date.now() > deadline) throw new Error(`${topic} never reached the gateway`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
 
     test("readings of every BMS arrive as JSON with the documented keys", async () => {
       await settle(20_000);
@@ -52,7 +81,10 @@ for (const [brokerName, makeBroker] of brokers) {
       }
       assert.equal(ha.last(`jbd/${gateway}/availability`)!.text, "online");
       late = await Consumer.connect(broker.port, ["jbd/#", "homeassistant/#"]);
-      await new Promise((r) => setTimeout(r, 300));
+      // everything the broker retains (an empty payload removes a retained message)
+      for (const [topic, { payload }] of [...sent].filter(([, s]) => s.retain && s.payload)) {
+        await late.waitFor((m) => m.topic === topic && m.text === payload, 5_000, 0);
+      }
       for (const id of scenario.ids) {
         for (const topic of [`jbd/${id}/state`, `jbd/${id}/availability`, `jbd/${id}/info`]) assert.equal(late.last(topic)?.retain, true, `${topic} retained`);
       }
@@ -78,16 +110,14 @@ for (const [brokerName, makeBroker] of brokers) {
     test("a MOS command round-trips: written, read back, reported", async () => {
       const sim = scenario.sims[0];
       const since = ha.messages.length;
-      await ha.publish("jbd/house/mos/discharge/set", "OFF");
-      await new Promise((r) => setTimeout(r, 50));
+      await command("jbd/house/mos/discharge/set", "OFF");
       await settle(3_000);
       const result = JSON.parse((await ha.waitForTopic("jbd/house/mos/result", 2000, since)).text);
       assert.equal(result.ok, true, JSON.stringify(result));
       assert.equal(sim.pack.read().fet.discharge, false);
       await settle(6_000);
       assert.equal(ha.lastJson("jbd/house/state").mos.discharge, false);
-      await ha.publish("jbd/house/mos/discharge/set", "ON");
-      await new Promise((r) => setTimeout(r, 50));
+      await command("jbd/house/mos/discharge/set", "ON");
       await settle(3_000);
       assert.equal(sim.pack.read().fet.discharge, true);
     });
@@ -96,13 +126,11 @@ for (const [brokerName, makeBroker] of brokers) {
       const writes = () => scenario.sims.reduce((n, s) => n + (s.stats.requests[0xe1] ?? 0) + (s.stats.requests[0xfb] ?? 0), 0);
       const before = writes();
       const since = ha.messages.length;
-      await ha.publish("jbd/house/mos/charge/set", "MAYBE");
-      await ha.publish("jbd/house/mos/charge/set", "");
-      await ha.publish("jbd/nobody/mos/charge/set", "OFF");
-      await ha.publish("jbd/house/mos/heater/set", "ON");
-      await new Promise((r) => setTimeout(r, 50));
+      await command("jbd/house/mos/charge/set", "MAYBE");
+      await command("jbd/house/mos/charge/set", "");
+      await command("jbd/nobody/mos/charge/set", "OFF");
+      await command("jbd/house/mos/heater/set", "ON");
       await settle(2_000);
-      await new Promise((r) => setTimeout(r, 100));
       const errors = ha.messages.slice(since).filter((m) => m.topic.endsWith("/mos/result") || m.topic.endsWith("/error"));
       assert.ok(errors.length >= 4, `an error for each: ${errors.map((m) => m.text).join(" | ")}`);
       for (const m of errors) assert.ok(JSON.parse(m.text).ok === false || "error" in JSON.parse(m.text), m.text);
@@ -123,13 +151,24 @@ for (const [brokerName, makeBroker] of brokers) {
     test("broker restart: the gateway reconnects by itself and republishes", async () => {
       await broker.stop();
       await settle(20_000);
+      const restartedAt = ha.messages.length; // nothing received before the restart counts
       await broker.start();
       await settle(70_000);
-      await new Promise((r) => setTimeout(r, 200));
       const since = ha.messages.length;
       await settle(10_000);
       await ha.waitFor((m) => m.topic === "jbd/house/state", 2000, since);
+      const after = ha.messages.slice(restartedAt);
+      const online = (topic: string) => after.some((m) => m.topic === topic && m.text === "online");
+      assert.ok(online(`jbd/${gateway}/availability`), "the gateway announced itself online again after the restart");
+      for (const id of scenario.ids) assert.ok(online(`jbd/${id}/availability`), `${id}: availability republished`);
+      assert.ok(after.some((m) => m.topic.startsWith("homeassistant/") && m.text), "discovery republished");
       assert.equal(ha.last(`jbd/${gateway}/availability`)!.text, "online");
+      // the restarted broker kept no retained message (aedes in memory, mosquitto without persistence)
+      const fresh = await Consumer.connect(broker.port, [`jbd/${gateway}/availability`]);
+      try {
+        const retained = await fresh.waitForTopic(`jbd/${gateway}/availability`, 3000, 0);
+        assert.deepEqual([retained.text, retained.retain], ["online", true], "retained online, published after the restart");
+      } finally { await fresh.close(); }
     });
 
     test("Wi-Fi loss: MQTT pauses, BLE keeps polling, everything resumes", async () => {
