@@ -64,18 +64,54 @@ export function errorText(error: unknown): string {
   return String(error);
 }
 
-const HEX = "0123456789abcdef";
+// Bytes cross the boundary as lowercase hex strings. The conversion must cost the firmware next
+// to nothing (a double may never distort its timing): XS strings are UTF-8, so indexing or
+// concatenating per byte is quadratic. Here each byte is one lookup in a typed-array table,
+// and the text is made or read in one native TextDecoder/TextEncoder call.
+const DIGITS = "0123456789abcdef";
+// Two ASCII digits per byte value, laid out in memory as they appear in the text; read through a
+// Uint16Array of the same platform byte order, so one store writes both digits.
+const PAIR_BYTES = new Uint8Array(512);
+for (let v = 0; v < 256; v++) {
+  PAIR_BYTES[2 * v] = DIGITS.charCodeAt(v >> 4);
+  PAIR_BYTES[2 * v + 1] = DIGITS.charCodeAt(v & 15);
+}
+const PAIRS = new Uint16Array(PAIR_BYTES.buffer);
+// Two ASCII hex digits, read as one platform-order 16-bit unit, -> the byte they spell (either
+// case); anything else reads as 0. 64 KB, so that reading a byte is one lookup.
+const BYTE_OF_PAIR = new Uint8Array(65536);
+{
+  const pair = new Uint8Array(2), unit = new Uint16Array(pair.buffer);
+  const digits = DIGITS + DIGITS.slice(10).toUpperCase();
+  for (let h = 0; h < digits.length; h++) {
+    for (let l = 0; l < digits.length; l++) {
+      pair[0] = digits.charCodeAt(h); pair[1] = digits.charCodeAt(l);
+      BYTE_OF_PAIR[unit[0]] = (parseInt(digits[h], 16) << 4) | parseInt(digits[l], 16);
+    }
+  }
+}
+const textEncoder = new TextEncoder(), textDecoder = new TextDecoder();
 
 /** Bytes cross the boundary as lowercase hex strings. */
 export function toHex(data: ArrayBuffer | Uint8Array): string {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  let text = "";
-  for (let i = 0; i < bytes.length; i++) text += HEX[bytes[i] >> 4] + HEX[bytes[i] & 15];
-  return text;
+  const n = bytes.length, pairs = PAIRS, out = new Uint16Array(n);
+  let i = 0;
+  // four at a time: XS meters every loop test and increment as well as the work
+  for (const last = n - 3; i < last; i += 4) {
+    out[i] = pairs[bytes[i]]; out[i + 1] = pairs[bytes[i + 1]]; out[i + 2] = pairs[bytes[i + 2]]; out[i + 3] = pairs[bytes[i + 3]];
+  }
+  for (; i < n; i++) out[i] = pairs[bytes[i]];
+  return textDecoder.decode(new Uint8Array(out.buffer)); // XS decodes only Uint8Array views and ArrayBuffers
 }
 
 export function fromHex(text: string): ArrayBuffer {
-  const bytes = new Uint8Array(text.length >> 1);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.substr(i * 2, 2), 16);
+  const codes = textEncoder.encode(text); // a fresh buffer: offset 0, so it can be read in 16-bit units
+  const n = codes.length >> 1, table = BYTE_OF_PAIR, units = new Uint16Array(codes.buffer, 0, n), bytes = new Uint8Array(n);
+  let i = 0;
+  for (const last = n - 3; i < last; i += 4) {
+    bytes[i] = table[units[i]]; bytes[i + 1] = table[units[i + 1]]; bytes[i + 2] = table[units[i + 2]]; bytes[i + 3] = table[units[i + 3]];
+  }
+  for (; i < n; i++) bytes[i] = table[units[i]];
   return bytes.buffer;
 }
