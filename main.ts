@@ -119,6 +119,7 @@ function main(): void {
     mosControl: () => config.get("mosControl"),
     print: (text) => console.print(text),
     uptimeSeconds: () => Math.floor(uptime.ms / 1000),
+    restartReason: recovery.bootReason,
     restart: () => {
       const system = (globalThis as { System?: { restart?: () => void } }).System;
       if (!system?.restart) return false;

@@ -25,6 +25,8 @@ export interface GatewayParts {
   /** Print asynchronous lines (capture, scan results) on the console. */
   print(text: string): void;
   restart(): boolean;
+  /** Why the previous boot ended in a deliberate restart ("" if not). */
+  restartReason?: string;
   /** Seconds since start, wrap-safe (Time.ticks is epoch-based on the simulator and 32-bit on the ESP32). */
   uptimeSeconds(): number;
 }
@@ -83,7 +85,11 @@ function printStatus(parts: GatewayParts, out: Output): void {
   out.line(`wifi ${parts.wifi.configured ? (parts.wifi.up ? "up" : "down") : "not configured"}` +
     `${parts.wifi.lastError ? ` (last error: ${parts.wifi.lastError})` : ""}`);
   for (const line of parts.mqttStatus()) out.line(line);
-  out.line(`ble ${parts.central.ready ? "ready" : "starting"}${parts.central.scanning ? ", scanning" : ""}, stack resets ${parts.central.stackResets}`);
+  const c = parts.central;
+  const pending = c.connecting;
+  out.line(`ble ${c.ready ? "ready" : "starting"}${c.scanning ? ", scanning" : ""}${pending ? `, connecting ${pending.id}` : ""}` +
+    `${c.suspectSince !== undefined ? ", a connect may hang" : ""}, stack resets ${c.stackResets}, connect timeouts ${c.connectTimeouts}`);
+  if (parts.restartReason) out.line(`last restart: ${parts.restartReason}`);
   for (const link of parts.links) {
     out.line(`bms ${link.id}: ${link.stateName}${link.online ? ", online" : ", offline"}, address ${link.address ?? "(not found yet)"}` +
       `, rssi ${link.rssi ?? "?"} dBm, last reading ${age(link.infoAt)}`);
@@ -160,18 +166,28 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     if (args.length > 1) return false;
     const seconds = args.length ? Number(args[0]) : SCAN_DEFAULT_S;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new UsageError("seconds: an integer 1..60");
-    const seen = new Set<string>();
+    // advertisement and scan response come as separate reports (the name often only in the
+    // latter): collect per address and list them when the scan ends
+    const seen = new Map<string, { rssi: number; name: string | undefined }>();
     const started = parts.central.scanFor(seconds * 1000, (device) => {
       const address = String(device.address);
-      if (seen.has(address)) return;
-      seen.add(address);
       const ad = device.scanResponse;
-      out.line(`  ${address}  ${String(device.rssi).padStart(4)} dBm  ${ad.completeName ?? ad.shortName ?? "(no name)"}`);
+      const name = ad.completeName ?? ad.shortName;
+      const entry = seen.get(address);
+      if (!entry) seen.set(address, { rssi: device.rssi, name });
+      else if (name !== undefined) entry.name = name;
     });
     if (!started) { out.line("BLE busy (connecting or not ready); try again in a few seconds"); return; }
     out.line(`scanning for ${seconds} s...`);
     return new Promise<void>((resolve) => {
-      const poll = () => { if (parts.central.scanning) setTimer(poll, 250); else { out.line(`${seen.size} device(s) seen`); resolve(); } };
+      const poll = () => {
+        if (parts.central.userScanning) { setTimer(poll, 250); return; }
+        for (const [address, d] of seen) out.line(`  ${address}  ${String(d.rssi).padStart(4)} dBm  ${d.name || "(no name)"}`);
+        out.line(`${seen.size} device(s) seen`);
+        // a JBD module stops advertising while it is connected: name the ones we hold
+        for (const link of parts.links) if (link.connected) out.line(`  ${link.address}  connected (${link.id}): does not advertise while connected`);
+        resolve();
+      };
       setTimer(poll, 250);
     });
   });
@@ -186,11 +202,12 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     return new Promise<void>((resolve) => link.setMos(fet, value === "on", (r) => { out.line(mosResultText(r)); resolve(); }));
   });
 
-  registry.register("reconnect", "reconnect [bms|wifi|mqtt]", "drop a link and connect again", (args, out) => {
+  registry.register("reconnect", "reconnect [bms|ble|wifi|mqtt]", "drop a link and connect again", (args, out) => {
     if (args.length > 1) return false;
     const what = args[0]?.toLowerCase();
     if (what === "wifi") { parts.wifi.reconnect(); out.line("Wi-Fi reconnecting"); return; }
     if (what === "mqtt") { parts.mqttReconnect(); out.line("MQTT reconnecting"); return; }
+    if (what === "ble") { out.line("BLE: checking the stack; a pending connect can only be cleared by a restart"); parts.central.recover("console: reconnect ble"); return; }
     for (const link of what ? [findLink(parts, args[0])] : parts.links) { link.reconnect(); out.line(`${link.id}: reconnecting`); }
   });
 

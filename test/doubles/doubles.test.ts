@@ -3,8 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { attachHost, dispatch, takeOutbox, type HostOp } from "./runtime";
-import BLEClient from "./bleclient";
-import { Bytes, uuid, address } from "./btutils";
 import MQTT from "./mqtt";
 import Preference from "./preference";
 import Timer from "./timer";
@@ -23,61 +21,7 @@ attachHost((op) => {
   }
 });
 
-test("btutils: uuid and address are stored little-endian; '0x' and odd digits are bad data", () => {
-  assert.deepEqual([...new Uint8Array(uuid`FF01`)], [0x01, 0xff]);
-  assert.equal(String(address`A4:C1:38:11:22:33`), "A4:C1:38:11:22:33");
-  assert.equal(new Uint8Array(address`A4:C1:38:11:22:33`)[0], 0x33);
-  assert.ok(uuid`FF00`.equals(new Bytes("FF00", true)));
-  assert.throws(() => uuid`0xFF00`, /bad data/);
-  assert.throws(() => new Bytes("FFF"), /bad data/);
-});
-
-test("bleclient: one client at a time, notifications typed by bleservices, close frees the stack", () => {
-  const seen: { notifications: unknown[] } = { notifications: [] };
-  class Client extends BLEClient {
-    override onCharacteristicNotification(_c: unknown, value: ArrayBuffer | Uint8Array) { seen.notifications.push(value); }
-  }
-  const ble = new Client();
-  assert.throws(() => new Client(), /BLE already initialized/);
-  dispatch(0, "ble.connected", [1, "33221138c1a4", 0]);
-  dispatch(0, "ble.services", [1, [{ uuid: "00ff", start: 0x10, end: 0x1f }]]);
-  dispatch(0, "ble.characteristics", [1, 0x10, [{ uuid: "01ff", handle: 0x11, properties: 0x12 }, { uuid: "02ff", handle: 0x15, properties: 0x0c }]]);
-  takeOutbox();
-  // notifications for FF01 arrive typed as the bleservices JSON says
-  dispatch(0, "ble.notification", [1, 0x11, "dd0300"]);
-  assert.ok(seen.notifications[0] instanceof Uint8Array);
-  ble.close();
-  assert.deepEqual(takeOutbox().map((op) => op[0]), ["ble.close"]);
-});
-
-test("bleclient: a second discovery wipes the first (FF01 notifications dropped), ArrayBuffer-only writes, synchronous RSSI", () => {
-  const seen: unknown[] = [];
-  let device: import("./bleclient").Client | undefined;
-  class Client extends BLEClient {
-    override onConnected(d: import("./bleclient").Client) { device = d; }
-    override onCharacteristicNotification(_c: unknown, value: unknown) { seen.push(value); }
-  }
-  const ble = new Client();
-  dispatch(0, "ble.connected", [2, "33221138c1a4", 0]);
-  dispatch(0, "ble.services", [2, [{ uuid: "00ff", start: 0x10, end: 0x1f }]]);
-  dispatch(0, "ble.characteristics", [2, 0x10, [{ uuid: "01ff", handle: 0x11, properties: 0x12 }]]);
-  const write = device!.services[0];
-  write.discoverCharacteristic(uuid`FF02`); // clears FF01 from the routing table
-  dispatch(0, "ble.characteristics", [2, 0x10, [{ uuid: "02ff", handle: 0x15, properties: 0x0c }]]);
-  dispatch(0, "ble.notification", [2, 0x11, "dd"]);
-  assert.equal(seen.length, 0);
-  const ff02 = write.characteristics[0];
-  assert.throws(() => ff02.writeWithoutResponse(new Uint8Array([1]) as unknown as ArrayBuffer), TypeError);
-  ff02.writeWithoutResponse(new Uint8Array([0xdd]).buffer);
-  let rssi: number | undefined;
-  (ble as unknown as { onRSSI(d: unknown, r: number): void }).onRSSI = (_d, r) => { rssi = r; };
-  device!.readRSSI();
-  assert.equal(rssi, -61, "onRSSI ran inside readRSSI()");
-  dispatch(0, "ble.disconnected", [2]);
-  assert.throws(() => device!.close(), /connection not found/);
-  ble.close();
-  takeOutbox();
-});
+// BLE (bleclient, btutils): test/doubles/ble-record.test.ts
 
 test("mqtt: throws before CONNACK, swallows handler exceptions, onClose has no reason and not after close()", () => {
   let closes = 0;

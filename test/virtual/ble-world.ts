@@ -328,6 +328,7 @@ function scanResponseData(p: Peripheral): Buffer {
 }
 
 function nameField(p: Peripheral): Buffer {
+  if (!p.name) return Buffer.alloc(0);
   const name = Buffer.from(Buffer.from(p.name, "utf8").subarray(0, 29));
   return Buffer.concat([Buffer.from([name.length + 1, 0x09]), name]);
 }

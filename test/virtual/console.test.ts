@@ -60,7 +60,8 @@ test("scan lists nearby BMS with name, address and RSSI", async () => {
   const out = await type("scan 2", 4_000);
   assert.match(out, /scanning for 2 s/);
   assert.match(out, /A4:C1:37:00:BE:EF\s+-7\d dBm\s+JBD-SP04S034-L4S-200A-B-U/);
-  assert.match(out, /1 device\(s\) seen/);
+  assert.match(out, /[1-4] device\(s\) seen/, "the pack, and the neighbours the scan caught");
+  assert.match(out, /connected \(house\): does not advertise while connected/);
 });
 
 test("mos through the console: closed loop, confirmed by reading back", async () => {

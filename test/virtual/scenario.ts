@@ -19,6 +19,8 @@ export interface ScenarioOptions {
   sim?: (index: number) => BmsSimOptions;
   onSerial?: (text: string) => void;
   log?: (line: string) => void;
+  /** Other BLE devices around, as in any house (default true): what `scan` shows besides free BMS. */
+  neighbours?: boolean;
 }
 
 export interface Scenario {
@@ -30,6 +32,13 @@ export interface Scenario {
 }
 
 const NAMES = ["house", "garage", "boat"];
+
+/** A phone (random address, name in the advertisement), a TV, and a tag that sends no name. */
+export const NEIGHBOURS = [
+  { address: "5E:1A:2B:3C:4D:5E", name: "Galaxy S21", addressType: 1, nameIn: "advertisement" as const, rssi: -78, advertisingMs: 300 },
+  { address: "F8:3F:51:00:AA:01", name: "[TV] Samsung 7 Series", rssi: -84, advertisingMs: 200 },
+  { address: "C4:7C:8D:11:22:33", name: "", rssi: -90, advertisingMs: 1000 },
+];
 
 export function bmsAddress(index: number): string {
   return `A4:C1:38:5A:00:${(index + 1).toString(16).padStart(2, "0").toUpperCase()}`;
@@ -58,5 +67,6 @@ export function createScenario(o: ScenarioOptions): Scenario {
     device.ble.add({ address, name: sim.name, sim, rssi: -55 - 8 * i });
     return sim;
   });
+  if (o.neighbours ?? true) for (const n of NEIGHBOURS) device.ble.add(n);
   return { device, sims, addresses, ids, config };
 }
