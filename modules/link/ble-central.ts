@@ -98,7 +98,7 @@ export class BleCentral {
   /** The link discovering its GATT services (no scan and no other discovery meanwhile). */
   #setup: CentralLink | undefined;
   /** A connect timed out; cleared by any scan report (the radio scans, so nothing is pending). */
-  #suspect: { since: number; address: string } | undefined;
+  #suspect: { since: number; link: CentralLink } | undefined;
   #lostSince = 0;
   #reporter: ((device: DiscoveredDevice) => void) | undefined;
   #seen: SeenDevice[] = [];
@@ -250,9 +250,10 @@ export class BleCentral {
   #checkHang(): void {
     const suspect = this.#suspect;
     if (!suspect || Time.delta(suspect.since) < HANG_CONFIRM_MS + CONNECT_TIMEOUT_MS) return;
-    // a hanging connect harms only links that need the radio; it completes if its device returns
-    if (!this.links.some((link) => link.wantsConnection)) return;
-    this.recovery.restart("BLE connect to " + suspect.address + " hangs while other links wait");
+    // a hanging connect harms only the other links that need the radio; it completes (and serves its
+    // own link) if its device returns
+    if (!this.links.some((link) => link !== suspect.link && link.wantsConnection)) return;
+    this.recovery.restart("BLE connect to " + suspect.link.id + " hangs while other links wait");
   }
 
   // ---------------- connecting ----------------
@@ -271,7 +272,7 @@ export class BleCentral {
     if (!pending) return;
     this.#pending = undefined;
     this.connectTimeouts++;
-    this.#suspect ??= { since: pending.since, address: pending.link.id };
+    this.#suspect ??= { since: pending.since, link: pending.link };
     this.log.warn("BLE connect timeout:", pending.link.id);
     try { pending.link.connectTimedOut(); } catch (error) { this.log.error("connect timeout:", error); }
     this.#update();

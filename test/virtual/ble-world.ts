@@ -49,6 +49,8 @@ export class BleWorld {
   maxConnections = 3;
   /** The next N connects fail at the link layer (status != 0) instead of connecting. */
   failConnects = 0;
+  /** This device goes away the moment a connect to it is requested (between scan report and connect). */
+  vanishOnConnect: Peripheral | undefined;
   #hostUp = false;
   #scan: Scan | undefined;
   #scanTimer: number | undefined;
@@ -269,6 +271,7 @@ export class BleWorld {
     this.#pending = { wire, type, at: this.clock.now() };
     // a wrong address type never reaches the device: the connect waits forever, like an absent one
     const p = this.peripherals.find((x) => addressToWire(x.address) === wire && x.addressType === type);
+    if (p && p === this.vanishOnConnect) { this.vanishOnConnect = undefined; p.present = false; }
     if (p?.present) this.#completeConnect(p);
   }
 
