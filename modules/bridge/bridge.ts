@@ -10,13 +10,14 @@ import type { BmsView, LinkListener } from "../link/bms-view";
 import type { Logger } from "../link/logger";
 import { JsonWriter } from "../protocol/json";
 import { payloadText, MAX_CONSOLE_LINE } from "./incoming";
-import { DeviceDiscovery, nodeId } from "./discovery";
+import { DeviceDiscovery, discoveryTopic, nodeId } from "./discovery";
 import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity, hasBmsEntity, type Shape } from "./entities";
 import { MosCommands } from "./mos-commands";
 import { MqttConnection, type MqttPlatform } from "./mqtt-connection";
 import { bmsDiagJson, gatewayDiagJson, infoJson, softwareVersion, stateJson } from "./payloads";
 import type { Clock, TimerHandle } from "./ports";
 import { Pump } from "./pump";
+import { Retirement, type RetirePlan, type TopicGroup } from "./retire";
 import { BmsTopics, GatewayTopics, OFFLINE, ONLINE } from "./topics";
 
 export interface BridgeSettings {
@@ -53,6 +54,8 @@ export interface BrokerSettings {
 export interface BridgePorts extends MqttPlatform {
   clock: Clock;
   log: Logger;
+  /** The gateway's uptime for diag payloads; default: seconds since this bridge was made. */
+  uptimeSeconds?: () => number;
 }
 
 /** Runs one console command line; `reply` may be called any number of times. */
@@ -99,6 +102,9 @@ export class Bridge implements LinkListener {
   #gatewayEntity = 0;
   #diagTimer: TimerHandle | undefined;
   #consoleHandler: ConsoleHandler | undefined;
+  /** Clearing the topics this gateway leaves (retire()): then nothing else is published. */
+  #retirement: Retirement | undefined;
+  #retired: (() => void) | undefined;
   #uptimeMs = 0;
   #uptimeTick: number;
   readonly #log: Logger;
@@ -124,7 +130,7 @@ export class Bridge implements LinkListener {
     this.connection = new MqttConnection(
       { ...broker, clientId: broker.clientId || settings.gatewayId, willTopic: topics.availability },
       ports,
-      { onOnline: () => this.#online(), onOffline: () => this.#pump.stop(), onMessage: (topic, data) => this.#message(topic, data) },
+      { onOnline: () => this.#online(), onOffline: () => this.#offline(), onMessage: (topic, data) => this.#message(topic, data) },
       log);
     this.#pump = new Pump(this.connection, ports.timers, log, () => this.#publishNext());
     this.#commands = new MosCommands(settings.mosControl, topics, this.connection.stats, this.#pump, log);
@@ -150,10 +156,35 @@ export class Bridge implements LinkListener {
     this.connection.start();
   }
 
-  stop(): void {
+  /** `announce`: publish "offline" on the gateway's availability (false when retire() cleared it). */
+  stop(announce = true): void {
     if (this.#diagTimer !== undefined) this.ports.timers.clear(this.#diagTimer);
     this.#diagTimer = undefined;
-    this.connection.stop();
+    this.#retired = undefined;
+    this.connection.stop(announce);
+  }
+
+  /**
+   * Before this bridge gives way to one with other topics: clear, through this connection, the
+   * retained topics of `plan` (retire.ts), then call `done` (on a later turn). Nothing else is
+   * published meanwhile. If the connection is or goes down, `done` comes at once: what is not
+   * cleared stays.
+   */
+  retire(plan: RetirePlan, done: () => void): void {
+    if (this.#diagTimer !== undefined) this.ports.timers.clear(this.#diagTimer);
+    this.#diagTimer = undefined;
+    const topics = this.topics, prefix = this.settings.discoveryPrefix, groups: TopicGroup[] = [];
+    if (plan.gatewayDiscovery) groups.push([GATEWAY_ENTITIES.length, (i) => discoveryTopic(prefix, this.#gatewayNode, GATEWAY_ENTITIES[i])]);
+    for (const slot of this.#slots) {
+      if (plan.bmsDiscovery) groups.push([BMS_ENTITY_SLOTS, (i) => discoveryTopic(prefix, slot.node, bmsEntity(i))]);
+      const t = slot.topics;
+      if (plan.bms) groups.push([4, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : t.availability]);
+    }
+    if (plan.gateway) groups.push([2, (i) => i === 0 ? topics.diag : topics.availability]);
+    this.#retirement = new Retirement(groups);
+    this.#retired = done;
+    if (this.connection.online) this.#pump.kick();
+    else this.#retireDone();
   }
 
   /** Wi-Fi down / up (the Wi-Fi manager calls these). */
@@ -238,6 +269,20 @@ export class Bridge implements LinkListener {
     this.#pump.kick();
   }
 
+  #offline(): void {
+    this.#pump.stop();
+    if (this.#retirement) this.#retireDone();
+  }
+
+  #retireDone(): void {
+    this.#retirement = undefined;
+    const done = this.#retired;
+    this.#retired = undefined;
+    if (done) this.ports.timers.set(() => {
+      try { done(); } catch (error) { this.#log.error("bridge retired:", error); }
+    }, 0);
+  }
+
   #diagDue(): void {
     this.#diagTimer = this.ports.timers.set(this.#onDiag, this.settings.diagIntervalMs ?? DIAG_INTERVAL_MS);
     this.#gatewayNeed |= Need.Diag;
@@ -266,6 +311,14 @@ export class Bridge implements LinkListener {
 
   #publishNext(): number {
     const pump = this.#pump;
+    const retirement = this.#retirement;
+    if (retirement) {
+      const topic = retirement.current();
+      if (topic === undefined) { this.#retireDone(); return 0; }
+      const sent = pump.send(topic, "", true);
+      if (sent > 0) retirement.advance();
+      return sent;
+    }
     if (this.#gatewayNeed & Need.Availability) return this.#gatewaySent(pump.send(this.topics.availability, ONLINE, true), Need.Availability);
     for (let level = 0; level < ORDER.length; level++) {
       const need = ORDER[level];
@@ -351,6 +404,7 @@ export class Bridge implements LinkListener {
 
   /** Seconds since start; summed per call so the 32-bit tick counter's wrap does not matter. */
   #uptime(): number {
+    if (this.ports.uptimeSeconds) return this.ports.uptimeSeconds();
     this.#uptimeMs += this.ports.clock.since(this.#uptimeTick);
     this.#uptimeTick = this.ports.clock.ticks();
     return Math.floor(this.#uptimeMs / 1000);

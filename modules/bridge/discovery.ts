@@ -39,6 +39,11 @@ export function nodeId(text: string): string {
   return out;
 }
 
+/** <discoveryPrefix>/<component>/<node>/<object>/config */
+export function discoveryTopic(discoveryPrefix: string, node: string, entity: Entity): string {
+  return discoveryPrefix + "/" + entity.component + "/" + node + "/" + entity.object + "/config";
+}
+
 /** Discovery of one device: the parts every entity's payload repeats are built once here. */
 export class DeviceDiscovery {
   readonly #availability: string;
@@ -67,7 +72,7 @@ export class DeviceDiscovery {
   }
 
   topic(entity: Entity): string {
-    return this.discoveryPrefix + "/" + entity.component + "/" + this.info.node + "/" + entity.object + "/config";
+    return discoveryTopic(this.discoveryPrefix, this.info.node, entity);
   }
 
   /** The retained config payload, written into `w` (cleared first). */

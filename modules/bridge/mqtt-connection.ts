@@ -27,6 +27,8 @@ export interface MqttSettings {
 
 export interface MqttPlatform {
   MQTT: MqttConstructor;
+  /** Statistics to count into (kept across the connections of one gateway); default: new ones. */
+  stats?: MqttStats;
   /** Socket class for TLS (SecureSocket); required when settings.tls is set. */
   SecureSocket?: MqttOptions["Socket"];
   timers: Timers;
@@ -73,7 +75,7 @@ const enum State { Idle, Waiting, Connecting, Online }
 const passwordWithoutUser = (s: MqttSettings) => !s.user && !!s.password;
 
 export class MqttConnection {
-  readonly stats = new MqttStats();
+  readonly stats: MqttStats;
   #state = State.Idle;
   #started = false;
   #paused = false;
@@ -90,7 +92,9 @@ export class MqttConnection {
     private readonly platform: MqttPlatform,
     private readonly listener: ConnectionListener,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.stats = platform.stats ?? new MqttStats();
+  }
 
   get online(): boolean { return this.#state === State.Online; }
 
@@ -103,11 +107,14 @@ export class MqttConnection {
     if (!this.#paused) this.#connect();
   }
 
-  /** Publishes "offline" on the will topic (a clean DISCONNECT makes the broker drop the will). */
-  stop(): void {
+  /**
+   * Publishes "offline" on the will topic (a clean DISCONNECT makes the broker drop the will),
+   * unless `announce` is false (the topic was just cleared and must stay so).
+   */
+  stop(announce = true): void {
     if (!this.#started) return;
     this.#started = false;
-    this.publish(this.settings.willTopic, OFFLINE, true);
+    if (announce) this.publish(this.settings.willTopic, OFFLINE, true);
     this.#drop(false);
   }
 
