@@ -17,7 +17,7 @@ import { Recovery } from "./modules/link/ble-recovery";
 import { bleStore, foundAddress, rememberAddress } from "./modules/link/ble-memory";
 import { BmsLink } from "./modules/link/bms-link";
 import type { BmsView, LinkListener } from "./modules/link/bms-view";
-import { Bridge } from "./modules/bridge/bridge";
+import { MqttService } from "./modules/bridge/mqtt-service";
 import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
 import { Uptime } from "./modules/platform/uptime";
@@ -52,14 +52,14 @@ function main(): void {
     },
     uptimeMs: () => uptime.ms, store: bleStore, log,
   });
-  const bridge = new Bridge(
-    {
-      prefix: settings.topicPrefix, gatewayId, discovery: settings.haDiscovery, discoveryPrefix: settings.haPrefix,
-      mosControl: settings.mosControl, firmwareVersion: VERSION, restartReason: recovery.bootReason,
+  // The MQTT settings are read again at every change of them and at `reconnect mqtt` (mqtt-service).
+  const bridge = new MqttService(() => ({
+    bridge: {
+      prefix: config.get("topicPrefix"), gatewayId: config.gatewayName(), discovery: config.get("haDiscovery"), discoveryPrefix: config.get("haPrefix"),
+      mosControl: config.get("mosControl"), firmwareVersion: VERSION, restartReason: recovery.bootReason,
     },
-    { host: settings.mqttHost, port: settings.mqttPort, tls: settings.mqttTls, user: settings.mqttUser, password: settings.mqttPassword },
-    { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, timers: sdkTimers, clock: sdkClock, log, random: Math.random },
-  );
+    broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
+  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, timers: sdkTimers, clock: sdkClock, log, random: Math.random });
 
   // One listener fans link events out to the bridge; it must not throw (BLE callbacks).
   const listener: LinkListener = {
@@ -94,9 +94,10 @@ function main(): void {
     if (id) bridge.addBms(link);
     return link;
   });
-  config.onChange((key) => {
+  config.onChange((key, effect) => {
     if (key === "pollInterval") for (const link of links) link.config.pollIntervalMs = config.get("pollInterval") * 1000;
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
+    if (effect === "mqtt") bridge.settingsChanged();
   });
 
   const clock = new ClockSync(log);
@@ -111,11 +112,11 @@ function main(): void {
   registerGatewayCommands(registry, {
     links, central, wifi,
     mqttStatus: () => {
-      const s = bridge.connection.stats;
-      return [`mqtt ${settings.mqttHost ? (bridge.connection.online ? "connected" : "not connected") : "not configured"} ${settings.mqttHost}:${settings.mqttPort}` +
+      const s = bridge.stats, broker = bridge.setup.broker;
+      return [`mqtt ${broker.host ? (bridge.connection.online ? "connected" : "not connected") : "not configured"} ${broker.host}:${broker.port}` +
         `, connects ${s.connects}/${s.connectAttempts}, disconnects ${s.disconnects}, publishes ${s.publishes} (failed ${s.publishFailures}), messages in ${s.messagesIn}, malformed ${s.malformedCommands}`];
     },
-    mqttReconnect: () => { bridge.pause(); bridge.resume(); },
+    mqttReconnect: () => bridge.reconnect(),
     mosControl: () => config.get("mosControl"),
     print: (text) => console.print(text),
     uptimeSeconds: () => Math.floor(uptime.ms / 1000),
