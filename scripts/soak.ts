@@ -25,11 +25,15 @@ if (json) {
     ["readings published", String(report.readingsPublished)],
     ["intervals with link up → reading", `${report.intervalsWithReading} / ${report.eligibleIntervals} = ${pct(report.readingShare)} (target ≥ 99.9 %)`],
     ["link recovery → next reading", `median ${(report.recoveryToReadingMs.median / 1000).toFixed(2)} s, max ${(report.recoveryToReadingMs.max / 1000).toFixed(2)} s (${report.recoveryToReadingMs.count} recoveries)`],
+    ...Object.entries(report.returnToReadingMs).map(([id, r]): [string, string] =>
+      [`${id}: return → first reading`, `median ${(r.median / 1000).toFixed(2)} s, max ${(r.max / 1000).toFixed(2)} s (${r.count} returns; target ≤ 10 s)`]),
+    ["returns not counted (MQTT down)", String(report.returnsWithoutMqtt)],
+    ["device restarts", `${report.restarts}${report.restartReasons.length ? ": " + [...new Set(report.restartReasons)].join("; ") : ""}`],
     ["reconnects", String(report.reconnects)],
     ["faults injected", Object.entries(report.faults).map(([k, v]) => `${k} ${v}`).join(", ")],
     ["MOS commands asked / confirmed", `${report.mosAsked} / ${report.mosConfirmed}`],
     ["exceptions escaped to the top", `${report.exceptionsEscaped} (target 0)`],
-    ["XS heap slots (after gc, hourly)", `start ${report.heapSlots.start}, end ${report.heapSlots.end}, peak ${report.heapSlots.peak}, trend ${report.heapSlots.trendPerHour}/h (target: no growth)`],
+    ["XS heap slots (after gc, hourly)", `start ${report.heapSlots.start} (hour ${report.heapSlots.warmFromHour}, all BMS read once), end ${report.heapSlots.end}, peak ${report.heapSlots.peak}, trend ${report.heapSlots.trendPerHour}/h (target: no growth)`],
     ["XS compute units per poll cycle", `${report.computePerPollCycle} (firmware + doubles)`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

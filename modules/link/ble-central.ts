@@ -58,6 +58,8 @@ export const CONNECT_TIMEOUT_MS = 4_000;
 export const SCAN_SESSION_MS = 10_000;
 /** A connect that timed out and a scan that then hears nothing this long: the connect hangs. */
 export const HANG_CONFIRM_MS = 20_000;
+/** A hang this long is cleared even for links whose devices were already away when it began. */
+export const HANG_LONG_MS = 10 * 60_000;
 /** The client could not be created again for this long: only a restart frees the stack. */
 export const RECREATE_GIVE_UP_MS = 30_000;
 const RECREATE_DELAY_MS = 500;
@@ -249,11 +251,20 @@ export class BleCentral {
 
   #checkHang(): void {
     const suspect = this.#suspect;
-    if (!suspect || Time.delta(suspect.since) < HANG_CONFIRM_MS + CONNECT_TIMEOUT_MS) return;
-    // a hanging connect harms only the other links that need the radio; it completes (and serves its
-    // own link) if its device returns
-    if (!this.links.some((link) => link !== suspect.link && link.wantsConnection)) return;
-    this.recovery.restart("BLE connect to " + suspect.link.id + " hangs while other links wait");
+    if (!suspect) return;
+    const hung = Time.delta(suspect.since);
+    if (hung < HANG_CONFIRM_MS + CONNECT_TIMEOUT_MS) return;
+    // A hanging connect harms only the other links that need the radio (it completes, and serves its
+    // own link, when its device returns). A link that went down around or after the hang began has
+    // its device most likely right there: restart soon. One that was waiting long before (its device
+    // away for hours) would gain nothing from a quick restart: only after HANG_LONG_MS.
+    let soon = false, late = false;
+    for (const link of this.links) {
+      if (link === suspect.link || !link.wantsConnection) continue;
+      late = true;
+      if (Time.delta(suspect.since, link.waitingSince) >= -FAST_SCAN_MS) soon = true;
+    }
+    if (soon || (late && hung >= HANG_LONG_MS)) this.recovery.restart("BLE connect to " + suspect.link.id + " hangs while other links wait");
   }
 
   // ---------------- connecting ----------------

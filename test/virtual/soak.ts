@@ -6,6 +6,7 @@ import { Broker } from "../lib/broker";
 import { solarDayProfile } from "../sim/pack-profile";
 import { XsTransport } from "./transport";
 import { createScenario, type Scenario } from "./scenario";
+import type { Peripheral } from "./ble-world";
 
 export interface SoakOptions {
   hours: number;
@@ -27,6 +28,13 @@ export interface SoakReport {
   intervalsWithReading: number;
   readingShare: number;
   recoveryToReadingMs: { count: number; median: number; max: number };
+  /** From a present BMS's return (its drop, or its reappearance) to its next reading, per BMS id. */
+  returnToReadingMs: Record<string, { count: number; median: number; max: number }>;
+  /** Returns not counted because MQTT was down before the reading could be published. */
+  returnsWithoutMqtt: number;
+  /** Device restarts (deliberate, and after panics) and the restart reasons logged. */
+  restarts: number;
+  restartReasons: string[];
   reconnects: number;
   faults: Record<string, number>;
   mosAsked: number;
@@ -34,7 +42,8 @@ export interface SoakReport {
   mosFailures: string[];
   missedIntervals: number[];
   exceptionsEscaped: number;
-  heapSlots: { start: number; end: number; peak: number; trendPerHour: number };
+  /** After XS gc, hourly; start and trend from the first sample after every BMS had been read once (a BMS that joins late allocates its link's state then). */
+  heapSlots: { start: number; end: number; peak: number; trendPerHour: number; hourly: number[]; warmFromHour: number };
   computePerPollCycle: number;
 }
 
@@ -42,6 +51,7 @@ const HOUR = 3600_000;
 const POLL_MS = 5_000;
 
 interface Span { from: number; to: number }
+const covered = (spans: Span[], from: number, to: number) => spans.some((s) => s.from <= from && s.to >= to);
 
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const started = performance.now();
@@ -53,9 +63,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const broker = new Broker();
   await broker.start();
   const transport = new XsTransport();
+  let serialTail = "";
+  const restartReasons: string[] = [];
   const scenario: Scenario = createScenario({
     clock, transport, broker: { host: "127.0.0.1", port: broker.port }, bmsCount: o.bmsCount ?? 1, seed,
     profile: (i) => solarDayProfile({ peakChargeA: 40 + 10 * i, loadA: 8, startHour: 6 }),
+    onSerial: (text) => {
+      serialTail = (serialTail + text).slice(-2000);
+      for (let m; (m = /restarting: ([^\r\n]*)\r?\n/.exec(serialTail));) { restartReasons.push(m[1]); serialTail = serialTail.slice(m.index + m[0].length); }
+    },
   });
   const { device, sims, addresses, ids } = scenario;
   const end = () => clock.now();
@@ -63,6 +79,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   // ---- observation ----
   const linkUp = new Map<string, Span[]>(addresses.map((a) => [a, []]));
   const recoveries: number[] = [];
+  // a present BMS "returns" when it drops (it advertises again at once) or reappears
+  const returnedAt = new Map<string, number>();
+  const returns = new Map<string, number[]>(ids.map((id) => [id, []]));
+  let returnsWithoutMqtt = 0;
+  const idOf = (address: string) => ids[addresses.indexOf(address)];
   const awaitingReading = new Map<string, number>(); // id -> link-up time
   let connections = 0;
   device.ble.onLink = (address, up, time) => {
@@ -80,6 +101,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const [, id, kind, sub] = topic.split("/");
     if (kind === "state" && readings.has(id)) {
       readings.get(id)!.push(now);
+      const back = returnedAt.get(id);
+      if (back !== undefined) {
+        returnedAt.delete(id);
+        if (covered(mqttUp, back, now)) returns.get(id)!.push(now - back);
+        else returnsWithoutMqtt++;
+      }
       const upAt = awaitingReading.get(id);
       if (upAt !== undefined) { recoveries.push(now - upAt); awaitingReading.delete(id); }
     } else if (kind === "diag" && readings.has(id)) lastDiag.set(id, JSON.parse(payload));
@@ -99,7 +126,49 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   };
 
   // ---- faults, as a radio, a broker and a house's Wi-Fi produce them ----
-  const faults: Record<string, number> = { linkDrops: 0, vanished: 0, hostResets: 0, brokerRestarts: 0, wifiLosses: 0 };
+  const faults: Record<string, number> = {
+    linkDrops: 0, vanished: 0, hostResets: 0, brokerRestarts: 0, wifiLosses: 0,
+    absentForHours: 0, vanishedBetweenScanAndConnect: 0, failedConnects: 0, allDroppedAtOnce: 0,
+  };
+  const ble = device.ble;
+  // the last configured BMS (with 2 or more) is absent at boot and for 5 h of every 12
+  const longAbsent = sims.length >= 2 ? ble.find(addresses[addresses.length - 1])! : undefined;
+  let longAway = false;
+  const drop = (p: Peripheral) => {
+    if (!p.connection) return false;
+    ble.drop(p);
+    returnedAt.set(idOf(p.address), clock.now());
+    return true;
+  };
+  const appear = (p: Peripheral) => { ble.appear(p); returnedAt.set(idOf(p.address), clock.now()); };
+  const present = () => ble.peripherals.filter((p) => p.sim && p.present && p !== longAbsent);
+  const onePresent = () => { const list = present(); return list[Math.floor(random() * list.length)]; };
+  // the faults of the BLE strategy, once in every 12 h block at fixed offsets
+  const scheduled: [number, () => void][] = [
+    [0, () => { if (longAbsent) { faults.absentForHours++; longAway = true; ble.vanish(longAbsent); } }],
+    [5, () => { if (longAbsent) { longAway = false; appear(longAbsent); } }],
+    [1.5, () => {
+      const p = onePresent();
+      if (!p?.connection) return;
+      faults.vanishedBetweenScanAndConnect++;
+      ble.vanishOnConnect = p;
+      drop(p);
+      returnedAt.delete(idOf(p.address)); // gone: it returns when it reappears
+      clock.setTimeout(() => appear(p), 3 * 60_000);
+    }],
+    [2.5, () => { const p = onePresent(); if (p?.connection) { faults.failedConnects++; ble.failConnects = 1; drop(p); } }],
+    [3.5, () => { faults.hostResets++; ble.hostReset(); for (const p of present()) returnedAt.set(idOf(p.address), clock.now()); }],
+    [4.5, () => { faults.allDroppedAtOnce++; for (const p of present()) drop(p); }],
+    [8.7, () => { faults.allDroppedAtOnce++; for (const p of present()) drop(p); }],
+  ];
+  if (scale) {
+    for (let block = 0; block * 12 < o.hours; block++) {
+      for (const [offset, action] of scheduled) {
+        const at = (block * 12 + offset) * HOUR;
+        if (at === 0) action(); else clock.setTimeout(action, at);
+      }
+    }
+  }
 
   const every = (meanMs: number, action: () => void | Promise<void>) => {
     if (!scale) return;
@@ -107,15 +176,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     next();
   };
   for (const sim of sims) Object.assign(sim.faults, { unanswered: 0.01 * scale, stray: 0.01 * scale, corrupt: 0.005 * scale, errorStatus: 0.002 * scale, truncated: 0.002 * scale, slow: 0.0036 * scale });
-  const pick = () => device.ble.peripherals[Math.floor(random() * device.ble.peripherals.length)];
-  every(1.5 * HOUR, () => { faults.linkDrops++; device.ble.drop(pick()); });
+  every(1.5 * HOUR, () => { const p = onePresent(); if (p && drop(p)) faults.linkDrops++; });
   every(12 * HOUR, () => {
-    const p = pick();
-    if (!p.present) return;
+    const p = onePresent();
+    if (!p) return;
     faults.vanished++;
-    device.ble.vanish(p);
-    clock.setTimeout(() => device.ble.appear(p), 10 * 60_000);
+    ble.vanish(p);
+    returnedAt.delete(idOf(p.address));
+    clock.setTimeout(() => appear(p), 10 * 60_000);
   });
+  void longAway;
   every(24 * HOUR, () => { faults.hostResets++; device.ble.hostReset(); });
   let brokerDown = false;
   every(8 * HOUR, async () => {
@@ -134,7 +204,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const commander = connect({ host: "127.0.0.1", port: broker.port, reconnectPeriod: 200 });
   const command = (id: string, payload: string) => { mosAsked++; commander.publish(`jbd/${id}/mos/charge/set`, payload); };
   const mosEvery = () => clock.setTimeout(() => {
-    const id = ids[Math.floor(random() * ids.length)];
+    const candidates = ids.filter((_, i) => ble.find(addresses[i])!.present);
+    const id = candidates[Math.floor(random() * candidates.length)] ?? ids[0];
     if (commander.connected && clock.now() < o.hours * HOUR - 10 * 60_000) { // leave time for the answers
       command(id, "OFF");
       clock.setTimeout(() => { if (commander.connected) command(id, "ON"); }, 120_000);
@@ -147,9 +218,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   await device.boot();
   watchMqtt();
   const heap: number[] = [];
+  let warmFrom = -1;
   for (let hour = 0; hour < o.hours; hour++) {
     await device.run(HOUR);
-    heap.push(await transport.liveSlots(clock.now()));
+    heap.push(await transport.liveSlots(device.uptimeMs));
+    if (warmFrom < 0 && [...readings.values()].every((r) => r.length > 0)) warmFrom = heap.length; // the next sample
     o.progress?.(hour + 1);
   }
   void pendingBroker;
@@ -158,7 +231,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const finish = end();
   // Between two consecutive readings with the link and MQTT up all along, round(gap / interval)
   // poll intervals passed and one of them produced the later reading; the rest produced none.
-  const covered = (spans: Span[], from: number, to: number) => spans.some((s) => s.from <= from && s.to >= to);
   let eligible = 0, withReading = 0;
   const missedIntervals: number[] = [];
   addresses.forEach((address, i) => {
@@ -173,8 +245,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     }
   });
   const sorted = recoveries.slice().sort((a, b) => a - b);
+  const stats = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b); return { count: s.length, median: s[s.length >> 1] ?? 0, max: s.at(-1) ?? 0 }; };
+  const returnToReadingMs: SoakReport["returnToReadingMs"] = {};
+  for (const [id, xs] of returns) returnToReadingMs[id] = stats(xs);
   const pollCycles = [...lastDiag.values()].reduce((n, d) => n + d.link.pollsOk + d.link.pollsFailed, 0);
-  const warm = heap.slice(1);
+  const from = warmFrom >= 0 ? Math.min(Math.max(1, warmFrom), heap.length - 1) : 1;
+  const warm = heap.slice(from);
   const trend = slope(warm);
   commander.end(true);
   await device.close();
@@ -189,6 +265,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     intervalsWithReading: withReading,
     readingShare: eligible ? withReading / eligible : 0,
     recoveryToReadingMs: { count: sorted.length, median: sorted[sorted.length >> 1] ?? 0, max: sorted.at(-1) ?? 0 },
+    returnToReadingMs,
+    returnsWithoutMqtt,
+    restarts: device.restarts,
+    restartReasons,
     reconnects: Math.max(0, connections - sims.length),
     faults,
     mosAsked,
@@ -196,7 +276,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     mosFailures,
     missedIntervals,
     exceptionsEscaped: device.fatalErrors,
-    heapSlots: { start: heap[0] ?? 0, end: heap.at(-1) ?? 0, peak: Math.max(...heap), trendPerHour: Math.round(trend * 10) / 10 },
+    heapSlots: { start: heap[from] ?? 0, end: heap.at(-1) ?? 0, peak: Math.max(...heap), trendPerHour: Math.round(trend * 10) / 10, hourly: heap, warmFromHour: from + 1 },
     computePerPollCycle: pollCycles ? Math.round(device.compute / pollCycles) : 0,
   };
 }
