@@ -303,7 +303,16 @@ export class Bridge implements LinkListener {
     const handler = this.#consoleHandler;
     if (!handler) return;
     const line = payloadText(data, MAX_CONSOLE_LINE);
-    if (line === undefined) { this.#pump.enqueue(this.topics.consoleOut, "error: a command line is text of at most " + MAX_CONSOLE_LINE + " bytes"); return; }
+    if (line === undefined) {
+      const stats = this.connection.stats;
+      stats.malformedCommands++;
+      if (data.byteLength > MAX_CONSOLE_LINE) {
+        stats.oversizedPayloads++;
+        this.#log.warn("MQTT: " + data.byteLength + "-byte console payload discarded (a command line is at most " + MAX_CONSOLE_LINE + " bytes)");
+      }
+      this.#pump.enqueue(this.topics.consoleOut, "error: a command line is text of at most " + MAX_CONSOLE_LINE + " bytes");
+      return;
+    }
     handler(line.trim(), this.#consoleReply);
   }
 

@@ -1,7 +1,7 @@
 // Incoming command payloads: bytes from MQTT to what they ask for, or undefined when malformed.
 
 /** Longer payloads are not commands: they are refused without being decoded. */
-const MAX_SWITCH_PAYLOAD = 16;
+export const MAX_SWITCH_PAYLOAD = 16;
 export const MAX_CONSOLE_LINE = 256;
 
 /**

@@ -4,7 +4,7 @@
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { Logger } from "../link/logger";
 import { JsonWriter } from "../protocol/json";
-import { parseSwitch, payloadText, quoted } from "./incoming";
+import { MAX_SWITCH_PAYLOAD, parseSwitch, payloadText, quoted } from "./incoming";
 import type { MqttStats } from "./mqtt-connection";
 import { mosResultJson, refusalJson } from "./payloads";
 import type { Pump } from "./pump";
@@ -35,6 +35,10 @@ export class MosCommands {
     const w = this.#w, result = target.topics.result;
     if (on === undefined) {
       this.stats.malformedCommands++;
+      if (text === undefined && data.byteLength > MAX_SWITCH_PAYLOAD) {
+        this.stats.oversizedPayloads++;
+        this.log.warn("MQTT: " + data.byteLength + "-byte payload on " + target.topics.id + " " + fet + " discarded (a command is at most " + MAX_SWITCH_PAYLOAD + " bytes)");
+      }
       this.pump.enqueue(result, refusalJson(w, "invalid payload " + quoted(text) + ": send ON or OFF", fet));
       return;
     }

@@ -57,6 +57,8 @@ export class MqttStats {
   messagesIn = 0;
   /** Counted by the bridge: command payloads or topics it could not accept. */
   malformedCommands = 0;
+  /** Of those: payloads too long to be a command or console line, discarded without being read. */
+  oversizedPayloads = 0;
 }
 
 const KEEP_ALIVE_MS = 30_000;

@@ -116,6 +116,7 @@ export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number
   w.key("publishesTooLarge").number(s.publishesTooLarge);
   w.key("messagesIn").number(s.messagesIn);
   w.key("malformedCommands").number(s.malformedCommands);
+  w.key("oversizedPayloads").number(s.oversizedPayloads);
   w.endObject();
   return w.endObject().text;
 }

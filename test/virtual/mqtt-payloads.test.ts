@@ -1,0 +1,65 @@
+// Incoming payloads of any size: the SDK's mqtt module allocates a buffer for whatever arrives, so a
+// 100 KB message reaches the firmware whole. The firmware must discard one that is too long to be a
+// command or a console line without reading it, count the discard and log it, and go on working.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { VirtualClock } from "../sim/clock";
+import { Broker, Consumer } from "../lib/broker";
+import { XsTransport } from "./transport";
+import { createScenario, type Scenario } from "./scenario";
+
+const broker = new Broker();
+let scenario: Scenario;
+let consumer: Consumer;
+let gateway = "";
+
+before(async () => {
+  await broker.start();
+  scenario = createScenario({ clock: new VirtualClock(), transport: new XsTransport(), broker: { host: "127.0.0.1", port: broker.port }, seed: 4 });
+  await scenario.device.boot();
+  await scenario.device.run(15_000);
+  gateway = / I gateway (\S+)/.exec(scenario.device.serialOutput)![1];
+  consumer = await Consumer.connect(broker.port, ["jbd/#"]);
+});
+after(async () => { await consumer.close(); await scenario.device.close(); await broker.stop(); });
+
+async function deliver(topic: string, payload: Buffer): Promise<void> {
+  const from = scenario.device.serialOutput.length;
+  await consumer.client.publishAsync(topic, payload, { qos: 0 });
+  for (let i = 0; i < 20 && !scenario.device.serialOutput.slice(from).includes("discarded"); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    await scenario.device.run(100);
+  }
+}
+
+test("a 100 KB console payload is discarded unread, counted and logged; the gateway goes on", async () => {
+  const from = scenario.device.serialOutput.length;
+  const since = consumer.messages.length;
+  await deliver(`jbd/${gateway}/console`, Buffer.alloc(100_000, 0x61));
+  await scenario.device.run(2_000);
+  assert.match(scenario.device.serialOutput.slice(from), /100000-byte console payload discarded/);
+  const reply = await consumer.waitForTopic(`jbd/${gateway}/console/out`, 2000, since);
+  assert.match(reply.text, /at most 256 bytes/);
+  const polls = scenario.sims[0].stats.requests[0x03];
+  await scenario.device.run(61_000);
+  assert.ok(scenario.sims[0].stats.requests[0x03] > polls, "polling goes on");
+  const diag = JSON.parse(consumer.messages.filter((m) => m.topic === `jbd/${gateway}/diag`).at(-1)!.text);
+  assert.equal(diag.mqtt.oversizedPayloads, 1);
+  assert.equal(scenario.device.fatalErrors, 0);
+});
+
+test("a 100 KB MOS command payload is discarded unread, counted and logged, and switches nothing", async () => {
+  const from = scenario.device.serialOutput.length;
+  const since = consumer.messages.length;
+  const writes = scenario.sims[0].stats.requests[0xe1] ?? 0;
+  await deliver("jbd/house/mos/charge/set", Buffer.alloc(100_000, 0x4f));
+  await scenario.device.run(2_000);
+  assert.match(scenario.device.serialOutput.slice(from), /100000-byte payload on house charge discarded/);
+  const result = JSON.parse((await consumer.waitForTopic("jbd/house/mos/result", 2000, since)).text);
+  assert.equal(result.ok, false);
+  assert.equal(scenario.sims[0].stats.requests[0xe1] ?? 0, writes, "nothing written to the BMS");
+  await scenario.device.run(61_000);
+  const diag = JSON.parse(consumer.messages.filter((m) => m.topic === `jbd/${gateway}/diag`).at(-1)!.text);
+  assert.equal(diag.mqtt.oversizedPayloads, 2);
+  assert.equal(scenario.device.fatalErrors, 0);
+});
