@@ -5,7 +5,8 @@
 //   a moment ago, with the address type the scan reported, and one at a time;
 // - connect() during a scan leaves the SDK's scanning flag set (a later stopScanning() then returns
 //   a use count twice and can free the stack): so we always stop the scan ourselves first;
-// - scan results and GATT discovery share one queue in the SDK: no scan while a link discovers;
+// - scan results and GATT discovery share one queue in the SDK: no scan while a link discovers (a
+//   report of the other kind would reach the wrong handler and abort the VM);
 // - the client is never closed (close() can't free the stack while a connect holds a count, and the
 //   SDK's destructor can clobber a newer client): a NimBLE host reset, which frees it without telling
 //   us, is detected by probing (stopScanning() throws once the record is gone) before every scan start
@@ -343,6 +344,8 @@ export class BleCentral {
     // a late connect (after its timeout) is taken only by the link that targets that address
     let link: CentralLink | undefined;
     for (const l of this.links) if (l.isTarget(client.address)) { link = l; break; }
+    // scan reports and GATT discovery share the SDK's one queue: no scan while the link discovers
+    if (link && !this.#setup && this.#scanning) this.#stopScan();
     if (link && !this.#setup && link.onConnected(client)) this.#setup = link;
     else {
       try { client.close(); } catch (error) { this.log.warn("BLE close:", error); }

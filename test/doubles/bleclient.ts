@@ -39,6 +39,16 @@ interface ConnRec {
 
 const INVALID = -1;
 let gBLE: Rec | undefined;
+/**
+ * The record's one discovery queue serves scan reports and GATT discovery alike; startScanning()
+ * and each discover call point it at their own handler. A report of the other kind then goes to
+ * the wrong handler, which looks up a connection from the wrong struct: "connection not found",
+ * thrown out of a native callback (the VM aborts). [inferred from the queue's code]
+ */
+let discoveryQueue: "scan" | "gatt" = "scan";
+function queueFor(kind: "scan" | "gatt"): void {
+  if (discoveryQueue !== kind) throw new Error("connection not found");
+}
 let nextRecord = 1;
 let platformUseCount = 0;
 const connections: ConnRec[] = [];
@@ -141,6 +151,7 @@ export class Service {
   #discover(uuid: string | null): void {
     if (!byId(this.connection)) return;
     validateInstance();
+    discoveryQueue = "gatt";
     discovering.set(this.connection, this);
     post("ble.characteristics", this.connection, this.start, this.end, uuid);
   }
@@ -170,6 +181,7 @@ export class Client {
   #discover(uuid: string | null): void {
     if (!byId(this.connection)) return;
     validateInstance();
+    discoveryQueue = "gatt";
     post("ble.services", this.connection, uuid);
   }
   /** gatt.js _findCharacteristicByHandle: the first service whose range holds the handle decides. */
@@ -227,6 +239,7 @@ export default class BLEClient {
     if (!ble) { panic("BLEClient.startScanning"); return; }
     if (ble.scanning) throw new Error("already scanning"); // the count just taken stays taken
     ble.scanning = true;
+    discoveryQueue = "scan";
     post("ble.scan", true, !!active, !!duplicates, interval >>> 0, window >>> 0);
   }
   stopScanning(): void {
@@ -292,7 +305,9 @@ export default class BLEClient {
     });
     on("ble.discovered", (addressHex: string, addressType: number, rssi: number, advHex: string) => {
       const ble = gate();
-      if (!ble || !ble.scanning || !ble.obj) return; // delivered only while the flag is set
+      if (!ble) return;
+      queueFor("scan");
+      if (!ble.scanning || !ble.obj) return; // delivered only while the flag is set
       const options = { scanResponse: fromHex(advHex), address: fromHex(addressHex), addressType, rssi };
       ble.obj.onDiscovered({
         address: new Bytes(options.address), addressType: options.addressType, rssi: options.rssi,
@@ -332,6 +347,7 @@ export default class BLEClient {
     on("ble.services", (id: number, list: ServiceInfo[]) => {
       const ble = gate();
       if (!ble) return;
+      queueFor("gatt");
       const c = byId(id);
       if (!c?.client) throw new Error("connection not found");
       const client = c.client;
@@ -341,6 +357,7 @@ export default class BLEClient {
     on("ble.characteristics", (id: number, _start: number, list: CharacteristicInfo[]) => {
       const ble = gate();
       if (!ble) return;
+      queueFor("gatt");
       if (!byId(id)) throw new Error("connection not found");
       const service = discovering.get(id);
       if (!service) return;

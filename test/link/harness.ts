@@ -29,6 +29,7 @@ export interface HarnessBms {
   /** Not there at boot (comes with device.ble.appear()). */
   absent?: boolean;
   nameIn?: "scanResponse" | "advertisement";
+  connectDelayMs?: number;
 }
 
 export async function startLinks(bmsList: HarnessBms[], options: { seed?: number; flash?: Map<string, unknown> } = {}): Promise<LinkHarness> {
@@ -75,7 +76,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
 
   const device = new VirtualDevice({ clock, transport, log: (line) => logs.push(`H ${line}`), seed: options.seed, flash: options.flash });
   bmsList.forEach((b, i) => {
-    const p = device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant, addressType: b.addressType, nameIn: b.nameIn });
+    const p = device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant, addressType: b.addressType, nameIn: b.nameIn, connectDelayMs: b.connectDelayMs });
     if (b.absent) device.ble.vanish(p);
   });
   harness.device = device;

@@ -20,9 +20,12 @@ export interface PeripheralOptions {
   nameIn?: "scanResponse" | "advertisement";
   /** Advertising interval in ms. */
   advertisingMs?: number;
+  /** How long a connect to it takes (default: 60-360 ms, the next advertising event). */
+  connectDelayMs?: number;
 }
 
-export interface Peripheral extends Required<Omit<PeripheralOptions, "sim">> {
+export interface Peripheral extends Required<Omit<PeripheralOptions, "sim" | "connectDelayMs">> {
+  connectDelayMs: number | undefined;
   sim: SimulatedBms | undefined;
   present: boolean;
   connection: number;          // 0 = not connected
@@ -69,7 +72,7 @@ export class BleWorld {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const p: Peripheral = {
       variant: "ff00", rssi: -60, addressType: 0, nameIn: "scanResponse", advertisingMs: 100, ...given,
-      address: options.address, name: options.name, sim: options.sim, present: true, connection: 0, notifying: false,
+      address: options.address, name: options.name, sim: options.sim, connectDelayMs: options.connectDelayMs, present: true, connection: 0, notifying: false,
     };
     if (p.sim) {
       p.sim.onNotify = (chunk) => {
@@ -277,7 +280,7 @@ export class BleWorld {
 
   #completeConnect(p: Peripheral): void {
     const pending = this.#pending!;
-    const delay = 60 + this.random() * 300; // the next advertising event, then CONNECT_IND
+    const delay = p.connectDelayMs ?? 60 + this.random() * 300; // the next advertising event, then CONNECT_IND
     this.clock.setTimeout(() => {
       if (this.#pending !== pending || !this.#hostUp) return;
       if (!p.present || p.connection) return; // gone again: keeps waiting
