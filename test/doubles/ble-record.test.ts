@@ -286,3 +286,22 @@ test("btutils: Bytes, uuid and address as btutils.js/.c do them", () => {
   assert.equal(ad.completeName, "éAB");
   assert.equal(ad.shortName, undefined);
 });
+
+test("scan reports and GATT discovery share one queue: a report of the other kind aborts the VM", () => {
+  let device: Client | undefined;
+  class Both extends BLEClient { override onConnected(c: Client) { device = c; } }
+  const ble = new Both();
+  turn();
+  ble.connect(target);
+  turn();
+  ev("ble.connectEvent", 0, 3, WIRE, 0);
+  ble.startScanning();
+  device!.discoverAllPrimaryServices(); // the queue now serves service discovery
+  ev("ble.discovered", "010203040506", 0, -70, "020106");
+  const fatal = turn().find((op) => op[0] === "fatal");
+  assert.ok(fatal, "a scan report reached the service-discovery handler");
+  assert.match(String(fatal[2]), /connection not found/);
+  ble.stopScanning();
+  ble.close();
+  turn();
+});
