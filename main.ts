@@ -3,7 +3,8 @@
 import Net from "net";
 import Timer from "timer";
 import { Config } from "./modules/config/config";
-import { platformConfigSource } from "./modules/config/platform";
+import { platformConfigSource, platformDeviceIdStore } from "./modules/config/platform";
+import { deviceId } from "./modules/config/device-id";
 import { bmsId, formatMac, type BmsEntry } from "./modules/config/schema";
 import { Log, traceSink } from "./modules/console/log";
 import { CommandRegistry } from "./modules/console/registry";
@@ -36,10 +37,19 @@ function main(): void {
   const serial = openSerialConsole(console);
   if (serial.error) log.warn("serial console unavailable:", serial.error);
 
-  const mac = String(Net.get("MAC") ?? "");
-  const config = new Config(platformConfigSource(mac.replace(/:/g, "").toLowerCase())); // warnings shown after the banner
+  const config = new Config(platformConfigSource()); // warnings shown after the banner
   applyLogLevel(config, log);
   const settings = config.values();
+
+  // Wi-Fi before the id: on ESP32 the MAC exists only once Wi-Fi is initialised (modNet.c)
+  const clock = new ClockSync(log);
+  const wifi = new WifiManager(settings.ssid, settings.password, {
+    onUp: () => { bridge.resume(); clock.start(); },
+    onDown: () => { bridge.pause(); clock.stop(); },
+  }, log);
+  wifi.initStation();
+  const device = deviceId(platformDeviceIdStore, () => Net.get("MAC"), Math.random, settings.mqttHost !== "");
+  config.useDeviceId(device.suffix);
   const gatewayId = config.gatewayName();
 
   // BLE: a deliberate restart is the way out of what only a reboot clears (ble-recovery).
@@ -100,12 +110,6 @@ function main(): void {
     if (effect === "mqtt") bridge.settingsChanged();
   });
 
-  const clock = new ClockSync(log);
-  const wifi = new WifiManager(settings.ssid, settings.password, {
-    onUp: () => { bridge.resume(); if (!clock.synced) clock.sync(); },
-    onDown: () => { bridge.pause(); clock.stop(); },
-  }, log);
-
   registerConfigCommands(registry, config);
   registerLogCommands(registry, log);
   useTimer((fn, ms) => Timer.set(fn, ms));
@@ -137,11 +141,12 @@ function main(): void {
   console.start();
   for (const warning of config.warnings) log.warn(warning);
   log.info("gateway", gatewayId);
+  if (device.warning) log.warn(device.warning);
 
   central.start();
   for (const link of links) link.start();
   if (wifi.configured) { bridge.pause(); wifi.start(); }
-  else clock.sync(); // network managed outside the firmware (simulator builds)
+  else clock.start(); // network managed outside the firmware (simulator builds)
   bridge.start();
 }
 
