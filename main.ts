@@ -108,6 +108,7 @@ function main(): void {
     if (key === "pollInterval") for (const link of links) link.config.pollIntervalMs = config.get("pollInterval") * 1000;
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
     if (effect === "mqtt") bridge.settingsChanged();
+    if (key === "ssid" || key === "password") wifi.setCredentials(config.get("ssid"), config.get("password"));
   });
 
   registerConfigCommands(registry, config);

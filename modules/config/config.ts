@@ -24,7 +24,7 @@ export interface ConfigSource {
   store: PreferenceStore;
   /** The build's mc/config object. */
   build: Readonly<Record<string, unknown>>;
-  /** Wi-Fi MAC ("aa:bb:cc:dd:ee:ff"), for the derived gateway name. */
+  /** Wi-Fi MAC ("aa:bb:cc:dd:ee:ff"), for the derived gateway name (or useDeviceId() later). */
   mac?: string;
 }
 
@@ -95,10 +95,12 @@ export class Config {
   /** Warnings from loading (bad build or stored values), in order. */
   readonly warnings: string[] = [];
   #onWarning?: (message: string) => void;
+  #mac: string | undefined;
 
   constructor(source: ConfigSource, onWarning?: (message: string) => void) {
     this.#source = source;
     this.#onWarning = onWarning;
+    this.#mac = source.mac;
     this.load();
   }
 
@@ -148,10 +150,13 @@ export class Config {
 
   sourceOf(key: ConfigKey): Source { return this.#sources[key]; }
 
-  /** The configured gateway name, or the one derived from the MAC when none is set. */
+  /** The configured gateway name, or the one derived from the device id when none is set. */
   gatewayName(): string {
-    return this.#values.gatewayName || deriveGatewayName(this.#source.mac);
+    return this.#values.gatewayName || deriveGatewayName(this.#mac);
   }
+
+  /** The device id (six hex digits, see device-id.ts) the default gateway name is made from. */
+  useDeviceId(suffix: string): void { this.#mac = suffix; }
 
   /** Validate `text`, store it and apply it in memory. Writes flash only when the value changes. */
   set(name: string, text: string): SetResult {

@@ -4,6 +4,11 @@ import Preference from "preference";
 import build from "mc/config";
 import { PREFERENCE_DOMAIN } from "./schema";
 import type { ConfigSource } from "./config";
+import type { DeviceIdStore } from "./device-id";
+
+/** Its own NVS domain: `config reset` clears the settings' domain, never the gateway's id. */
+const DEVICE_DOMAIN = "jbd-device";
+const DEVICE_ID_KEY = "id";
 
 export function platformConfigSource(mac?: string): ConfigSource {
   return {
@@ -17,3 +22,11 @@ export function platformConfigSource(mac?: string): ConfigSource {
     mac,
   };
 }
+
+export const platformDeviceIdStore: DeviceIdStore = Object.freeze({
+  get: () => {
+    const value = Preference.get(DEVICE_DOMAIN, DEVICE_ID_KEY);
+    return typeof value === "string" ? value : undefined;
+  },
+  set: (id: string) => Preference.set(DEVICE_DOMAIN, DEVICE_ID_KEY, id),
+});

@@ -28,6 +28,8 @@ export class Console {
   onOutput?: () => void;
   /** Lines run since boot. */
   commands = 0;
+  /** Input overruns reported by the transport. */
+  overruns = 0;
   prompt: string;
   readonly #editor: LineEditor;
   readonly #banner: string;
@@ -50,6 +52,7 @@ export class Console {
       echoText: (text) => { queue.pushText(text); this.#kick(); },
       line: (text) => this.#line(text),
       interrupt: () => { if (!this.#busy) this.#showPrompt(); },
+      discarded: () => { if (!this.#busy) this.#showPrompt(); },
     };
     this.#editor = new LineEditor(host, options.maxLine ?? 160);
   }
@@ -70,6 +73,18 @@ export class Console {
     } catch {
       // defensive: the editor and registry contain their own errors
     }
+  }
+
+  /**
+   * The transport lost received bytes (a UART FIFO overrun): the line they belonged to is dropped
+   * up to its end and never run, and the user is told why.
+   */
+  overrun(fifoBytes: number): void {
+    this.overruns++;
+    this.#editor.discard();
+    this.queue.pushText(`\r\n! input lost: more than ${fifoBytes} bytes arrived while the gateway was busy; ` +
+      `this line is discarded up to its end: press Enter, then type it again (or paste at most ${fifoBytes} bytes at a time)\r\n`);
+    this.#kick();
   }
 
   /**

@@ -16,6 +16,8 @@ export interface LineEditorHost {
   line(text: string): void;
   /** The user pressed Ctrl-C; the editor already dropped the line. */
   interrupt(): void;
+  /** A line dropped by discard() ended (its bytes were swallowed, nothing was run). */
+  discarded?(): void;
 }
 
 const BEL = 0x07, BS = 0x08, TAB = 0x09, LF = 0x0a, CR = 0x0d, ESC = 0x1b, DEL = 0x7f;
@@ -34,6 +36,8 @@ export class LineEditor {
   #esc: number = ESC_NONE;
   #csiParam = false;
   #afterCR = false;
+  /** Swallowing the rest of a damaged line, up to its end. */
+  #discarding = false;
   readonly #one: Uint8Array;
 
   constructor(host: LineEditorHost, maxLength = 160) {
@@ -53,6 +57,15 @@ export class LineEditor {
   /** Forget the partial line (no echo). */
   clear(): void { this.#length = 0; }
 
+  /** Drop the partial line and everything up to the next line end (input was lost in it). */
+  discard(): void {
+    this.#length = 0;
+    this.#esc = ESC_NONE;
+    this.#discarding = true;
+  }
+
+  get discarding(): boolean { return this.#discarding; }
+
   feed(data: Uint8Array | ArrayBuffer): void {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     for (let i = 0; i < bytes.length; i++) this.#byte(bytes[i]);
@@ -62,6 +75,13 @@ export class LineEditor {
     const afterCR = this.#afterCR;
     this.#afterCR = false;
 
+    if (this.#discarding) {
+      if (b !== CR && b !== LF) return;
+      this.#discarding = false;
+      this.#afterCR = b === CR;
+      this.#host.discarded?.();
+      return;
+    }
     if (this.#esc !== ESC_NONE) {
       this.#escape(b);
       return;

@@ -26,6 +26,13 @@ export interface SerialPort {
 
 export type SerialConstructor = new (options: SerialPortOptions) => SerialPort;
 
+/**
+ * The ESP32 UART's receive FIFO. serial.c has no driver buffer behind it: while JavaScript is busy
+ * only these bytes are kept and the rest is dropped, silently (no overrun flag reaches JavaScript).
+ * A read that finds the FIFO full is the only sign that bytes may have been lost after it.
+ */
+export const RX_FIFO_BYTES = 128;
+
 /** Classic ESP32 dev boards: UART0 on the USB bridge, TX GPIO1, RX GPIO3. */
 export const UART0_ESP32 = Object.freeze({ port: 0, transmit: 1, receive: 3, baud: 115200 } as const);
 
@@ -34,6 +41,8 @@ export class SerialConsole {
   /** Why the UART could not be opened, if it could not. */
   readonly error: string | undefined;
   rxBytes = 0;
+  /** Reads that found the receive FIFO full: input after them may have been lost. */
+  rxOverruns = 0;
   txBytes = 0;
   /** write() refusals (FIFO fuller than reported); the bytes stay queued. */
   txRefused = 0;
@@ -81,6 +90,10 @@ export class SerialConsole {
         if (!data || !data.byteLength) break;
         this.rxBytes += data.byteLength;
         this.console.receive(data);
+        if (data.byteLength >= RX_FIFO_BYTES) {
+          this.rxOverruns++;
+          this.console.overrun(RX_FIFO_BYTES);
+        }
       }
     } catch {
       // a read failure must not escape into the native callback (it would reboot the device)

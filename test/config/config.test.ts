@@ -117,10 +117,11 @@ test("bad stored values are ignored with a warning (never bricks)", () => {
 
 test("unreadable storage falls back to build values", () => {
   const store = new FakeStore();
-  store.failKeys = true;
+  store.data.set("ssid", "stored-net");
+  store.failReads = true;
   const { config, warnings } = make({ ssid: "net" }, store);
   assert.equal(config.get("ssid"), "net");
-  assert.match(warnings[0], /unreadable/);
+  assert.match(warnings[0], /stored ssid unreadable \(nvs get fail\); using the build value/);
 });
 
 test("reset deletes stored keys (one or all) and reports what changed", () => {

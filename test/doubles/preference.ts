@@ -1,19 +1,58 @@
-// Double of the Moddable "preference" module with the ESP32 NVS rules: domain and key names of at
-// most 15 characters, integers only (stored as int32), strings, booleans and ArrayBuffers; typed
-// arrays and objects are refused. The store lives on the host so it survives a virtual reboot.
+// Double of the Moddable "preference" module on ESP32 (modules/files/preference/esp32/modPreference.c
+// over ESP-IDF NVS). The store lives on the host so it survives a virtual reboot. Kept from the SDK:
+// - names are copied into 64-byte buffers first: 64 bytes or more (UTF-8) throw RangeError
+//   "cannot buffer string" (xsmcToStringBuffer); NVS takes at most 15 bytes per domain or key;
+// - set(): a domain NVS refuses throws "nvs_open fail"; a key it refuses, a string of 4000 bytes or
+//   more (NVS counts the terminating zero) or a write that fails throws "nvs set fail";
+//   a number that is not an int32 throws "float unsupported"; booleans (u8), int32, strings and
+//   ArrayBuffers (blobs) only, anything else (typed arrays, objects, undefined) "unsupported type";
+// - get(): a domain that cannot be opened answers undefined (it most likely does not exist yet);
+//   a key NVS refuses throws "nvs get fail"; a missing key is undefined; blobs come back as ArrayBuffer;
+// - delete(): a domain that cannot be opened is silently ignored, a refused key throws
+//   "nvs erase fail", a missing key is fine;
+// - keys(): [] when NVS finds nothing (also for a refused domain); never throws.
 import { hostCall, toHex, fromHex } from "./runtime";
 
 type Value = boolean | number | string | ArrayBuffer;
 
-function checkName(name: string): void {
-  if (typeof name !== "string" || !name.length || name.length > 15) throw new Error("nvs_open fail");
+/** NVS_KEY_NAME_MAX_SIZE is 16 with the terminating zero. */
+const NVS_NAME_MAX = 15;
+/** NVS string values, terminating zero included, are at most 4000 bytes. */
+const NVS_STRING_MAX = 4000;
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
 }
 
-function encode(value: Value): unknown {
-  if (typeof value === "boolean" || typeof value === "string") return value;
+/** xsmcToStringBuffer(value, buffer, 64) */
+function buffered(name: unknown): string {
+  const text = String(name);
+  if (utf8Length(text) + 1 > 64) throw new RangeError("cannot buffer string");
+  return text;
+}
+
+function nvsAccepts(name: string): boolean {
+  const length = utf8Length(name);
+  return length > 0 && length <= NVS_NAME_MAX;
+}
+
+function encode(value: unknown): unknown {
+  if (typeof value === "boolean") return value;
   if (typeof value === "number") {
-    if (!Number.isInteger(value)) throw new Error("float unsupported");
-    return value | 0; // NVS keeps an int32
+    if ((value | 0) !== value) throw new Error("float unsupported"); // dbl != (int)dbl
+    return value;
+  }
+  if (typeof value === "string") {
+    if (utf8Length(value) + 1 > NVS_STRING_MAX) throw new Error("nvs set fail");
+    return value;
   }
   if (value instanceof ArrayBuffer) return { hex: toHex(value) };
   throw new Error("unsupported type");
@@ -21,24 +60,33 @@ function encode(value: Value): unknown {
 
 const Preference = {
   set(domain: string, key: string, value: Value): void {
-    checkName(domain); checkName(key);
+    const d = String(domain);
+    if (!nvsAccepts(d)) throw new Error("nvs_open fail");
+    const k = buffered(key);
     const stored = encode(value);
-    if (typeof stored === "string" && stored.length > 4000) throw new Error("nvs set fail");
-    hostCall("pref.set", domain, key, stored);
+    if (!nvsAccepts(k)) throw new Error("nvs set fail");
+    hostCall("pref.set", d, k, stored);
   },
   get(domain: string, key: string): Value | undefined {
-    checkName(domain); checkName(key);
-    const value = hostCall<unknown>("pref.get", domain, key);
+    const k = buffered(key);
+    const d = String(domain);
+    if (!nvsAccepts(d)) return undefined;
+    if (!nvsAccepts(k)) throw new Error("nvs get fail");
+    const value = hostCall<unknown>("pref.get", d, k);
     if (value && typeof value === "object" && "hex" in value) return fromHex((value as { hex: string }).hex);
     return (value ?? undefined) as Value | undefined;
   },
   delete(domain: string, key: string): void {
-    checkName(domain); checkName(key);
-    hostCall("pref.delete", domain, key);
+    const d = buffered(domain);
+    const k = buffered(key);
+    if (!nvsAccepts(d)) return;
+    if (!nvsAccepts(k)) throw new Error("nvs erase fail");
+    hostCall("pref.delete", d, k);
   },
   keys(domain: string): string[] {
-    checkName(domain);
-    return hostCall<string[]>("pref.keys", domain);
+    const d = String(domain);
+    if (!nvsAccepts(d)) return [];
+    return hostCall<string[]>("pref.keys", d) ?? [];
   },
 };
 export default Preference;

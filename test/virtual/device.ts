@@ -21,6 +21,8 @@ export interface DeviceOptions {
   /** Flash contents that survive reboots (pass the same object to a rebooted device). */
   flash?: Map<string, unknown>;
   wifi?: { ssid: string; password: string };
+  /** The station MAC this board reports once Wi-Fi is initialised (Net.get("MAC") form). */
+  mac?: string;
   /** Serial output of the device (console), as a terminal would receive it. */
   onSerial?: (text: string) => void;
   onFatal?: (where: string, error: string) => void;
@@ -60,7 +62,13 @@ export class VirtualDevice {
   readonly ble: BleWorld;
   readonly mqtt: MqttWorld;
   readonly flash: Map<string, unknown>;
-  readonly wifi: { ssid: string; password: string; apUp: boolean; connected: boolean };
+  /**
+   * The access point. `weakSignal`: every attempt ends in a handshake timeout (ESP-IDF reason 204)
+   * although the password is right, as at the edge of the AP's range.
+   */
+  readonly wifi: { ssid: string; password: string; apUp: boolean; connected: boolean; weakSignal: boolean };
+  /** Beyond the access point: whether DNS answers, and whether NTP servers answer. */
+  readonly internet = { dns: true, ntp: true };
   /** Exceptions that escaped to the top: each one would have rebooted an ESP32. */
   fatalErrors = 0;
   /** Panics (native crashes, e.g. a NULL dereference in the BLE stack): counted in fatalErrors too. */
@@ -77,6 +85,8 @@ export class VirtualDevice {
   /** XS compute units spent by the firmware (and its doubles) since boot; 0 on the Node transport. */
   compute = 0;
   serialOutput = "";
+  /** Typed bytes the device's full receive FIFO dropped (pasted faster than it read). */
+  serialDropped = 0;
   #queue: [string, unknown[]][] = [];
   #pumping: Promise<void> | undefined;
   #timers = new Map<number, number>();
@@ -92,7 +102,7 @@ export class VirtualDevice {
     this.clock = options.clock;
     this.#transport = options.transport;
     this.flash = options.flash ?? new Map();
-    this.wifi = { ...(options.wifi ?? { ssid: "virtual-ap", password: "virtual-pass" }), apUp: true, connected: false };
+    this.wifi = { ...(options.wifi ?? { ssid: "virtual-ap", password: "virtual-pass" }), apUp: true, connected: false, weakSignal: false };
     const emit = (kind: string, ...args: unknown[]) => this.emit(kind, ...args);
     let seed = options.seed ?? 1;
     const random = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
@@ -162,8 +172,16 @@ export class VirtualDevice {
     await this.drain();
   }
 
-  /** Type a line at the serial terminal. */
+  /**
+   * Paste text at the serial terminal: it all arrives while the device is in one turn, so only the
+   * 128-byte receive FIFO holds it (longer pastes lose bytes, as on the ESP32).
+   */
   type(text: string): void { this.emit("serial.input", Buffer.from(text, "utf8").toString("hex")); }
+
+  /** Type text the way a person does: one byte per event, the device reads between them. */
+  typeSlowly(text: string): void {
+    for (const byte of Buffer.from(text, "utf8")) this.emit("serial.input", byte.toString(16).padStart(2, "0"));
+  }
 
   /** Wi-Fi fault: the access point goes away for `ms` (the radio drops at once). */
   wifiOutage(ms: number): void {
@@ -171,7 +189,7 @@ export class VirtualDevice {
     if (this.wifi.connected) {
       this.wifi.connected = false;
       this.mqtt.networkLost();
-      this.emit("wifi.notify", "disconnect", 0);
+      this.emit("wifi.notify", "disconnect", [200]); // BEACON_TIMEOUT
     }
     this.clock.setTimeout(() => { this.wifi.apUp = true; }, ms);
   }
@@ -233,20 +251,24 @@ export class VirtualDevice {
         this.#timers.delete(id);
         break;
       }
+      case "wifi.init": this.clock.setTimeout(() => this.emit("wifi.notify", "start"), 5); break; // WIFI_EVENT_STA_START
+      case "wifi.deinit": break;
       case "wifi.connect": {
         const [ssid, password] = args as [string, string];
-        const { apUp } = this.wifi;
-        if (apUp && ssid === this.wifi.ssid && password === this.wifi.password) {
+        const { apUp, weakSignal } = this.wifi;
+        if (apUp && !weakSignal && ssid === this.wifi.ssid && password === this.wifi.password) {
           this.clock.setTimeout(() => {
-            if (!this.wifi.apUp) { this.emit("wifi.notify", "disconnect", 0); return; }
+            if (!this.wifi.apUp) { this.emit("wifi.notify", "disconnect", [201]); return; }
             this.wifi.connected = true;
             this.emit("wifi.notify", "connect");
             this.emit("wifi.notify", "gotIP");
           }, 800);
         } else {
-          // ESP32 retries silently (5x) before telling: -1 when the password was rejected
-          const rejected = apUp && ssid === this.wifi.ssid;
-          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", rejected ? -1 : 0), 4000);
+          // the ESP32 tries 1 + 5 times silently before telling; the ESP-IDF reason of each attempt:
+          // 15 (4-way handshake timeout) for a wrong password, 204 (handshake timeout) at the edge of
+          // range, 201 (no AP found) when it is off or the SSID is unknown
+          const reason = !apUp || ssid !== this.wifi.ssid ? 201 : weakSignal ? 204 : 15;
+          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", new Array(6).fill(reason)), 4000);
         }
         break;
       }
@@ -254,18 +276,32 @@ export class VirtualDevice {
         if (this.wifi.connected) {
           this.wifi.connected = false;
           this.mqtt.networkLost();
-          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", 0), 10);
+          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", [8]), 10); // ASSOC_LEAVE
         }
         break;
       case "wifi.mode": break;
-      case "sntp.request": {
-        const [id] = args as [number, string];
+      // UDP (lin modSocket.c): "connected" is posted on the next 20 ms service tick, delivered 1 ms later
+      case "udp.open": this.clock.setTimeout(() => this.emit("udp.connected", args[0]), 21); break;
+      case "udp.close": break;
+      case "sntp.resolve": {
+        const [id, host] = args as [number, string];
+        // without a network or a DNS server the lookup fails at once; else a DNS round trip
+        const ok = this.wifi.connected && this.internet.dns;
+        this.clock.setTimeout(() => this.emit("sntp.resolved", id, host, ok ? "203.0.113.123" : null), ok ? 15 : 2);
+        break;
+      }
+      case "sntp.write": {
+        const id = args[0] as number;
+        if (!this.wifi.connected || !this.internet.ntp) break; // the request is lost
         // the host's wall clock at boot, advanced by the device's (possibly virtual) clock
-        this.clock.setTimeout(() => this.emit("sntp.reply", id, this.wifi.connected ? Math.floor((this.#epochAtBoot + this.clock.now()) / 1000) : null,
-          this.wifi.connected ? null : "cannot resolve host"), 60);
+        this.clock.setTimeout(() => {
+          this.emit("udp.posted", id);
+          this.clock.setTimeout(() => this.emit("udp.readable", id, Math.floor((this.#epochAtBoot + this.clock.now()) / 1000)), 1);
+        }, 30);
         break;
       }
       case "serial.open": this.clock.setTimeout(() => this.emit("serial.drained", FIFO_SIZE), 1); break;
+      case "serial.dropped": this.serialDropped += args[0] as number; break;
       case "serial.write": {
         const hex = args[0] as string;
         const text = this.#serialDecoder.decode(Buffer.from(hex, "hex"), { stream: true }); // UTF-8 may split across writes
@@ -315,7 +351,7 @@ export class VirtualDevice {
       case "net.get": {
         const up = this.wifi.connected;
         switch (args[0]) {
-          case "MAC": return "24:6f:28:a1:b2:c3";
+          case "MAC": return (this.#options.mac ?? "24:6F:28:A1:B2:C3").toUpperCase();
           case "IP": return up ? "127.0.0.1" : undefined;
           case "SSID": return up ? this.wifi.ssid : undefined;
           case "RSSI": return up ? -58 : undefined;
