@@ -13,7 +13,7 @@
 import type { Logger } from "../link/logger";
 import type { MqttConnection } from "./mqtt-connection";
 import type { TimerHandle, Timers } from "./ports";
-import { SEND_BUFFER, publishBytes } from "./send-buffer";
+import { MAX_PACKET, SEND_BUFFER, publishBytes } from "./send-buffer";
 
 /**
  * Publishes the owner's most urgent item with pump.send(): the bytes sent (at least 1 whenever
@@ -78,9 +78,9 @@ export class Pump {
   /** For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. */
   send(topic: string, payload: string, retain: boolean): number {
     const bytes = publishBytes(topic, payload);
-    if (bytes > SEND_BUFFER) {
+    if (bytes > MAX_PACKET) {
       this.connection.stats.publishesTooLarge++;
-      this.log.error("MQTT: " + bytes + " bytes never fit the " + SEND_BUFFER + "-byte send buffer, not sent:", topic);
+      this.log.error("MQTT: a " + bytes + "-byte packet can never be written (the " + SEND_BUFFER + "-byte send buffer takes at most " + MAX_PACKET + "), not sent:", topic);
       return 1;
     }
     if (this.connection.publish(topic, payload, retain)) return bytes;

@@ -5,6 +5,9 @@
 import { utf8Length } from "../config/schema";
 
 export const SEND_BUFFER = 8192;
+/** The largest packet that can ever be written: SecureSocket (TLS) refuses one that does not fit
+ *  in what is free minus 128 bytes it keeps for the TLS record (modsecuresocket.c). */
+export const MAX_PACKET = SEND_BUFFER - 128;
 
 /** Bytes of the QoS 0 PUBLISH packet mqtt.js builds: type, remaining length, topic length + topic, payload. */
 export function publishBytes(topic: string, payload: string): number {

@@ -11,6 +11,11 @@
 /** CONFIG_LWIP_TCP_SND_BUF_DEFAULT in build/devices/esp32/xsProj-esp32/sdkconfig.defaults. */
 export const TCP_SND_BUF = 8192;
 
+/** SecureSocket (modsecuresocket.c xs_securesocket_write) keeps this much free for the TLS record. */
+export const TLS_RESERVE = 128;
+/** What one TLS 1.2 AES-128-GCM record adds on the wire: header 5, explicit nonce 8, tag 16. */
+export const TLS_RECORD_OVERHEAD = 29;
+
 export class LwipSendBuffer {
   free = TCP_SND_BUF;
   /** kPendingError / kPendingDisconnect set: writes are dropped without a word. */
@@ -18,11 +23,15 @@ export class LwipSendBuffer {
   /** Bytes dropped because the socket had failed (for tests). */
   dropped = 0;
 
+  /** `tls`: written through SecureSocket, which refuses what does not fit in free - 128 and adds a record header. */
+  constructor(private readonly tls = false) {}
+
   /** True when the bytes were queued, false when silently dropped; throws when they do not fit. */
   write(bytes: number): boolean {
     if (this.failed) { this.dropped += bytes; return false; }
-    if (bytes > this.free) throw new Error("can't write all data");
-    this.free -= bytes;
+    const available = this.tls ? Math.max(0, this.free - TLS_RESERVE) : this.free;
+    if (bytes > available) throw new Error("can't write all data");
+    this.free -= this.tls ? bytes + TLS_RECORD_OVERHEAD : bytes;
     return true;
   }
 

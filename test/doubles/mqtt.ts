@@ -6,7 +6,8 @@
 // - every packet is one socket write sized as mqtt.js builds it (header, remaining length, topic,
 //   payload; UTF-8): one that does not fit in the free send buffer throws "can't write all data"
 //   out of publish()/subscribe() and sends nothing; a write to a failed, not yet reported socket is
-//   dropped silently;
+//   dropped silently; through SecureSocket (TLS) a write must fit in free - 128 bytes and costs a
+//   record header more;
 // - CONNACK sets state 2 at once, but onReady, and each PUBLISH's onMessage(topic, payload), run later
 //   from one Timer batch; every exception they throw is swallowed; after close() the rest of the
 //   batch is not delivered; retained messages look like live ones (two arguments, no flags);
@@ -22,6 +23,7 @@
 import { on, post, now, toHex, fromHex } from "./runtime";
 import Timer, { type TimerId } from "./timer";
 import { LwipSendBuffer } from "./lwip-socket";
+import SecureSocket from "./securesocket";
 
 export interface MqttOptions {
   host: string; port?: number; id?: string;
@@ -63,7 +65,7 @@ export default class MQTT {
   #id = nextId++;
   #state = 0;
   /** The socket; undefined once closed (mqtt.js deletes this.ws). */
-  #socket: LwipSendBuffer | undefined = new LwipSendBuffer();
+  #socket: LwipSendBuffer | undefined;
   #options: MqttOptions;
   #timeout: number;
   #keepalive: TimerId | undefined;
@@ -80,6 +82,7 @@ export default class MQTT {
   constructor(options: MqttOptions) {
     if (!options.host) throw new Error("parameter host is required");
     this.#options = options;
+    this.#socket = new LwipSendBuffer(options.Socket === SecureSocket);
     this.#timeout = options.timeout ?? 0;
     clients.set(this.#id, this);
     post("mqtt.open", this.#id, {
