@@ -97,6 +97,7 @@ export class WifiManager {
 
   #connect(): void {
     this.#retry.stop();
+    if (!this.configured) return;
     this.#attempt.start(ATTEMPT_MS);
     try {
       WiFi.connect({ ssid: this.#ssid, password: this.#password });
@@ -145,7 +146,7 @@ export class WifiManager {
         this.lastError = "could not connect (no reason given)";
         this.log.warn(`Wi-Fi: ${this.#ssid}: could not connect; retrying`);
       }
-      if (!this.#retry.armed) this.#scheduleRetry();
+      if (this.configured && !this.#retry.armed) this.#scheduleRetry();
     }
   }
 
