@@ -41,6 +41,12 @@ export class MqttWorld {
   /** Bytes the firmware wrote to its sockets (MQTT packets as mqtt.js builds them). */
   bytesWritten = 0;
   path: NetworkPath = { ...DEFAULT_PATH };
+  /**
+   * TLS for the connections the firmware opens over a secure socket (mqttTls): the host makes the
+   * TLS connection on the device's behalf (npm start --broker mqtts://). `ca`: PEM text of the
+   * broker's CA; rejectUnauthorized false accepts any certificate. Unset: TLS connections fail.
+   */
+  tls: { ca?: string; rejectUnauthorized: boolean } | undefined;
   /** Observer (the soak, tests): every publish the firmware makes while connected. */
   onPublish: ((topic: string, payload: string, retain: boolean) => void) | undefined;
 
@@ -148,7 +154,8 @@ export class MqttWorld {
     const c: Connection = { closedByApp: false, reported: false, wireFreeAt: 0, acks: [] };
     this.connections.set(id, c);
     if (!this.networkUp()) { this.#report(id, c); return; }
-    if (o.tls) { this.log(`MQTT FAIL: TLS is not simulated by the virtual device`); this.#report(id, c); return; }
+    const tls = o.tls ? this.tls : undefined;
+    if (o.tls && !tls) { this.log(`MQTT FAIL: TLS is not simulated by the virtual device`); this.#report(id, c); return; }
     this.pending++;
     let settled = false;
     const settle = () => { if (!settled) { settled = true; this.pending--; } };
@@ -157,6 +164,7 @@ export class MqttWorld {
       protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000,
       keepalive: o.timeout ? Math.ceil(o.timeout / 1000) : 0,
       will: o.will && { topic: o.will.topic, payload: Buffer.from(o.will.message), retain: !!o.will.retain, qos: (o.will.quality ?? 0) as 0 | 1 | 2 },
+      ...(tls ? { protocol: "mqtts" as const, ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized } : {}),
     });
     c.client = client;
     client.on("connect", () => {
