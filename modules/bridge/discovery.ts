@@ -1,6 +1,6 @@
 // Home Assistant MQTT discovery messages: topic and retained config payload of one entity.
 // <discoveryPrefix>/<component>/<node>/<object>/config, with HA's documented key abbreviations
-// (stat_t, val_tpl, dev, ...) to keep each payload small: the ESP32's TCP send buffer is ~5.7 KB
+// (stat_t, val_tpl, dev, ...) to keep each payload small: the ESP32's TCP send buffer is 8 KB
 // and a whole device in one message (HA's newer device discovery) would not fit in it.
 import { JsonWriter } from "../protocol/json";
 import type { Entity } from "./entities";

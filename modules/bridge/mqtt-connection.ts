@@ -20,7 +20,7 @@ export interface MqttSettings {
   clientId: string;
   /** Gateway availability topic: the will publishes a retained "offline" there. */
   willTopic: string;
-  /** Keep-alive; the SDK declares the link dead after 1.5 × this without traffic. */
+  /** Keep-alive; the SDK pings every ~3/4 of it and declares the link dead after 1.5 × this without a PINGRESP. */
   keepAliveMs?: number;
   connectTimeoutMs?: number;
 }
