@@ -91,7 +91,7 @@ test("sntp: sntp.js retries, next host from the error callback, closes itself af
   const read = ev(5061, "udp.readable", [id, 1_800_000_000]);
   assert.deepEqual(messages.at(-1), [SNTP.time, 1_800_000_000]);
   assert.equal(ops("udp.close", read).length, 1, "sntp.js closed its socket itself, inside its read callback");
-  assert.equal(ops("fatal", read).length, 0, "nothing else was queued for it");
+  assert.match(String(ops("fatal", read)[0]?.[2]), /closed inside its own read callback/, "fatal on lin: the datagram is posted again");
   assert.throws(() => client.close(), /close on closed socket/, "lin: a second close throws");
 });
 

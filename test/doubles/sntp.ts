@@ -14,7 +14,11 @@
 // of the platforms: a UDP socket gets a "connected" message one service tick (20 ms, then 1 ms to
 // deliver) after it is made; a datagram is posted as a message on one tick and read on delivery.
 // The socket is freed on close(); a message still queued for it then runs on freed memory and
-// mcsim crashes: reported as fatal. close() on a closed socket throws "close on closed socket".
+// mcsim crashes: reported as fatal. That includes a close inside the socket's own read callback:
+// the datagram stays in the kernel until its message is delivered, so a JS turn longer than one
+// 20 ms tick (the gateway publishing, say) lets the next tick post a second readable message for
+// the same datagram, which then runs on the freed socket. close() on a closed socket throws
+// "close on closed socket".
 import { on, post } from "./runtime";
 import Timer, { type TimerId } from "./timer";
 
@@ -35,6 +39,8 @@ export default class SNTP {
   #freed = false;
   /** Messages the socket layer has posted for this socket and not yet delivered. */
   #queued = 0;
+  /** Inside the socket's read callback. */
+  #reading = false;
 
   constructor(options: { host: string }, callback: Callback) {
     // new Socket({kind: "UDP"})
@@ -81,6 +87,9 @@ export default class SNTP {
     if (this.#queued > 0) {
       post("fatal", "sntp", `use after free: UDP socket closed with ${this.#queued} message(s) still queued for it ` +
         "(modules/network/socket/lin/modSocket.c: socketConnected / socketReadable run on the freed record; mcsim crashes)");
+    } else if (this.#reading) {
+      post("fatal", "sntp", "use after free: UDP socket closed inside its own read callback (modules/network/socket/lin/modSocket.c: " +
+        "the next service tick posts the unread datagram again and socketReadable runs on the freed record; mcsim crashes)");
     }
     post("udp.close", this.#id);
   }
@@ -112,7 +121,8 @@ export default class SNTP {
       if (!socket) return;
       socket.#queued--;
       socket.#seconds = seconds;
-      socket.callback(2, length);
+      socket.#reading = true;
+      try { socket.callback(2, length); } finally { socket.#reading = false; }
     });
     on("sntp.resolved", (id: number, host: string, address: string | null) => {
       const socket = sockets.get(id);
