@@ -57,8 +57,12 @@ export interface CentralLink {
 export const CONNECT_TIMEOUT_MS = 4_000;
 /** Scan sessions restart this often: a new duplicate filter, and a probe of the BLE record. */
 export const SCAN_SESSION_MS = 10_000;
-/** A connect that timed out and a scan that then hears nothing this long: the connect hangs. */
-export const HANG_CONFIRM_MS = 20_000;
+/**
+ * A connect timed out, and a link that went down since (its device advertising right there) has
+ * waited this long at full scan duty without the scan hearing anything: NimBLE refuses to scan
+ * while a connect is pending, so that connect hangs.
+ */
+export const HANG_CONFIRM_MS = 3_000;
 /** A hang this long is cleared even for links whose devices were already away when it began. */
 export const HANG_LONG_MS = 10 * 60_000;
 /** The client could not be created again for this long: only a restart frees the stack. */
@@ -109,6 +113,7 @@ export class BleCentral {
   readonly #session = new Timeout(() => this.#onSession());
   readonly #userScan = new Timeout(() => { this.#reporter = undefined; this.#update(); });
   readonly #recreate = new Timeout(() => this.#create());
+  readonly #hangCheck = new Timeout(() => { this.#checkHang(); if (this.#suspect) this.#hangCheck.start(1_000); });
 
   constructor(readonly log: Logger, private readonly recovery: Recovery) {}
 
@@ -254,16 +259,15 @@ export class BleCentral {
     const suspect = this.#suspect;
     if (!suspect) return;
     const hung = Time.delta(suspect.since);
-    if (hung < HANG_CONFIRM_MS + CONNECT_TIMEOUT_MS) return;
     // A hanging connect harms only the other links that need the radio (it completes, and serves its
     // own link, when its device returns). A link that went down around or after the hang began has
-    // its device most likely right there: restart soon. One that was waiting long before (its device
-    // away for hours) would gain nothing from a quick restart: only after HANG_LONG_MS.
+    // its device most likely right there: restart once the scan stayed deaf to it. One that was
+    // waiting long before (its device away for hours) gains nothing from a quick restart.
     let soon = false, late = false;
     for (const link of this.links) {
       if (link === suspect.link || !link.wantsConnection) continue;
       late = true;
-      if (Time.delta(suspect.since, link.waitingSince) >= -FAST_SCAN_MS) soon = true;
+      if (Time.delta(suspect.since, link.waitingSince) >= -FAST_SCAN_MS && Time.delta(link.waitingSince) >= HANG_CONFIRM_MS) soon = true;
     }
     if (soon || (late && hung >= HANG_LONG_MS)) this.recovery.restart("BLE connect to " + suspect.link.id + " hangs while other links wait");
   }
@@ -285,6 +289,7 @@ export class BleCentral {
     this.#pending = undefined;
     this.connectTimeouts++;
     this.#suspect ??= { since: pending.since, link: pending.link };
+    this.#hangCheck.start(1_000);
     this.log.warn("BLE connect timeout:", pending.link.id);
     try { pending.link.connectTimedOut(); } catch (error) { this.log.error("connect timeout:", error); }
     this.#update();

@@ -104,20 +104,30 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       const back = returnedAt.get(id);
       if (back !== undefined) {
         returnedAt.delete(id);
-        if (covered(mqttUp, back, now)) returns.get(id)!.push(now - back);
+        // MQTT down because the device restarted is the BLE strategy's cost: counted
+        if (covered(mqttUp, back, now) || restartTimes.some((t) => t >= back && t <= now)) returns.get(id)!.push(now - back);
         else returnsWithoutMqtt++;
       }
       const upAt = awaitingReading.get(id);
       if (upAt !== undefined) { recoveries.push(now - upAt); awaitingReading.delete(id); }
-    } else if (kind === "diag" && readings.has(id)) lastDiag.set(id, JSON.parse(payload));
+    } else if (kind === "diag" && readings.has(id)) {
+      const diag = JSON.parse(payload), before = lastDiag.get(id);
+      // link statistics start again from 0 after a device restart: keep what the last boot counted
+      if (before && diag.link.pollsOk + diag.link.pollsFailed < before.link.pollsOk + before.link.pollsFailed) {
+        carriedCycles += before.link.pollsOk + before.link.pollsFailed;
+      }
+      lastDiag.set(id, diag);
+    }
     else if (kind === "mos" && sub === "result") {
       const result = JSON.parse(payload);
       if (result.ok === true) mosConfirmed++;
       else mosFailures.push(result.error ?? payload);
     }
   };
-  let mqttWasUp = false;
+  let mqttWasUp = false, restartsSeen = 0, carriedCycles = 0;
+  const restartTimes: number[] = [];
   const watchMqtt = () => {
+    if (device.restarts > restartsSeen) { restartsSeen = device.restarts; restartTimes.push(clock.now()); }
     const up = device.mqtt.connectedCount > 0;
     if (up && !mqttWasUp) mqttUp.push({ from: clock.now(), to: Infinity });
     if (!up && mqttWasUp) mqttUp[mqttUp.length - 1].to = clock.now();
@@ -128,7 +138,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   // ---- faults, as a radio, a broker and a house's Wi-Fi produce them ----
   const faults: Record<string, number> = {
     linkDrops: 0, vanished: 0, hostResets: 0, brokerRestarts: 0, wifiLosses: 0,
-    absentForHours: 0, vanishedBetweenScanAndConnect: 0, failedConnects: 0, allDroppedAtOnce: 0,
+    absentForHours: 0, vanishedBetweenScanAndConnect: 0, failedConnects: 0, allDroppedAtOnce: 0, hangWhileAnotherDrops: 0,
   };
   const ble = device.ble;
   // the last configured BMS (with 2 or more) is absent at boot and for 5 h of every 12
@@ -154,6 +164,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       ble.vanishOnConnect = p;
       drop(p);
       returnedAt.delete(idOf(p.address)); // gone: it returns when it reappears
+      clock.setTimeout(() => appear(p), 3 * 60_000);
+    }],
+    [6.5, () => {
+      // a hanging connect, then another BMS drops: only a restart lets it back in
+      const [p, q] = present().filter((x) => x.connection);
+      if (!p || !q) return;
+      faults.hangWhileAnotherDrops++;
+      ble.vanishOnConnect = p;
+      drop(p);
+      returnedAt.delete(idOf(p.address));
+      clock.setTimeout(() => drop(q), 6_000);
       clock.setTimeout(() => appear(p), 3 * 60_000);
     }],
     [2.5, () => { const p = onePresent(); if (p?.connection) { faults.failedConnects++; ble.failConnects = 1; drop(p); } }],
@@ -248,7 +269,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const stats = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b); return { count: s.length, median: s[s.length >> 1] ?? 0, max: s.at(-1) ?? 0 }; };
   const returnToReadingMs: SoakReport["returnToReadingMs"] = {};
   for (const [id, xs] of returns) returnToReadingMs[id] = stats(xs);
-  const pollCycles = [...lastDiag.values()].reduce((n, d) => n + d.link.pollsOk + d.link.pollsFailed, 0);
+  const pollCycles = carriedCycles + [...lastDiag.values()].reduce((n, d) => n + d.link.pollsOk + d.link.pollsFailed, 0);
   const from = warmFrom >= 0 ? Math.min(Math.max(1, warmFrom), heap.length - 1) : 1;
   const warm = heap.slice(from);
   const trend = slope(warm);

@@ -1,0 +1,317 @@
+// The polling half of a BMS link: over a held link (the notify and write characteristics of one
+// connection) it runs one request at a time, matches replies to it, retries, decodes into
+// preallocated readings, and runs MOS commands as a closed loop and raw console frames. The link
+// (bms-link) owns the connection state machine and starts and stops this one.
+//
+// The poll path (notification -> assembler -> decoder -> next request) allocates nothing: the
+// assembler, readings, request buffers and timeouts are all created once here.
+import type { Characteristic, Client, CharacteristicValue } from "bleclient";
+import Time from "time";
+import { FrameAssembler, type FrameSink } from "../protocol/assembler";
+import { BasicInfo, PROTECTION_NAMES, decodeBasicInfo } from "../protocol/basic-info";
+import { CellVoltages, decodeCells } from "../protocol/cells";
+import { HardwareVersion, decodeHardware } from "../protocol/hardware";
+import { ErrorCounters, decodeErrorCounters } from "../protocol/error-counters";
+import {
+  READ_BASIC_INFO, READ_CELLS, READ_HARDWARE, READ_ERROR_COUNTERS, EXIT_FACTORY, mosRequest, mosFbRequest,
+} from "../protocol/commands";
+import { CMD_BASIC_INFO, CMD_CELLS, CMD_HARDWARE, CMD_ERROR_COUNTERS, CMD_MOS, CMD_MOS_FB, CMD_FACTORY_EXIT, statusText } from "../protocol/frame";
+import { Timeout } from "../platform/timeout";
+import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
+import type { LinkStats } from "./link-stats";
+import type { Logger } from "./logger";
+
+// Timing from measured BMS behaviour (../shared/jbd-field-facts.md §5): replies start 33-250 ms
+// after a request (rare 1.6 s outlier), so each attempt waits a little longer than the last.
+export const ATTEMPT_TIMEOUTS_MS = [600, 1200, 2400];
+const FAILED_CYCLES_BEFORE_RECONNECT = 3;
+const FAILED_CYCLES_BEFORE_OFFLINE = 2;
+const ERROR_COUNTERS_EVERY = 60;     // poll cycles between 0xAA reads
+const MOS_READBACK_DELAY_MS = 250;
+
+const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosWrite, MosFb, MosExit, MosReadBack, Raw }
+
+/** What the poller needs from its link. */
+export interface PollerHost {
+  readonly client: Client | undefined;
+  readonly config: { pollIntervalMs: number };
+  /** Polls went unanswered too often: close the link so the next one starts clean. */
+  pollsUnanswered(): void;
+  /** Ask the central to check the BLE stack (a host reset shows first as silence). */
+  probe(reason: string): void;
+}
+
+export class BmsPoller implements FrameSink {
+  readonly info = new BasicInfo();
+  readonly cells = new CellVoltages();
+  readonly hardware = new HardwareVersion();
+  readonly errorCounters = new ErrorCounters();
+  readonly assembler: FrameAssembler;
+  infoAt = -1;
+  cellsAt = -1;
+  online = false;
+  /** Called with every frame in and out when capture is on (console "capture"). */
+  capture: ((direction: "tx" | "rx", bytes: Uint8Array) => void) | undefined;
+
+  #write: Characteristic | undefined;
+  #step = Step.Idle;
+  #request: ArrayBuffer = READ_BASIC_INFO;
+  #requestCmd = 0;
+  #attempt = 0;
+  #sentAt = 0;
+  #cycles = 0;
+  #failedCycles = 0;
+  #pollDue = false;
+  #hardwareAsked = false;
+  #mos: { fet: Fet; on: boolean; done: (r: MosResult) => void; command: "e1" | "fb" } | undefined;
+  #raw: { bytes: ArrayBuffer; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
+  readonly #replyTimeout = new Timeout(() => this.#onReplyTimeout());
+  readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.#startCycle(); });
+  readonly #mosDelay = new Timeout(() => this.#send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO));
+
+  constructor(
+    private readonly stats: LinkStats,
+    private readonly view: BmsView,
+    private readonly host: PollerHost,
+    private readonly listener: LinkListener,
+    private readonly log: Logger,
+  ) {
+    this.assembler = new FrameAssembler(this);
+  }
+
+  get config(): { pollIntervalMs: number } { return this.host.config; }
+
+  /** The link is up: poll over `write` at once, then every poll interval. */
+  start(write: Characteristic): void {
+    this.#write = write;
+    this.#failedCycles = 0;
+    this.#hardwareAsked = false; // 0x05 once per connection
+    this.#pollDue = true;
+    this.#startCycle();
+  }
+
+  /** The link is gone: nothing in flight survives it. */
+  stop(reason: string): void {
+    this.#write = undefined;
+    this.#replyTimeout.stop();
+    this.#pollTimer.stop();
+    this.#mosDelay.stop();
+    this.assembler.reset();
+    this.#abortPending(reason);
+    this.#setOnline(false);
+  }
+
+  /** Start whatever is due: a queued command first, else the poll when its interval has come. */
+  #startCycle(): void {
+    if (!this.#write || this.#step !== Step.Idle) return;
+    if (this.#mos) { this.#startMos(); return; }
+    if (this.#raw) { this.#startRaw(); return; }
+    if (!this.#pollDue) return;
+    this.#pollDue = false;
+    this.#pollTimer.start(this.config.pollIntervalMs);
+    this.#send(Step.BasicInfo, READ_BASIC_INFO, CMD_BASIC_INFO);
+  }
+
+  #send(step: Step, request: ArrayBuffer, cmd: number): void {
+    this.#step = step;
+    this.#request = request;
+    this.#requestCmd = cmd;
+    this.#attempt = 0;
+    this.#transmit();
+  }
+
+  #transmit(): void {
+    const write = this.#write;
+    if (!write) return;
+    this.#sentAt = Time.ticks;
+    this.#replyTimeout.start(ATTEMPT_TIMEOUTS_MS[this.#attempt]);
+    if (this.capture) this.capture("tx", new Uint8Array(this.#request));
+    write.writeWithoutResponse(this.#request);
+  }
+
+  #onReplyTimeout(): void {
+    if (this.#step === Step.Idle) return;
+    if (++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) {
+      this.stats.retries++;
+      this.#transmit();
+      return;
+    }
+    this.stats.timeouts++;
+    this.#requestFailed("timeout");
+  }
+
+  onNotification(value: CharacteristicValue): void {
+    const now = Time.ticks;
+    if (value instanceof Uint8Array) this.assembler.push(value, now);
+    else this.assembler.pushBuffer(value, now); // only when the manifest's bleservices typing is missing
+    if (this.capture) this.capture("rx", value instanceof Uint8Array ? value : new Uint8Array(value));
+  }
+
+  /** A complete, checksum-valid frame (FrameSink). `frame` is the assembler's buffer. */
+  onFrame(frame: Uint8Array, _length: number): void {
+    const cmd = frame[1];
+    if (this.#step === Step.Idle || cmd !== this.#requestCmd) { this.stats.strays++; return; }
+    this.#replyTimeout.stop();
+    this.stats.latency.add(Time.delta(this.#sentAt));
+    const status = frame[2];
+    if (this.#step === Step.Raw) { this.#finishRaw(frame); return; }
+    if (status !== 0) {
+      this.stats.errorReplies++;
+      if (this.#step === Step.MosWrite && status === 0x80) { this.#mosFallback(); return; }
+      // a read answered with an error status is retried like an unanswered one
+      if (this.#step < Step.MosWrite && ++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) { this.stats.retries++; this.#transmit(); return; }
+      this.#requestFailed(this.#step >= Step.MosWrite ? "BMS refused: " + statusText(status) : statusText(status));
+      return;
+    }
+    switch (this.#step) {
+      case Step.BasicInfo:
+        if (!decodeBasicInfo(frame, this.info)) { this.#requestFailed("bad 0x03 payload"); return; }
+        this.infoAt = Time.ticks;
+        this.#send(Step.Cells, READ_CELLS, CMD_CELLS);
+        return;
+      case Step.Cells:
+        if (!decodeCells(frame, this.cells)) { this.#requestFailed("bad 0x04 payload"); return; }
+        this.cellsAt = Time.ticks;
+        if (!this.#hardwareAsked) { this.#hardwareAsked = true; this.#send(Step.Hardware, READ_HARDWARE, CMD_HARDWARE); return; }
+        if (this.#cycles % ERROR_COUNTERS_EVERY === 0) { this.#send(Step.ErrorCounters, READ_ERROR_COUNTERS, CMD_ERROR_COUNTERS); return; }
+        this.#cycleDone();
+        return;
+      case Step.Hardware:
+        if (decodeHardware(frame, this.hardware)) this.listener.onInfo(this.view);
+        this.#send(Step.ErrorCounters, READ_ERROR_COUNTERS, CMD_ERROR_COUNTERS);
+        return;
+      case Step.ErrorCounters:
+        decodeErrorCounters(frame, this.errorCounters);
+        this.#cycleDone();
+        return;
+      case Step.MosWrite:
+      case Step.MosFb:
+        this.#step = Step.Idle;
+        if (this.#mos) this.#mos.command = cmd === CMD_MOS_FB ? "fb" : "e1";
+        if (cmd === CMD_MOS) this.#send(Step.MosExit, EXIT_FACTORY, CMD_FACTORY_EXIT);
+        else this.#mosDelay.start(MOS_READBACK_DELAY_MS);
+        return;
+      case Step.MosExit:
+        this.#step = Step.Idle;
+        this.#mosDelay.start(MOS_READBACK_DELAY_MS);
+        return;
+      case Step.MosReadBack:
+        this.#step = Step.Idle;
+        if (decodeBasicInfo(frame, this.info)) this.infoAt = Time.ticks;
+        this.#finishMos();
+        return;
+    }
+  }
+
+  #cycleDone(): void {
+    this.#step = Step.Idle;
+    this.#cycles++;
+    this.#failedCycles = 0;
+    this.stats.pollsOk++;
+    this.host.client?.readRSSI(); // NimBLE answers synchronously through onRSSI
+    this.#setOnline(true);
+    this.listener.onReading(this.view);
+    this.#startCycle(); // a command waiting for this cycle, or a poll that came due meanwhile
+  }
+
+  #requestFailed(reason: string): void {
+    const step = this.#step;
+    this.#step = Step.Idle;
+    if (step === Step.Raw) { this.#finishRaw(undefined, reason); return; }
+    if (step >= Step.MosWrite) { this.#finishMos(reason === "timeout" ? "timeout: the BMS did not answer" : reason); return; }
+    if (step === Step.Hardware || step === Step.ErrorCounters) {
+      // optional reads: some firmware doesn't answer them; the reading itself is complete
+      this.#cycleDone();
+      return;
+    }
+    this.stats.pollsFailed++;
+    this.log.debug("poll failed:", reason);
+    this.host.probe("poll failed"); // a host reset shows first as silence
+    if (++this.#failedCycles >= FAILED_CYCLES_BEFORE_OFFLINE) this.#setOnline(false);
+    if (this.#failedCycles >= FAILED_CYCLES_BEFORE_RECONNECT) { this.host.pollsUnanswered(); return; }
+    this.#startCycle();
+  }
+
+  #setOnline(online: boolean): void {
+    if (this.online === online) return;
+    this.online = online;
+    this.listener.onAvailability(this.view, online);
+  }
+
+  // ---------------- MOS commands (closed loop) ----------------
+  setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void {
+    if (this.#mos) { done({ fet, requested: on, ok: false, error: "busy: another MOS command is running" }); return; }
+    if (!this.#write) { done({ fet, requested: on, ok: false, error: "not connected" }); return; }
+    if (this.infoAt === -1) { done({ fet, requested: on, ok: false, error: "state unknown: no reading yet" }); return; }
+    this.#mos = { fet, on, done, command: "e1" };
+    if (this.#step === Step.Idle) this.#startCycle();
+  }
+
+  #startMos(): void {
+    const mos = this.#mos!;
+    // read-modify-write: keep the other FET as the BMS last reported it
+    const charge = mos.fet === "charge" ? mos.on : this.info.chargeOn;
+    const discharge = mos.fet === "discharge" ? mos.on : this.info.dischargeOn;
+    this.#send(Step.MosWrite, mosRequest(charge, discharge), CMD_MOS);
+  }
+
+  #mosFallback(): void {
+    // Newer firmware replaced 0xE1 by 0xFB (V11): per-FET command, 0 = discharge, 1 = charge.
+    const mos = this.#mos!;
+    this.#send(Step.MosFb, mosFbRequest(mos.fet === "charge" ? 1 : 0, mos.on), CMD_MOS_FB);
+  }
+
+  #finishMos(error?: string): void {
+    const mos = this.#mos;
+    this.#mos = undefined;
+    if (!mos) return;
+    const charge = this.info.chargeOn, discharge = this.info.dischargeOn;
+    const result: MosResult = { fet: mos.fet, requested: mos.on, ok: false, charge, discharge };
+    if (error) result.error = error;
+    else {
+      result.command = mos.command;
+      result.ok = (mos.fet === "charge" ? charge : discharge) === mos.on;
+      if (!result.ok) result.error = "state did not change: " + this.#whyUnchanged();
+    }
+    if (this.#write) this.listener.onReading(this.view);
+    try { mos.done(result); } catch (e) { this.log.error("MOS result handler:", e); }
+    this.#startCycle();
+  }
+
+  /** Best guess at why the BMS kept a FET as it was (for the MOS result; not on the poll path). */
+  #whyUnchanged(): string {
+    const active = PROTECTION_NAMES.filter((_, bit) => bit !== 12 && this.info.isProtected(bit));
+    if (active.length) return "protection active (" + active.join(", ") + ")";
+    return "the BMS ignored the command (load current too high, or it needs authentication)";
+  }
+
+  // ---------------- raw frames (console "send") ----------------
+  /** Send any request and hand back the first complete frame that follows (diagnostics only). */
+  sendRaw(bytes: ArrayBuffer, done: (reply: Uint8Array | undefined, error?: string) => void): void {
+    if (!this.#write) { done(undefined, "not connected"); return; }
+    if (this.#raw) { done(undefined, "busy"); return; }
+    this.#raw = { bytes, done };
+    if (this.#step === Step.Idle) this.#startCycle();
+  }
+
+  #startRaw(): void {
+    const bytes = this.#raw!.bytes;
+    this.#send(Step.Raw, bytes, new Uint8Array(bytes)[2]);
+  }
+
+  #finishRaw(frame: Uint8Array | undefined, error?: string): void {
+    const raw = this.#raw;
+    this.#raw = undefined;
+    this.#step = Step.Idle;
+    if (raw) {
+      try { raw.done(frame && frame.slice(0, frame[3] + 7), error); } catch (e) { this.log.error("raw reply handler:", e); }
+    }
+    this.#startCycle();
+  }
+
+  #abortPending(reason: string): void {
+    this.#step = Step.Idle;
+    if (this.#mos) this.#finishMos(`${reason}: the link dropped before the BMS confirmed`);
+    if (this.#raw) this.#finishRaw(undefined, reason);
+  }
+}
