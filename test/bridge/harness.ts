@@ -96,5 +96,6 @@ export class Harness {
     this.bridge.stop();
     await this.consumer.close();
     if (this.world.swallowed.length) throw new Error("the SDK would have swallowed: " + this.world.swallowed.join("; "));
+    if (this.world.escaped.length) throw new Error("escaped onClose (the device would reboot): " + this.world.escaped.join("; "));
   }
 }

@@ -4,7 +4,8 @@
 // - publish/subscribe throw "connection closed" before CONNACK and after close or failure;
 // - onClose() without arguments, never for the app's own close(); close(true) skips DISCONNECT
 //   so the broker publishes the will;
-// - exceptions thrown by onReady/onMessage are swallowed (and recorded here for the tests);
+// - exceptions thrown by onReady/onMessage are swallowed (and recorded here for the tests); one
+//   thrown by onClose is not caught by the SDK (recorded as escaped: a reboot on the device);
 // - payloads arrive as ArrayBuffer;
 // - optional `sendBuffer`: like lwIP on the ESP32 (test/doubles/lwip-socket.ts), each packet, sized
 //   as mqtt.js builds it, takes its bytes from the socket's send buffer until the broker has
@@ -26,6 +27,8 @@ export interface SdkMqttWorld {
   readonly instances: SdkMqttInstance[];
   /** Exceptions our callbacks threw, which the SDK would have swallowed silently. */
   readonly swallowed: unknown[];
+  /** Exceptions our onClose threw: the SDK does not catch those (on the device: abort, reboot). */
+  readonly escaped: unknown[];
 }
 
 export interface SdkMqttInstance extends MqttClient {
@@ -37,6 +40,7 @@ export interface SdkMqttInstance extends MqttClient {
 export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
   const instances: SdkMqttInstance[] = [];
   const swallowed: unknown[] = [];
+  const escaped: unknown[] = [];
 
   /** One socket's send buffer: space comes back when the broker has acknowledged the bytes. */
   function sendBuffer(): (bytes: number) => void {
@@ -117,11 +121,11 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
       if (this.#state === "closed") return; // closed by the app: no onClose
       this.#state = "closed";
       this.#client.end(true);
-      swallow(() => this.onClose?.());
+      try { this.onClose?.(); } catch (error) { escaped.push(error); }
     }
   }
 
-  return { MQTT: Instance, instances, swallowed };
+  return { MQTT: Instance, instances, swallowed, escaped };
 }
 
 /** A packet as mqtt.js builds it: type byte, remaining length, then `remaining` bytes. */
