@@ -279,7 +279,6 @@ export class VirtualDevice {
           this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", [8]), 10); // ASSOC_LEAVE
         }
         break;
-      case "wifi.mode": break;
       // UDP (lin modSocket.c): "connected" is posted on the next 20 ms service tick, delivered 1 ms later
       case "udp.open": this.clock.setTimeout(() => this.emit("udp.connected", args[0]), 21); break;
       case "udp.close": break;
@@ -358,7 +357,6 @@ export class VirtualDevice {
           default: return undefined;
         }
       }
-      case "wifi.mode": return 1;
       case "wifi.scan": return this.wifi.apUp ? [{ ssid: this.wifi.ssid, rssi: -58, channel: 6 }] : [];
       default:
         this.#log(`host: unknown call ${name}`);
