@@ -5,12 +5,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { VirtualClock } from "../sim/clock";
 import { Broker, Consumer } from "../lib/broker";
+import { Mosquitto } from "../lib/mosquitto";
 import { VirtualDevice, manifestConfig } from "./device";
 import { XsTransport } from "./transport";
 
 const broker = new Broker();
-before(async () => { await broker.start(); });
-after(async () => { await broker.stop(); });
+const mosquitto = new Mosquitto();
+before(async () => { await broker.start(); await mosquitto.start(); });
+after(async () => { await broker.stop(); await mosquitto.stop(); });
 
 interface Board { device: VirtualDevice; fatals: string[] }
 
@@ -25,13 +27,14 @@ function board(clock: VirtualClock, overrides: Record<string, string>, extra: { 
   return { device, fatals };
 }
 
-test("two gateways on one broker get distinct ids by default, from the MAC that exists once Wi-Fi is initialised", async () => {
+for (const [name, port] of [["aedes", () => broker.port], ["mosquitto", () => mosquitto.port]] as const)
+test(`two gateways on one broker (${name}) get distinct ids by default, from the MAC that exists once Wi-Fi is initialised`, async () => {
   const clock = new VirtualClock();
   const flashA = new Map<string, unknown>();
-  const mqtt = { mqttHost: "127.0.0.1", mqttPort: String(broker.port) };
+  const mqtt = { mqttHost: "127.0.0.1", mqttPort: String(port()) };
   const a = board(clock, mqtt, { mac: "24:6F:28:11:11:11", flash: flashA });
   const b = board(clock, mqtt, { mac: "24:6F:28:22:22:22" });
-  const ha = await Consumer.connect(broker.port, ["jbd/+/availability"]);
+  const ha = await Consumer.connect(port(), ["jbd/+/availability"]);
   try {
     await a.device.boot();
     await b.device.boot();
@@ -42,6 +45,12 @@ test("two gateways on one broker get distinct ids by default, from the MAC that 
     assert.equal(ha.last("jbd/jbd-gw/availability"), undefined, "nobody fell back to the bare name");
     assert.match(a.device.serialOutput, /gateway jbd-gw-111111/);
     assert.deepEqual([...flashA.entries()].filter(([k]) => k.startsWith("jbd-device/")), [["jbd-device/id", "111111"]], "kept in flash");
+    for (const { device } of [a, b]) {
+      const from = device.serialOutput.length;
+      device.typeSlowly("status\r");
+      await device.run(500);
+      assert.match(device.serialOutput.slice(from), /mqtt connected .*, connects 1\/1, disconnects 0/, "neither broker session took over the other's");
+    }
     assert.deepEqual([...a.fatals, ...b.fatals], []);
   } finally {
     await ha.close();
