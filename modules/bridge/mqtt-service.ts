@@ -109,7 +109,14 @@ export class MqttService implements LinkListener {
     if (!this.#started) { old.stop(); return; }
     const plan = retirePlan(oldSetup.bridge, oldSetup.broker, next.bridge, next.broker);
     if (!plan) { old.stop(); this.#startCurrent(); return; }
-    this.#ports.log.info("MQTT: clearing the retained topics left under", oldSetup.bridge.prefix + "/" + oldSetup.bridge.gatewayId);
+    const where = oldSetup.bridge.prefix + "/" + oldSetup.bridge.gatewayId;
+    if (!old.connection.online) {
+      this.#ports.log.warn("MQTT: not connected, so the retained topics left under " + where + " stay");
+      old.stop();
+      this.#startCurrent();
+      return;
+    }
+    this.#ports.log.info("MQTT: clearing the retained topics left under", where);
     this.#retiring = old;
     this.#retireTimer = this.#ports.timers.set(() => {
       this.#retireTimer = undefined;
