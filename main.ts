@@ -104,11 +104,18 @@ function main(): void {
     if (id) bridge.addBms(link);
     return link;
   });
+  let wifiChange: unknown;
   config.onChange((key, effect) => {
     if (key === "pollInterval") for (const link of links) link.config.pollIntervalMs = config.get("pollInterval") * 1000;
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
     if (effect === "mqtt") bridge.settingsChanged();
-    if (key === "ssid" || key === "password") wifi.setCredentials(config.get("ssid"), config.get("password"));
+    // both keys in one command (config reset): one Wi-Fi reconnect, on the next turn
+    if ((key === "ssid" || key === "password") && wifiChange === undefined) {
+      wifiChange = Timer.set(() => {
+        wifiChange = undefined;
+        try { wifi.setCredentials(config.get("ssid"), config.get("password")); } catch (error) { log.error("Wi-Fi settings:", error); }
+      }, 0);
+    }
   });
 
   registerConfigCommands(registry, config);
