@@ -17,7 +17,11 @@ export class SharedTerminal {
    * `erase`: the sink is a terminal that understands CR + erase-line; otherwise (a pipe, a file)
    * a host line just starts on a line of its own.
    */
-  constructor(private readonly sink: TerminalSink, private readonly erase: boolean) {}
+  constructor(private readonly sink: TerminalSink, private readonly erase: boolean) {
+    this.#eol = erase ? "\r\n" : "\n"; // CR LF whatever the terminal's output mode (raw or not)
+  }
+
+  readonly #eol: string;
 
   /** The current line as the device drew it (control bytes included). */
   get tail(): string { return this.#tail; }
@@ -33,15 +37,15 @@ export class SharedTerminal {
 
   /** One host line (no line break in it), kept apart from the device's current line. */
   line(text: string): void {
-    if (!this.#tail) { this.sink.write(text + "\n"); return; }
+    if (!this.#tail) { this.sink.write(text + this.#eol); return; }
     // the bell that refused a key must not ring again on every redraw
     const redraw = this.#tail.replace(/\x07/g, "");
-    this.sink.write((this.erase ? "\r\x1b[K" : "\n") + text + "\n" + redraw);
+    this.sink.write((this.erase ? "\r\x1b[K" : "\n") + text + this.#eol + redraw);
   }
 
   /** The last line: the device's current line is not drawn again. */
   last(text: string): void {
-    this.sink.write((this.#tail ? (this.erase ? "\r\x1b[K" : "\n") : "") + text + "\n");
+    this.sink.write((this.#tail ? (this.erase ? "\r\x1b[K" : "\n") : "") + text + this.#eol);
     this.#tail = "";
   }
 }
