@@ -97,3 +97,17 @@ test("piped input: the lines are answered, then npm start stops by itself (exit 
     await broker.stop();
   }
 });
+
+test("--duration with --keep-running (input /dev/null, as under a service manager): stops when the time is up, not at the end of input", { timeout: 120_000 }, async () => {
+  const broker = new Broker();
+  await broker.start();
+  const gw = startGateway(["--broker", `mqtt://127.0.0.1:${broker.port}`, "--quiet-mqtt", "--duration", "3", "--keep-running"], { stdin: "ignore" });
+  try {
+    assert.equal(await gw.exited, 0, gw.output());
+    assert.match(gw.output(), /stopped \(3 s elapsed\)/);
+    await waitSessionGone(gw.sid);
+  } finally {
+    killSession(gw.sid);
+    await broker.stop();
+  }
+});
