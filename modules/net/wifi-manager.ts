@@ -117,6 +117,7 @@ export class WifiManager {
   #onNotify(message: string, code?: number): void {
     if (message === WiFi.gotIP) {
       this.#attempt.stop();
+      this.#retry.stop(); // a retry scheduled by an earlier disconnect would drop this connection
       this.#retryMs = RETRY_MIN_MS;
       this.handshakeFailures = 0;
       if (this.up) return;

@@ -46,12 +46,26 @@ test("a wrong password: reported as a handshake failure that may be either cause
   assert.equal(logs.filter((l) => /times in a row/.test(l)).length, 1, "the hint once, not every time");
 });
 
-test("new credentials reconnect at once; an empty SSID stops Wi-Fi", async () => {
+test("new credentials reconnect at once", async () => {
   await device.invoke(() => wifi.setCredentials("virtual-ap", "virtual-pass"));
   await device.run(2_000);
   assert.equal(wifi.up, true);
   assert.equal(wifi.lastError, "");
   assert.deepEqual(events, ["up"]);
+});
+
+test("reconnect while up: xs6wifi.c takes the drop as a silent retry of the new connect; no flapping afterwards", async () => {
+  const drops = wifi.drops;
+  await device.invoke(() => wifi.reconnect());
+  await device.run(2_000);
+  assert.equal(device.wifi.connected, true, "connected again");
+  await device.run(5 * 60_000);
+  assert.equal(wifi.up, true);
+  assert.equal(wifi.drops, drops, "the application never heard of the drop");
+  assert.deepEqual(events, ["up"]);
+});
+
+test("an empty SSID stops Wi-Fi", async () => {
   await device.invoke(() => wifi.setCredentials("", ""));
   await device.run(60_000);
   assert.equal(wifi.up, false);

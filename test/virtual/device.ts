@@ -94,6 +94,9 @@ export class VirtualDevice {
   #options: DeviceOptions;
   #bleTypes = bleTypes();
   #closed = false;
+  /** Silent connect retries left (gWiFiConnectRetryRemaining; 0 without credentials). */
+  #wifiRetries = 0;
+  #wifiAttempt = 0;
   readonly #serialDecoder = new TextDecoder();
   readonly #epochAtBoot = Date.now();
 
@@ -256,10 +259,14 @@ export class VirtualDevice {
       case "wifi.connect": {
         const [ssid, password] = args as [string, string];
         const { apUp, weakSignal } = this.wifi;
+        this.#wifiRetries = 5; // credentials set: xs6wifi.c retries a disconnect silently 5 times
+        const attempt = ++this.#wifiAttempt; // a later connect() or disconnect() aborts this one
         if (apUp && !weakSignal && ssid === this.wifi.ssid && password === this.wifi.password) {
           this.clock.setTimeout(() => {
+            if (attempt !== this.#wifiAttempt) return;
             if (!this.wifi.apUp) { this.emit("wifi.notify", "disconnect", [201]); return; }
             this.wifi.connected = true;
+            this.#wifiRetries = 0; // STA_CONNECTED: later drops are reported
             this.emit("wifi.notify", "connect");
             this.emit("wifi.notify", "gotIP");
           }, 800);
@@ -268,15 +275,24 @@ export class VirtualDevice {
           // 15 (4-way handshake timeout) for a wrong password, 204 (handshake timeout) at the edge of
           // range, 201 (no AP found) when it is off or the SSID is unknown
           const reason = !apUp || ssid !== this.wifi.ssid ? 201 : weakSignal ? 204 : 15;
-          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", new Array(6).fill(reason)), 4000);
+          this.clock.setTimeout(() => {
+            if (attempt === this.#wifiAttempt) this.emit("wifi.notify", "disconnect", new Array(6).fill(reason));
+          }, 4000);
         }
         break;
       }
       case "wifi.disconnect":
+        this.#wifiRetries = 0; // clearConfig(): no credentials, and an attempt under way ends
+        this.#wifiAttempt++;
         if (this.wifi.connected) {
           this.wifi.connected = false;
           this.mqtt.networkLost();
-          this.clock.setTimeout(() => this.emit("wifi.notify", "disconnect", [8]), 10); // ASSOC_LEAVE
+          // ASSOC_LEAVE; if connect() set credentials again meanwhile, xs6wifi.c takes it as one of
+          // that attempt's silent retries and JavaScript never hears of it
+          this.clock.setTimeout(() => {
+            if (this.#wifiRetries > 0) { this.#wifiRetries--; return; }
+            this.emit("wifi.notify", "disconnect", [8]);
+          }, 10);
         }
         break;
       // UDP (lin modSocket.c): "connected" is posted on the next 20 ms service tick, delivered 1 ms later
