@@ -105,3 +105,32 @@ test("NTP servers silent: sntp.js's own retries (every 5 s, 5 tries per host), n
   assert.ok(logs.some((l) => /clock set from/.test(l)));
   assert.deepEqual(fatals, []);
 });
+
+test("six virtual hours of network flaps at random moments (some within ms of coming up) and DNS outages: never a crash, never two sockets", async () => {
+  let seed = 11;
+  const random = () => { seed = (seed * 1664525 + 1013904223) >>> 0; return seed / 2 ** 32; };
+  const since = clock.now();
+  const end = since + 6 * 3600_000;
+  let up = true;
+  while (clock.now() < end) {
+    const roll = random();
+    const wait = roll < 0.3 ? Math.floor(random() * 40) : roll < 0.6 ? Math.floor(random() * 3_000) : Math.floor(random() * 20 * 60_000);
+    await device.run(wait);
+    if (random() < 0.2) device.internet.dns = !device.internet.dns;
+    up = !up;
+    await device.invoke(() => (up ? sync.start() : sync.stop()));
+  }
+  device.internet.dns = true;
+  await device.invoke(() => sync.start());
+  await device.run(40 * 60_000);
+  assert.deepEqual(fatals, []);
+  // replay the host's view: at most one socket open at any time
+  let open = 0, most = 0;
+  for (const { op } of hostOps.filter((o) => o.at >= since)) {
+    if (op[0] === "udp.open") most = Math.max(most, ++open);
+    if (op[0] === "udp.close") open--;
+  }
+  assert.equal(most, 1);
+  assert.ok(open <= 1);
+  assert.ok(logs.slice(-200).some((l) => /clock set from/.test(l)), "synced at the end");
+});
