@@ -17,7 +17,7 @@ function world() {
   clock.runUntil(100);
   return { clock, events, w, bms, kinds: () => events.map((e) => e[0]) };
 }
-const SCAN = (active = true) => ["ble.scan", [true, active, false, 0x30, 0x30]] as const;
+const SCAN = (active = true): [string, unknown[]] => ["ble.scan", [true, active, false, 0x30, 0x30]];
 
 test("active scanning: the advertisement (flags, FF00) and the scan response (name) are separate reports, with the address type", () => {
   const { clock, events, w } = world();
