@@ -82,3 +82,14 @@ test("a drop during service discovery completes the discovery (empty) before the
   clock.runUntil(2_000);
   assert.equal(events.length, 2, "the discovery's own answer never comes");
 });
+
+test("a connect beyond CONFIG_BT_NIMBLE_MAX_CONNECTIONS fails at once: no event, nothing pending", () => {
+  const { clock, events, w, bms } = world();
+  w.maxConnections = 0;
+  events.length = 0;
+  w.handle("ble.connect", [addressToWire(bms.address), 1]);
+  clock.runUntil(10_000);
+  assert.deepEqual(events, []);
+  assert.equal(w.pendingConnect, undefined);
+  assert.equal(w.call("ble.connActive", []), false);
+});

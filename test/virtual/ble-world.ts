@@ -48,7 +48,7 @@ interface Scan { active: boolean; duplicates: boolean; duty: number; reported: S
 
 export class BleWorld {
   readonly peripherals: Peripheral[] = [];
-  /** CONFIG_BT_NIMBLE_MAX_CONNECTIONS of our sdkconfig: a connect beyond it fails. */
+  /** CONFIG_BT_NIMBLE_MAX_CONNECTIONS of our sdkconfig: a connect beyond it fails at once, with no event. */
   maxConnections = 3;
   /** The next N connects fail at the link layer (status != 0) instead of connecting. */
   failConnects = 0;
@@ -271,6 +271,8 @@ export class BleWorld {
   #connect(wire: string, type: number): void {
     this.#stopScan(); // NimBLE's connect cancels discovery
     if (this.#pending) return;
+    // no room for another link: ble_gap_connect() fails at once (the SDK ignores its result), no event
+    if (this.connectedCount >= this.maxConnections) { this.counts.connectsFailed++; return; }
     this.#pending = { wire, type, at: this.clock.now() };
     // a wrong address type never reaches the device: the connect waits forever, like an absent one
     const p = this.peripherals.find((x) => addressToWire(x.address) === wire && x.addressType === type);
@@ -286,8 +288,8 @@ export class BleWorld {
       if (!p.present || p.connection) return; // gone again: keeps waiting
       this.#pending = undefined;
       const wire = addressToWire(p.address);
-      if (this.failConnects > 0 || this.connectedCount >= this.maxConnections) {
-        if (this.failConnects > 0) this.failConnects--;
+      if (this.failConnects > 0) {
+        this.failConnects--;
         this.counts.connectsFailed++;
         this.emit("ble.connectEvent", CONN_FAILED, 0xffff, wire, p.addressType);
         return;
