@@ -127,20 +127,32 @@ declare module "bleclient" {
   export type CharacteristicValue = ArrayBuffer | Uint8Array;
 
   /**
-   * One instance at a time (the constructor throws "BLE already initialized" otherwise, also for a
-   * short while after close()). Subclass it and override the callbacks; the base class has empty ones.
-   * Every callback runs on the JS thread; an exception escaping a callback reboots the ESP32.
+   * One instance at a time: the constructor throws "BLE already initialized" while the SDK's record
+   * exists. The record is use-counted (this instance, a running scan, every pending connect; a
+   * failed connect never gives its count back) and freed only at 0, so after close() it may live on
+   * for as long as a connect is pending (possibly forever). A NimBLE host reset frees it silently.
+   * Subclass it and override the callbacks; the base class has empty ones. Every callback runs on the
+   * JS thread; an exception escaping a callback reboots the ESP32.
    */
   export default class BLEClient {
     constructor();
-    /** Stops scanning, drops connections and frees the stack (asynchronously). No further callbacks. */
+    /**
+     * Stops scanning and gives back this instance's count. Frees nothing while a connect is pending,
+     * and does not end it; when the record is freed its links end with no callback.
+     */
     close(): void;
-    /** Throws "already scanning" when scanning. Runs until stopScanning()/connect(). */
+    /**
+     * Throws "already scanning" while the SDK's flag is set (connect() during a scan leaves it set).
+     * On a freed or closing record it dereferences NULL: the ESP32 panics. NimBLE silently refuses to
+     * scan while a connect is pending.
+     */
     startScanning(params?: ScanParams): void;
+    /** "unknown instance" when the record is gone, "instance closed" while it closes; else harmless. */
     stopScanning(): void;
     /**
-     * NimBLE: no timeout, a second call while one is pending is ignored, and a failed attempt
-     * produces no callback at all. Run your own timer around it.
+     * NimBLE: no timeout and no cancel, ignored while another connect is pending and on a closed
+     * record, and a failed attempt produces no callback at all. Cancels a running scan but leaves the
+     * scanning flag set (call stopScanning() first). Pass the address type the scan reported.
      */
     connect(target: ConnectTarget): void;
     /** Assigning (even `{}`) enables encryption and makes NimBLE pair on connect. */

@@ -9,17 +9,18 @@ declare module "btutils" {
    */
   export class Bytes extends ArrayBuffer {
     /**
-     * @param bytes hex digits without "0x", separators or odd counts ("bad data" otherwise),
-     *              or an ArrayBuffer to copy
+     * @param bytes hex digits without "0x" or separators ("bad data" otherwise; an odd last digit is
+     *              ignored), or an ArrayBuffer to copy (anything else: "unsupported type").
+     *              `slice()` of a Bytes throws: it calls this constructor with a number.
      * @param reverse true to store the bytes reversed (how `uuid`/`address` build them)
      */
     constructor(bytes: string | ArrayBuffer, reverse?: boolean);
-    /** Same byte length and same bytes. A 16-bit UUID never equals its 128-bit form. */
+    /** Same byte length and same bytes. A 16-bit UUID never equals its 128-bit form. TypeError for a non-ArrayBuffer. */
     equals(other: ArrayBuffer): boolean;
     toString(): string;
   }
 
-  /** `uuid\`FF00\`` or the dashed 128-bit form. Allocates on every evaluation: keep at module level. */
+  /** `uuid\`FF00\`` or the dashed 128-bit form; substitutions are ignored. Allocates on every evaluation: keep at module level. */
   export function uuid(strings: TemplateStringsArray, ...values: unknown[]): Bytes;
   /** `address\`A4:C1:38:11:22:33\``: stored reversed. */
   export function address(strings: TemplateStringsArray, ...values: unknown[]): Bytes;
