@@ -40,6 +40,8 @@ const PROMPT = "jbd> ";
 const STOP_DEADLINE_MS = 5000;
 /** Piped input waits for the boot to settle: this long without console output. */
 const BOOT_SETTLE_MS = 1000;
+/** ...but starts at most this long after the first prompt, however busy the console is. */
+const BOOT_SETTLE_MAX_MS = 10_000;
 /** A piped line whose answer never ends (no prompt again) is given up after this long. */
 const MAX_ANSWER_MS = 90_000;
 
@@ -144,7 +146,7 @@ async function main(o: StartOptions): Promise<void> {
     piped = new PipedConsole({
       prompt: PROMPT, tail: () => terminal.tail, type: (text) => device.type(text),
       onDone: () => void stop("end of input"), lingerMs: o.linger * 1000, maxWaitMs: MAX_ANSWER_MS,
-      settleMs: BOOT_SETTLE_MS, now: () => Date.now(),
+      settleMs: BOOT_SETTLE_MS, maxSettleMs: BOOT_SETTLE_MAX_MS, now: () => Date.now(),
       setTimer: (fn, ms) => later(fn, ms), clearTimer: (t) => { clearTimeout(t as ReturnType<typeof setTimeout>); timers.delete(t as ReturnType<typeof setTimeout>); },
     });
     process.stdin.setEncoding("utf8");

@@ -1,6 +1,7 @@
 // Standard input that is not a terminal (`printf 'status\n' | npm start`, a file, a script):
 // its lines are typed at the device's console one at a time, as a person at a serial terminal
-// would: the first once the boot has settled (the prompt shown and no output for `settleMs`),
+// would: the first once the boot has settled (the prompt shown and no output for `settleMs`, or
+// `maxSettleMs` after the first prompt at most),
 // each next one once the console shows its prompt again (so an asynchronous command such as
 // `scan` finishes before the next line, and nothing is refused as "busy"). When the input has
 // ended and its last line has been answered, `onDone` runs after a short linger for output that
@@ -18,8 +19,10 @@ export interface PipedConsoleOptions {
   lingerMs: number;
   /** A line whose answer never ends (no prompt) is given up after this long (ms). */
   maxWaitMs: number;
-  /** Before the first line: this long (ms) without serial output, the prompt showing. */
+  /** Before the first line: this long (ms) without serial output, the prompt showing... */
   settleMs: number;
+  /** ...or at most this long (ms) after the prompt first showed (a console that never goes quiet). */
+  maxSettleMs: number;
   now(): number;
   setTimer(fn: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
@@ -46,6 +49,7 @@ export class PipedConsole {
   #settled = false;
   #lastOutputAt: number;
   #settleTimer: unknown;
+  #firstPromptAt: number | undefined;
   /** Lines typed so far. */
   typed = 0;
 
@@ -98,10 +102,13 @@ export class PipedConsole {
     }
     if (!force && !this.#idle()) return; // booting, or output still arriving
     if (!this.#settled) {
-      const quiet = this.#o.now() - this.#lastOutputAt;
-      if (quiet < this.#o.settleMs) {
+      const now = this.#o.now();
+      this.#firstPromptAt ??= now;
+      const quiet = now - this.#lastOutputAt, waited = now - this.#firstPromptAt;
+      if (quiet < this.#o.settleMs && waited < this.#o.maxSettleMs) {
         if (this.#settleTimer !== undefined) this.#o.clearTimer(this.#settleTimer);
-        this.#settleTimer = this.#o.setTimer(() => { this.#settleTimer = undefined; this.#next(); }, this.#o.settleMs - quiet);
+        this.#settleTimer = this.#o.setTimer(() => { this.#settleTimer = undefined; this.#next(); },
+          Math.min(this.#o.settleMs - quiet, this.#o.maxSettleMs - waited));
         return;
       }
       this.#settled = true;

@@ -13,7 +13,7 @@ function rig(options: { lingerMs?: number; maxWaitMs?: number } = {}) {
   let done = false;
   const piped = new PipedConsole({
     prompt: "jbd> ", tail: () => terminal.tail, type: (t) => typed.push(t), onDone: () => { done = true; },
-    lingerMs: options.lingerMs ?? 2000, maxWaitMs: options.maxWaitMs ?? 90_000, settleMs: 1000,
+    lingerMs: options.lingerMs ?? 2000, maxWaitMs: options.maxWaitMs ?? 90_000, settleMs: 1000, maxSettleMs: 10_000,
     setTimer: (fn, ms) => clock.setTimeout(fn, ms), clearTimer: (h) => clock.clearTimeout(h as number), now: () => clock.now(),
   });
   const serial = (text: string) => { terminal.serial(text); piped.serial(text); };
@@ -99,4 +99,15 @@ test("piped console: a TAB is echoed as a space, control bytes not at all", () =
   assert.equal(r.typed.length, 1);
   r.serial("mos house charge off\r\nok\r\njbd> ");
   assert.deepEqual(r.typed, ["mos\thouse\x01 charge off\r", "status\r"]);
+});
+
+test("piped console: a console that never goes quiet gets the first line 10 s after its first prompt", () => {
+  const r = rig();
+  r.piped.push("status\n");
+  r.serial("jbd> ");
+  for (let t = 0; t < 24; t++) { r.clock.advance(400); r.serial("\r\x1b[K     debug line\r\njbd> "); } // to 9.6 s
+  r.clock.advance(399);
+  assert.deepEqual(r.typed, []);
+  r.clock.advance(1); // 10 s after the first prompt, 0.4 s after the last output
+  assert.deepEqual(r.typed, ["status\r"]);
 });
