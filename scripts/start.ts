@@ -99,7 +99,7 @@ async function main(o: StartOptions): Promise<void> {
   if (stopping) return;
   const scheme = target.tls ? "mqtts" : "mqtt";
   const login = target.user ? ` as ${target.user}` : "";
-  const subHint = `mosquitto_sub -h ${target.host} -p ${target.port}${target.user ? ` -u ${target.user} -P '...'` : ""}${target.tls ? (o.insecure ? " --insecure --cafile <ca>" : " --cafile <ca>") : ""} -t 'jbd/#' -v`;
+  const subHint = `mosquitto_sub -h ${target.host} -p ${target.port}${target.user ? ` -u ${target.user} -P '...'` : ""}${target.tls ? ` --cafile ${o.caFile ?? "<the broker's CA>"}${o.insecure ? " --insecure" : ""}` : ""} -t 'jbd/#' -v`;
   note(`broker ${broker ? "aedes (embedded)" : "external"} at ${scheme}://${target.host}:${target.port}${login} — try: ${subHint}`);
 
   const clock = new RealClock();

@@ -22,6 +22,8 @@ export interface StartOptions {
   quietMqtt: boolean;
   /** PEM text of the CA that signed an mqtts:// broker's certificate (--ca file). */
   ca: string | undefined;
+  /** The file it came from. */
+  caFile: string | undefined;
   /** Accept any certificate from an mqtts:// broker (self-signed test brokers). */
   insecure: boolean;
   /** Seconds to wait for late output after piped input has been answered. */
@@ -129,7 +131,7 @@ export function parseStartOptions(argv: readonly string[]): StartOptions {
   }
   const options: StartOptions = {
     broker: undefined, bms: 1, node: flags.has("--node"), duration: 0, quietMqtt: flags.has("--quiet-mqtt"),
-    ca: undefined, insecure: flags.has("--insecure"), linger: 2, keepRunning: flags.has("--keep-running"), help: flags.has("--help"),
+    ca: undefined, caFile: undefined, insecure: flags.has("--insecure"), linger: 2, keepRunning: flags.has("--keep-running"), help: flags.has("--help"),
   };
   if (options.help) return options;
   const bms = values.get("--bms");
@@ -148,6 +150,7 @@ export function parseStartOptions(argv: readonly string[]): StartOptions {
     throw new OptionError(`${ca !== undefined ? "--ca" : "--insecure"} is for a TLS broker: give --broker mqtts://...`);
   if (ca !== undefined && options.insecure) throw new OptionError(`--ca and --insecure exclude each other`);
   if (ca !== undefined) {
+    options.caFile = ca;
     try {
       options.ca = fs.readFileSync(ca, "utf8");
     } catch (error) {

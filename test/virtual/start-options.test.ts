@@ -21,7 +21,7 @@ const error = (argv: string[]) => {
 
 test("start options: defaults, every option, --opt=value", () => {
   const d = parseStartOptions([]);
-  assert.deepEqual({ ...d }, { broker: undefined, bms: 1, node: false, duration: 0, quietMqtt: false, ca: undefined, insecure: false, linger: 2, keepRunning: false, help: false });
+  assert.deepEqual({ ...d }, { broker: undefined, bms: 1, node: false, duration: 0, quietMqtt: false, ca: undefined, caFile: undefined, insecure: false, linger: 2, keepRunning: false, help: false });
   const o = parseStartOptions(["--bms", "3", "--node", "--duration=60", "--quiet-mqtt", "--linger", "0", "--keep-running", "--broker", "mqtt://10.0.0.5:1884"]);
   assert.equal(o.bms, 3);
   assert.equal(o.node, true);
