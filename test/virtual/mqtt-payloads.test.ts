@@ -26,9 +26,11 @@ after(async () => { await consumer.close(); await scenario.device.close(); await
 async function deliver(topic: string, payload: Buffer): Promise<void> {
   const from = scenario.device.serialOutput.length;
   await consumer.client.publishAsync(topic, payload, { qos: 0 });
-  for (let i = 0; i < 20 && !scenario.device.serialOutput.slice(from).includes("discarded"); i++) {
+  // 100 KB through a real broker takes real time (more under load): wait for it, not for a fixed count
+  const deadline = Date.now() + 20_000;
+  while (!scenario.device.serialOutput.slice(from).includes("discarded") && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 25));
-    await scenario.device.run(100);
+    await scenario.device.run(50);
   }
 }
 
