@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import Instrumentation from "instrumentation";
 import Timer from "timer";
 import { startLinks, POLL_MS } from "../link/harness";
+import { SimulatedBms } from "../sim/bms";
+import { buildRequest, toHex } from "../../modules/protocol/commands";
+import { parseHex } from "../../modules/protocol/hex";
 import { CommandRegistry } from "../../modules/console/registry";
 import { CaptureOutput } from "../../modules/console/output";
 import { registerGatewayCommands, useTimer, type GatewayParts } from "../../modules/console/gateway-commands";
@@ -15,11 +18,15 @@ import type { WifiManager } from "../../modules/net/wifi-manager";
 const HOUSE = "A4:C1:38:00:03:01", GARAGE = "A4:C1:38:00:03:02", ATTIC = "A4:C1:38:00:03:03";
 const h = await startLinks([
   { address: HOUSE, id: "house", sim: { cellCount: 4 } },
-  { address: GARAGE, id: "garage", sim: { cellCount: 4 } },
+  { address: GARAGE, id: "garage", sim: { cellCount: 4, ntcCount: 0 } },
   // configured but never there
   { address: ATTIC, id: "attic" },
 ]);
 h.device.ble.vanish(h.device.ble.find(ATTIC)!);
+// neighbours that advertise but are not configured: one named in its scan response, one without a name
+const NEIGHBOUR = "A4:C1:38:00:03:04", NAMELESS = "A4:C1:38:00:03:05";
+h.device.ble.add({ address: NEIGHBOUR, name: "JBD-NEXT-DOOR", sim: new SimulatedBms(h.clock, { seed: 99 }) });
+h.device.ble.add({ address: NAMELESS, name: "", sim: new SimulatedBms(h.clock, { seed: 98 }) });
 const [house, garage, attic] = h.links;
 
 const calls: string[] = [];
@@ -67,6 +74,8 @@ test("status: uptime, memory, Wi-Fi, MQTT, BLE and one line per BMS", async () =
   assert.match(bleLine, new RegExp(`^ble ready.*, stack resets ${h.central.stackResets}, connect timeouts ${h.central.connectTimeouts}$`));
   assert.equal(bms.length, 3);
   assert.match(bms[0], new RegExp(`^bms house: ready, online, address ${HOUSE}, rssi -\\d+ dBm, last reading \\d+\\.\\d s ago$`));
+  const age = Number(/last reading (\S+) s ago/.exec(bms[0])![1]);
+  assert.ok(age >= 0 && age <= POLL_MS / 1000 + 1, `the last reading is at most a poll interval old: ${age} s`);
   assert.match(bms[1], /^bms garage: ready, online/);
   assert.match(bms[2], new RegExp(`^bms attic: \\w+, offline, address ${ATTIC}, rssi \\? dBm, last reading never$`));
 
@@ -89,7 +98,7 @@ test("status: uptime, memory, Wi-Fi, MQTT, BLE and one line per BMS", async () =
   const names = Object.keys(values);
   const original = { map: Instrumentation.map, get: Instrumentation.get };
   Instrumentation.map = (name: string) => (name in values ? names.indexOf(name) : undefined);
-  Instrumentation.get = (index: number) => values[names[index]];
+  Instrumentation.get = (index: number) => (typeof index === "number" ? values[names[index]] : -1);
   try {
     assert.match(await run("status"), /^uptime 0d 0h 0m 59s, memory: free bytes 123456, XS stack bytes 2048\n/);
   } finally { Object.assign(Instrumentation, original); }
@@ -114,6 +123,7 @@ test("reading: the latest reading of the BMS named, or of each; none yet for one
   const all = await run("reading");
   assert.ok(all.startsWith("house (") && all.includes("\ngarage (") && all.endsWith("attic: no reading yet\n"), all);
   assert.equal(await run("reading house garage"), "usage: reading [bms]\n");
+  assert.match(await run("reading garage"), /\n {2}temperatures none\n/, "a pack without sensors");
   assert.match(await run("reading nobody"), /^no BMS 'nobody'/);
 });
 
@@ -146,6 +156,7 @@ test("mos: switches through the link's closed loop; refusals and usage errors sw
   const fets = () => h.sims[1].pack.read().fet;
   assert.equal(await run("mos garage discharge off"), "ok: discharge FET off confirmed (now charge on, discharge off)\n");
   assert.deepEqual(fets(), { charge: true, discharge: false });
+  assert.match(await run("reading garage"), /\n {2}charge FET on, discharge FET off\n {2}protection mosSoftwareLock\n/);
   assert.equal(await run("mos garage Discharge ON"), "ok: discharge FET on confirmed (now charge on, discharge on)\n");
   assert.deepEqual(fets(), { charge: true, discharge: true });
   mosControl = false;
@@ -175,7 +186,13 @@ test("send: a raw request by register or as hex, the reply in hex and decoded", 
   assert.match(await run("send house 01 02 03 04 05 06 07"), /^a frame starts with DD and ends with 77/);
   assert.match(await run("send house dd a5 03 00 ff fd"), /^a frame starts with DD and ends with 77/, "too short");
   assert.match(await run("send house dd a5 03 00 ff fd 78"), /^a frame starts with DD and ends with 77/);
-  assert.match(await run("send house zz"), /^[^\n]+\nusage: send/, "not hex");
+  assert.equal(await run("send house zz"), parseHex("zz") + "\nusage: send [bms] <hex frame> | send [bms] read <reg>\n", "not hex");
+  assert.equal(await run("send house read 3 4"), parseHex("read 3 4") + "\nusage: send [bms] <hex frame> | send [bms] read <reg>\n", "read takes one register");
+  assert.match(await run("send house dd a5 77"), /^a frame starts with DD and ends with 77/, "shorter than a frame");
+  assert.match(await run("send house 01 a5 03 00 ff fd 77"), /^a frame starts with DD and ends with 77/);
+  for (const reg of [0, 255]) {
+    assert.equal(await run("send attic READ " + reg), `tx ${toHex(new Uint8Array(buildRequest(false, reg, [])))}\nno reply: not connected\n`);
+  }
   assert.equal(await run("send house"), "usage: send [bms] <hex frame> | send [bms] read <reg>\n");
   assert.equal(await run("send attic read 3"), "tx dda50300fffd77\nno reply: not connected\n");
 });
@@ -194,13 +211,21 @@ test("reconnect: one BMS, all, or Wi-Fi, MQTT, BLE", async () => {
   assert.equal(await run("reconnect mqtt"), "MQTT reconnecting\n");
   assert.deepEqual(calls, ["wifi.reconnect", "mqtt.reconnect"]);
   assert.equal(await run("reconnect a b"), "usage: reconnect [bms|ble|wifi|mqtt]\n");
+  assert.equal(await run("reconnect ble"), "BLE: checking the stack; a pending connect can only be cleared by a restart\n");
+  await h.run(20_000);
   assert.match(await run("reconnect nobody"), /^no BMS 'nobody'/);
 });
 
 test("scan: lists what it heard when it ends, and the BMS it holds", async () => {
   await h.run(10_000);
+  const started = h.clock.now();
   const text = await run("scan 2");
+  const took = h.clock.now() - started;
+  assert.ok(took >= 2_000 && took < 3_000, `answered when the 2 s scan ended (${took} ms)`);
   const got = lines(text);
+  assert.ok(got.some((l) => new RegExp(`^ {2}${NEIGHBOUR} +-\\d+ dBm {2}JBD-NEXT-DOOR$`).test(l)), `the name from the scan response: ${text}`);
+  assert.ok(got.some((l) => new RegExp(`^ {2}${NAMELESS} +-\\d+ dBm {2}\\(no name\\)$`).test(l)), text);
+  assert.equal(got.filter((l) => l.includes(NEIGHBOUR)).length, 1, "one line per device, however many reports");
   assert.equal(got[0], "scanning for 2 s...");
   const seen = got.findIndex((l) => /^\d+ device\(s\) seen$/.test(l));
   assert.ok(seen > 0, text);
@@ -210,6 +235,35 @@ test("scan: lists what it heard when it ends, and the BMS it holds", async () =>
   assert.ok(got.includes(`  ${GARAGE}  connected (garage): does not advertise while connected`), text);
   for (const bad of ["scan 0", "scan 61", "scan 1.5", "scan x"]) assert.equal(await run(bad), "seconds: an integer 1..60\nusage: scan [seconds]\n", bad);
   assert.equal(await run("scan 1 2"), "usage: scan [seconds]\n");
+  for (const ok of ["scan 1", "scan 60"]) assert.match(await run(ok, 90_000), /^scanning for \d+ s\.\.\.\n/, ok);
+  // status while a scan runs
+  let answered = false;
+  await h.device.invoke(() => { void registry.run("scan 3", new CaptureOutput(1 << 16))?.then(() => { answered = true; }); });
+  await h.run(500);
+  assert.match(await run("status"), /\nble ready, scanning/);
+  while (!answered) await h.run(100);
+});
+
+test("capture: a bare capture toggles from the links' state", async () => {
+  house.capture = () => {};
+  assert.equal(await run("capture"), "capture off\n", "one link capturing counts as on");
+  assert.equal(house.capture, undefined);
+  assert.equal(await run("capture on off"), "usage: capture [on|off]\n");
+});
+
+test("help lists every gateway command with its summary", async () => {
+  const help = await run("help");
+  const summaries: Record<string, string> = {
+    status: "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory (where the build reports it)",
+    reading: "the latest reading and cell voltages", cells: "cell voltages with min/max/delta",
+    stats: "link, frame and MQTT statistics", scan: "list nearby BLE devices (name, address, RSSI)",
+    mos: "switch a FET and confirm by reading back", reconnect: "drop a link and connect again",
+    send: "send a raw request, print the reply in hex", capture: "print every frame in and out in hex", reboot: "restart the gateway",
+  };
+  for (const [name, summary] of Object.entries(summaries)) assert.ok(help.split("\n").some((l) => l.startsWith("  " + name + " ") && l.endsWith(" " + summary)), name);
+  assert.equal(await run("help mos"), "usage: mos [bms] <charge|discharge> <on|off>\n  switch a FET and confirm by reading back\n");
+  assert.equal(await run("help send"), "usage: send [bms] <hex frame> | send [bms] read <reg>\n  send a raw request, print the reply in hex\n");
+  assert.equal(await run("help reconnect"), "usage: reconnect [bms|ble|wifi|mqtt]\n  drop a link and connect again\n");
 });
 
 test("reboot: says whether the build can", async () => {
