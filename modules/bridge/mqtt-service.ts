@@ -9,12 +9,14 @@
 import type { BmsView, LinkListener } from "../link/bms-view";
 import { Bridge, type BridgePorts, type BridgeSettings, type BrokerSettings, type ConsoleHandler } from "./bridge";
 import { MqttStats, type MqttConnection } from "./mqtt-connection";
-import { retirePlan } from "./retire";
+import { retirePlan, type RetirePlan } from "./retire";
 
 export interface MqttSetup {
   bridge: BridgeSettings;
   broker: BrokerSettings;
 }
+
+const NOTHING_TO_CLEAR: RetirePlan = Object.freeze({ gateway: false, bms: false, gatewayDiscovery: false, bmsDiscovery: false });
 
 /** A retirement that takes longer than this (a link that stopped draining) is cut short. */
 const RETIRE_LIMIT_MS = 30_000;
@@ -27,6 +29,7 @@ export class MqttService implements LinkListener {
   /** The bridge clearing its old topics before #bridge may connect. */
   #retiring: Bridge | undefined;
   #retireTimer: unknown;
+  #retireAnnounce = false;
   #applyTimer: unknown;
   #started = false;
   #paused = false;
@@ -108,16 +111,18 @@ export class MqttService implements LinkListener {
     if (this.#retiring) { old.stop(); return; } // the bridge being retired still clears; the newest waits for it
     if (!this.#started) { old.stop(); return; }
     const plan = retirePlan(oldSetup.bridge, oldSetup.broker, next.bridge, next.broker);
-    if (!plan) { old.stop(); this.#startCurrent(); return; }
     const where = oldSetup.bridge.prefix + "/" + oldSetup.bridge.gatewayId;
     if (!old.connection.online) {
-      this.#ports.log.warn("MQTT: not connected, so the retained topics left under " + where + " stay");
+      if (plan) this.#ports.log.warn("MQTT: not connected, so the retained topics left under " + where + " stay");
       old.stop();
       this.#startCurrent();
       return;
     }
-    this.#ports.log.info("MQTT: clearing the retained topics left under", where);
+    // Even with nothing to clear, the old connection first sends what it holds: the console's
+    // answer to the very change that caused this reconnect is among it.
+    if (plan) this.#ports.log.info("MQTT: clearing the retained topics left under", where);
     this.#retiring = old;
+    this.#retireAnnounce = !plan;
     this.#retireTimer = this.#ports.timers.set(() => {
       this.#retireTimer = undefined;
       try {
@@ -125,7 +130,7 @@ export class MqttService implements LinkListener {
         this.#retired();
       } catch (error) { this.#ports.log.error("MQTT retire:", error); }
     }, RETIRE_LIMIT_MS);
-    old.retire(plan, () => { if (this.#retiring === old) this.#retired(); });
+    old.retire(plan ?? NOTHING_TO_CLEAR, () => { if (this.#retiring === old) this.#retired(); });
   }
 
   #retired(): void {
@@ -139,7 +144,8 @@ export class MqttService implements LinkListener {
     this.#retireTimer = undefined;
     const old = this.#retiring;
     this.#retiring = undefined;
-    if (old) old.stop(false);
+    // "offline" on the availability it leaves, unless that was just cleared (topics moved)
+    if (old) old.stop(this.#retireAnnounce);
   }
 
   #startCurrent(): void {

@@ -1,0 +1,44 @@
+// A setting changed over the MQTT console that makes the gateway reconnect: the console's answer
+// ("... MQTT reconnects") still reaches the person who asked, on the connection it was asked on,
+// before that connection makes way for the new one.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { VirtualClock } from "../sim/clock";
+import { Broker, Consumer } from "../lib/broker";
+import { XsTransport } from "./transport";
+import { createScenario, type Scenario } from "./scenario";
+
+const broker = new Broker();
+let scenario: Scenario;
+let consumer: Consumer;
+let gateway = "";
+
+before(async () => {
+  await broker.start();
+  scenario = createScenario({ clock: new VirtualClock(), transport: new XsTransport(), broker: { host: "127.0.0.1", port: broker.port }, seed: 6 });
+  await scenario.device.boot();
+  await scenario.device.run(15_000);
+  gateway = / I gateway (\S+)/.exec(scenario.device.serialOutput)![1];
+  consumer = await Consumer.connect(broker.port, ["#"]);
+});
+after(async () => { await consumer.close(); await scenario.device.close(); await broker.stop(); });
+
+async function ask(line: string): Promise<string | undefined> {
+  const since = consumer.messages.length;
+  await consumer.publish(`jbd/${gateway}/console`, line);
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reply = consumer.messages.slice(since).find((m) => m.topic === `jbd/${gateway}/console/out`);
+    if (reply || Date.now() > deadline) return reply?.text;
+    await new Promise((r) => setTimeout(r, 25));
+    await scenario.device.run(50);
+  }
+}
+
+test("config set over MQTT of a key that reconnects (same topics): the answer arrives before the reconnect", async () => {
+  assert.match(await ask("config set mqttUser someone") ?? "no answer", /mqttUser = someone .*MQTT reconnects/);
+});
+
+test("config set over MQTT of a key that moves the topics: the answer arrives before the old topics are cleared", async () => {
+  assert.match(await ask("config set haPrefix ha3") ?? "no answer", /haPrefix = ha3 .*MQTT reconnects/);
+});
