@@ -1,0 +1,107 @@
+// The bridge's JSON payloads, built from real frames (fake-bms.ts) and checked key by key: no
+// broker, no real time, so mutation testing can run them for every bridge mutant.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { JsonWriter } from "../../modules/protocol/json";
+import { bmsDiagJson, gatewayDiagJson, infoJson, mosResultJson, refusalJson, softwareVersion, stateJson } from "../../modules/bridge/payloads";
+import type { Clock } from "../../modules/bridge/ports";
+import type { MqttStats } from "../../modules/bridge/mqtt-connection";
+import { FakeBms, DP04S007, SP04S034 } from "./fake-bms";
+
+let ticks = 1_000, epoch = Date.UTC(2026, 11, 1, 12, 0, 0);
+const clock: Clock = { ticks: () => ticks, since: (t) => ticks - t, epochMs: () => epoch };
+const w = new JsonWriter();
+
+test("state: the reading, its age, the time it was taken, RSSI (null when unknown)", () => {
+  const bms = new FakeBms("house", "House", "A4:C1:38:00:00:01", clock).load(SP04S034);
+  bms.rssi = -67;
+  ticks += 2_500;
+  const state = JSON.parse(stateJson(w, bms, clock));
+  assert.equal(state.voltage, 15.6);
+  assert.deepEqual(state.cells, [3.909, 3.901, 3.895, 3.901]);
+  assert.equal(state.age, 2.5);
+  assert.equal(state.timestamp, new Date(epoch - 2_500).toISOString());
+  assert.equal(state.rssi, -67);
+  bms.rssi = undefined;
+  assert.equal(JSON.parse(stateJson(w, bms, clock)).rssi, null);
+  assert.ok("rssi" in JSON.parse(stateJson(w, bms, clock)), "null, not absent");
+});
+
+test("state: no timestamp until the clock is set (anything before 2024)", () => {
+  const bms = new FakeBms("house", "House", undefined, clock).load(SP04S034);
+  const saved = epoch;
+  try {
+    epoch = 5_000;
+    assert.equal(JSON.parse(stateJson(w, bms, clock)).timestamp, undefined);
+    epoch = Date.UTC(2024, 0, 1);
+    assert.equal(JSON.parse(stateJson(w, bms, clock)).timestamp, undefined, "exactly the threshold is not set");
+    epoch = Date.UTC(2024, 0, 1) + 1;
+    assert.equal(JSON.parse(stateJson(w, bms, clock)).timestamp, new Date(epoch).toISOString());
+  } finally { epoch = saved; }
+});
+
+test("info: name, address (null when unknown), hardware, versions, date, counts, capacity", () => {
+  const bms = new FakeBms("house", "House battery", "A4:C1:38:00:00:01", clock).load(SP04S034);
+  const { productionYear: y, productionMonth: m, productionDay: d } = bms.info;
+  assert.ok(m < 10 && d >= 10, "the capture's date has a one-digit month, a two-digit day");
+  assert.deepEqual(JSON.parse(infoJson(w, bms)), {
+    name: "House battery", address: "A4:C1:38:00:00:01", hardwareVersion: "JBD-SP04S034-L4S-200A-B-U",
+    softwareVersion: "8.0", productionDate: `${y}-0${m}-${d}`,
+    cellCount: 4, ntcCount: 3, nominalCapacity: Math.round(bms.info.nominalAh * 100) / 100,
+  });
+  const bare = new FakeBms("van", "Van", undefined, clock).load(DP04S007);
+  const vanInfo = JSON.parse(infoJson(w, bare));
+  assert.equal(vanInfo.address, null);
+  assert.equal(vanInfo.hardwareVersion, undefined, "no 0x05 read yet: no hardware key");
+  assert.equal(vanInfo.ntcCount, 1);
+  assert.equal(softwareVersion(bms), "8.0");
+});
+
+test("BMS diag: uptime, RSSI, connected, every link and frame counter, error counters when read", () => {
+  const bms = new FakeBms("house", "House", "A4:C1:38:00:00:01", clock).load(SP04S034);
+  const s = bms.stats;
+  Object.assign(s, { connects: 1, connectAttempts: 2, connectTimeouts: 3, drops: 4, forcedDisconnects: 5, stackResets: 6,
+    lastReconnectMs: 7, maxReconnectMs: 8, pollsOk: 9, pollsFailed: 10, timeouts: 11, retries: 12, errorReplies: 13, strays: 14 });
+  s.latency.add(80);
+  s.latency.add(120);
+  Object.assign(bms.frameStats, { frames: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28 });
+  bms.rssi = -70;
+  const diag = JSON.parse(bmsDiagJson(w, bms, 3_600));
+  assert.equal(diag.uptime, 3_600);
+  assert.equal(diag.rssi, -70);
+  assert.equal(diag.connected, true);
+  assert.deepEqual(diag.link, { connects: 1, connectAttempts: 2, connectTimeouts: 3, drops: 4, forcedDisconnects: 5, stackResets: 6,
+    lastReconnectMs: 7, maxReconnectMs: 8, pollsOk: 9, pollsFailed: 10, timeouts: 11, retries: 12, errorReplies: 13, strays: 14,
+    latency: { count: 2, min: 80, median: s.latency.median, max: 120 } });
+  assert.deepEqual(diag.frames, { received: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28 });
+  assert.equal(diag.errorCounters.cellOvervoltage, 122);
+  bms.rssi = undefined;
+  bms.connected = false;
+  const van = new FakeBms("van", "Van", undefined, clock).load(DP04S007);
+  van.rssi = undefined;
+  const vanDiag = JSON.parse(bmsDiagJson(w, van, 1));
+  assert.equal(vanDiag.rssi, null);
+  assert.equal(vanDiag.errorCounters, undefined, "no 0xAA read yet");
+  assert.equal(JSON.parse(bmsDiagJson(w, bms, 1)).connected, false);
+});
+
+test("gateway diag: uptime, BMS count, the restart reason when there is one, every MQTT counter", () => {
+  const stats: MqttStats = { connectAttempts: 1, connects: 2, connectTimeouts: 3, disconnects: 4, publishes: 5, publishFailures: 6,
+    publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10 } as MqttStats;
+  assert.deepEqual(JSON.parse(gatewayDiagJson(w, 60, 2, stats)), { uptime: 60, bms: 2, mqtt: { connectAttempts: 1, connects: 2, connectTimeouts: 3,
+    disconnects: 4, publishes: 5, publishFailures: 6, publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10 } });
+  assert.equal(JSON.parse(gatewayDiagJson(w, 60, 2, stats, "BLE connect hung")).restartReason, "BLE connect hung");
+  assert.equal(JSON.parse(gatewayDiagJson(w, 60, 2, stats, "")).restartReason, undefined);
+});
+
+test("MOS results and refusals", () => {
+  assert.deepEqual(JSON.parse(mosResultJson(w, { fet: "charge", requested: false, ok: true, command: "fb", charge: false, discharge: true })),
+    { fet: "charge", requested: "OFF", ok: true, command: "fb", mos: { charge: false, discharge: true } });
+  assert.deepEqual(JSON.parse(mosResultJson(w, { fet: "discharge", requested: true, ok: false, error: "not connected" })),
+    { fet: "discharge", requested: "ON", ok: false, error: "not connected" });
+  assert.deepEqual(JSON.parse(mosResultJson(w, { fet: "discharge", requested: true, ok: false, error: "x", charge: true })),
+    { fet: "discharge", requested: "ON", ok: false, error: "x" }, "both FET states or none");
+  assert.deepEqual(JSON.parse(refusalJson(w, "busy", "charge", true)), { fet: "charge", requested: "ON", ok: false, error: "busy" });
+  assert.deepEqual(JSON.parse(refusalJson(w, "off", "discharge", false)), { fet: "discharge", requested: "OFF", ok: false, error: "off" });
+  assert.deepEqual(JSON.parse(refusalJson(w, "invalid payload")), { ok: false, error: "invalid payload" });
+});
