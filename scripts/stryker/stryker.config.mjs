@@ -20,6 +20,10 @@ const FOLDERS = {
 const folder = process.env.STRYKER_FOLDER;
 if (!FOLDERS[folder]) throw new Error(`STRYKER_FOLDER must be one of ${Object.keys(FOLDERS).join(", ")}, got ${folder}`);
 const slow = process.env.STRYKER_SLOW === "1";
+// STRYKER_FILES=a.ts,b.ts: only those files of the folder (a part of it, e.g. to share a run between
+// two machines or processes); reports and the incremental file get the part's own name.
+const only = (process.env.STRYKER_FILES ?? "").split(",").filter(Boolean);
+const name = folder + (slow ? "-slow" : "") + (only.length ? "-" + only.map((f) => f.replace(/\.ts$/, "")).join("+") : "");
 
 export default {
   packageManager: "npm",
@@ -30,7 +34,7 @@ export default {
     nodeArgs: ["--import", "tsx", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
     forceBail: true,
   },
-  mutate: [`modules/${folder}/**/*.ts`],
+  mutate: only.length ? only.map((f) => `modules/${folder}/${f}`) : [`modules/${folder}/**/*.ts`],
   // Every mutator except these, each for a stated reason (see /work/notes/readme-mutants.md):
   mutator: {
     excludedMutations: (process.env.STRYKER_EXCLUDE ?? "").split(",").filter(Boolean),
@@ -43,12 +47,12 @@ export default {
   timeoutMS: 20_000,
   timeoutFactor: 2,
   incremental: true,
-  incrementalFile: `reports/stryker/${folder}${slow ? "-slow" : ""}-incremental.json`,
+  incrementalFile: `reports/stryker/${name}-incremental.json`,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
   reporters: ["clear-text", "progress", "html", "json"],
-  htmlReporter: { fileName: `reports/stryker/${folder}${slow ? "-slow" : ""}.html` },
-  jsonReporter: { fileName: `reports/stryker/${folder}${slow ? "-slow" : ""}.json` },
+  htmlReporter: { fileName: `reports/stryker/${name}.html` },
+  jsonReporter: { fileName: `reports/stryker/${name}.json` },
   thresholds: { high: 90, low: 85, break: null },
   // the sandbox needs the tests, the doubles, the simulator and the tsconfig files
   ignorePatterns: ["build", "reports", ".tmp", "*.log"],
