@@ -12,7 +12,8 @@ const SLOW = ["test/bridge/bridge.test.ts"];
 const testsIn = (dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".test.ts")).map((f) => `${dir}/${f}`);
 const FOLDERS = {
   protocol: () => [...testsIn("test/protocol"), ...testsIn("test/link"), "test/bridge/parts.test.ts"],
-  link: () => testsIn("test/link"),
+  // the console's gateway commands drive real links (MOS, raw frames, capture, reconnect)
+  link: () => [...testsIn("test/link"), "test/console/gateway-commands.test.ts", "test/console/weak-spots.test.ts"],
   bridge: () => testsIn("test/bridge"),
   console: () => testsIn("test/console"),
 };
