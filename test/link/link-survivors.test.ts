@@ -459,3 +459,16 @@ test("the link passes its poller's readings and a probe request through", async 
   link.onRSSI(-71);
   assert.equal(link.rssi, -71);
 });
+
+test("polls nobody answers: the stack is probed (a host reset shows first as silence), and before any reading the times are -1", async () => {
+  const { link, central } = makeLink({ address: MAC });
+  assert.equal(link.infoAt, -1);
+  assert.equal(link.cellsAt, -1);
+  await invoke(() => link.start());
+  const { chars } = await bringUp(link);
+  assert.ok(chars[1].writes.length >= 1, "a request went out");
+  await device.run(5_000);
+  assert.ok(central.probes.includes("poll failed"), central.probes.join(", "));
+  assert.ok(link.stats.timeouts >= 1);
+  assert.equal(link.cellsAt, -1, "still no reading");
+});

@@ -59,8 +59,10 @@ test("a MOS command and a raw frame pending when the link drops are answered wit
     await h.run(100);
     assert.equal(result, undefined, "still waiting for the BMS");
     assert.equal(rawAnswer, undefined);
+    const readings = h.readings.length;
     h.device.ble.drop(peripheral);
     await h.run(1);
+    assert.equal(h.readings.length, readings, "no reading published for a link that is gone");
   } finally { sim.faults.unanswered = 0; }
   const r = result as MosResult | undefined;
   assert.ok(r, "answered at the drop");
