@@ -406,6 +406,7 @@ test("offer(): a pattern needs a matching name, no pattern needs the service, an
   assert.equal(t.addressType, 1);
   assert.equal(byName.isTarget(seen(MAC).address), true, "tentatively its");
   assert.equal(byService.offer(seen(MAC)), undefined, "tried by the pattern link");
+  assert.ok(byName.offer(seen(MAC, { name: "JBD-SP04S" })), "its own tentative device is still offered to it");
   assert.ok(byService.offer(seen("A4:C1:38:00:09:03")));
   assert.equal(fixed.isTarget(seen("A4:C1:38:00:09:07").address), true);
   assert.equal(fixed.isTarget(seen(MAC).address), false);
@@ -458,6 +459,46 @@ test("the link passes its poller's readings and a probe request through", async 
   assert.deepEqual(central.probes, ["poll failed"]);
   link.onRSSI(-71);
   assert.equal(link.rssi, -71);
+  assert.equal(link.info, link.poller.info);
+  assert.equal(link.cells, link.poller.cells);
+  assert.equal(link.hardware, link.poller.hardware);
+  assert.equal(link.assembler, link.poller.assembler);
+  assert.equal(link.online, false);
+  const capture = () => {};
+  link.capture = capture;
+  assert.equal(link.poller.capture, capture);
+  assert.equal(link.capture, capture);
+  const answers: string[] = [];
+  link.setMos("charge", false, (r) => answers.push(`mos ${r.error}`));
+  link.sendRaw(new ArrayBuffer(7), (_reply, error) => answers.push(`raw ${error}`));
+  assert.deepEqual(answers, ["mos not connected", "raw not connected"]);
+});
+
+test("connect attempts, waiting only while waiting, a requested close named in the log, and a forced close timed from its end", async () => {
+  const { link } = makeLink({ pattern: "JBD-*" }, () => 0.5);
+  assert.equal(link.wantsConnection, false, "down");
+  await invoke(() => link.start());
+  assert.equal(link.wantsConnection, true);
+  assert.ok(link.offer(seen(MAC, { name: "JBD-1" })));
+  logs.length = 0;
+  await bringUp(link);
+  assert.equal(link.wantsConnection, false, "ready");
+  assert.equal(link.stats.connectAttempts, 1);
+  assert.ok(!logs.some((l) => l.startsWith("E ")), "no onFound configured is no error: " + logs.join("\n"));
+  await invoke(() => link.onDisconnected()); // a drop
+  await device.run(200);
+  await bringUp(link);
+  assert.equal(link.stats.lastReconnectMs, 500);
+  await device.run(1_000);
+  logs.length = 0;
+  await invoke(() => link.reconnect());
+  assert.ok(logs.includes("I closing BMS link:reconnect requested"), logs.join("\n"));
+  await device.run(100);
+  await invoke(() => link.onDisconnected()); // the close confirmed
+  await device.run(1_000);
+  await bringUp(link);
+  assert.equal(link.stats.lastReconnectMs, 1_300, "from the confirmed close");
+  assert.equal(link.stats.connectAttempts, 3);
 });
 
 test("polls nobody answers: the stack is probed (a host reset shows first as silence), and before any reading the times are -1", async () => {
