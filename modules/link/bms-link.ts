@@ -63,6 +63,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   #tentative: { address: Bytes; addressType: number } | undefined;
   #backoffMs = BACKOFF_MIN_MS;
   #downSince = 0;
+  #closingWorkingLink = false;
   #everConnected = false;
   readonly #stepTimeout = new Timeout(() => this.#onStepTimeout());
   readonly #reconnect = new Timeout(() => this.#wait());
@@ -251,6 +252,8 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.log.info("closing BMS link:", reason);
     const client = this.client;
     if (!client) { this.#down(false); return; }
+    // only a close of a working link starts the reconnect clock; a failed setup's close does not
+    this.#closingWorkingLink = this.#state === State.Ready;
     this.#state = State.Closing;
     this.#stepTimeout.start(DISCONNECT_WAIT_MS);
     try { client.close(); } catch { this.#down(false); } // "connection not found": already gone
@@ -272,7 +275,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   }
 
   #down(unexpected: boolean): void {
-    const wasUp = this.#state === State.Ready || this.#state === State.Closing;
+    const wasUp = this.#state === State.Ready || (this.#state === State.Closing && this.#closingWorkingLink);
     if (wasUp || this.#downSince === 0) this.#downSince = Time.ticks;
     this.#state = State.Down;
     this.client = undefined;

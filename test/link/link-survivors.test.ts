@@ -513,3 +513,21 @@ test("polls nobody answers: the stack is probed (a host reset shows first as sil
   assert.ok(link.stats.timeouts >= 1);
   assert.equal(link.cellsAt, -1, "still no reading");
 });
+
+test("a failed setup after a drop does not restart the reconnect clock (it runs from the drop)", async () => {
+  const { link } = makeLink({ address: MAC });
+  await invoke(() => link.start());
+  await bringUp(link);
+  await device.run(1_000);
+  await invoke(() => link.onDisconnected()); // the working link drops
+  await device.run(1_000);
+  await setUp(link, { services: ["180A"] }); // back, but the setup fails: the link closes itself
+  assert.equal(link.stateName, "closing");
+  await invoke(() => link.onDisconnected());
+  assert.equal(link.stateName, "down");
+  for (let i = 0; i < 40 && link.stateName !== "waiting"; i++) await device.run(100);
+  await device.run(200);
+  await bringUp(link);
+  assert.ok(link.stats.lastReconnectMs >= 1_000 + 500 + 300, `lastReconnectMs ${link.stats.lastReconnectMs}: from the drop, across the failed setup`);
+  assert.equal(link.stats.maxReconnectMs, link.stats.lastReconnectMs);
+});
