@@ -11,7 +11,7 @@
 // - delete(): a domain that cannot be opened is silently ignored, a refused key throws
 //   "nvs erase fail", a missing key is fine;
 // - keys(): [] when NVS finds nothing (also for a refused domain); never throws.
-import { hostCall, toHex, fromHex } from "./runtime";
+import { hostCall, toHex, fromHex, utf8Length } from "./runtime";
 
 type Value = boolean | number | string | ArrayBuffer;
 
@@ -19,18 +19,6 @@ type Value = boolean | number | string | ArrayBuffer;
 const NVS_NAME_MAX = 15;
 /** NVS string values, terminating zero included, are at most 4000 bytes. */
 const NVS_STRING_MAX = 4000;
-
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00) { n += 4; i++; }
-    else n += 3;
-  }
-  return n;
-}
 
 /** xsmcToStringBuffer(value, buffer, 64) */
 function buffered(name: unknown): string {

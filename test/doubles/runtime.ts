@@ -115,3 +115,16 @@ export function fromHex(text: string): ArrayBuffer {
   for (; i < n; i++) bytes[i] = table[units[i]];
   return bytes.buffer;
 }
+
+/** Bytes of `text` in UTF-8, as the SDK measures C strings (preference and Wi-Fi limits). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}

@@ -13,7 +13,7 @@
 // - connect(): "ssid required", "ssid too long - 32 bytes max", "password too long - 64 bytes max"
 //   (byte lengths), "bssid must be 6 bytes", "invalid channel"; the mode setter throws "invalid mode";
 // - onNotify is only called for instances whose callback is set; close() stops them.
-import { hostCall, on, post } from "./runtime";
+import { hostCall, on, post, utf8Length } from "./runtime";
 
 type Notify = (message: string, code?: number) => void;
 const listeners = new Set<WiFi>();
@@ -28,18 +28,6 @@ const HANDSHAKE_REASONS = new Set([14 /* MIC_FAILURE */, 15 /* 4WAY_HANDSHAKE_TI
 let state = -2;
 let espMode = 0; // WIFI_MODE_NULL 0, STA 1, AP 2, APSTA 3
 let disconnectReason = 0;
-
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00) { n += 4; i++; }
-    else n += 3;
-  }
-  return n;
-}
 
 /** initWiFi(mode): the mode applies only when it initialises; afterwards it is left unchanged. */
 function init(mode: number): void {
