@@ -18,6 +18,8 @@ export interface LinkHarness {
   availability: { id: string; online: boolean; at: number }[];
   logs: string[];
   run(ms: number): Promise<void>;
+  /** Runs virtual time in `step` slices until `done()`; the virtual ms it took (throws past `ms`). */
+  runUntil(done: () => boolean, ms: number, step?: number): Promise<number>;
 }
 
 export const POLL_MS = 5_000;
@@ -81,6 +83,14 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
   });
   harness.device = device;
   harness.run = (ms) => device.run(ms);
+  harness.runUntil = async (done, ms, step = 10) => {
+    const start = clock.now();
+    while (!done()) {
+      if (clock.now() - start > ms) throw new Error(`not within ${ms} ms of virtual time`);
+      await device.run(step);
+    }
+    return clock.now() - start;
+  };
   await device.boot();
   return harness;
 }

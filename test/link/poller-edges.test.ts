@@ -12,14 +12,7 @@ const link = h.links[0];
 const sim = h.sims[0];
 const peripheral = h.device.ble.find(ADDRESS)!;
 
-async function runUntil(done: () => boolean, ms: number, step = 10): Promise<number> {
-  const start = h.clock.now();
-  while (!done()) {
-    if (h.clock.now() - start > ms) throw new Error(`not within ${ms} ms of virtual time`);
-    await h.run(step);
-  }
-  return h.clock.now() - start;
-}
+const { runUntil } = h;
 
 test("a raw reply handler that throws is logged and polling goes on", async () => {
   await runUntil(() => link.online, 30_000);

@@ -13,14 +13,7 @@ const h = await startLinks([{ address: ADDRESS, id: "shed" }]);
 const link = h.links[0];
 const sim = h.sims[0];
 
-async function runUntil(done: () => boolean, ms: number, step = 10): Promise<number> {
-  const start = h.clock.now();
-  while (!done()) {
-    if (h.clock.now() - start > ms) throw new Error(`not within ${ms} ms of virtual time`);
-    await h.run(step);
-  }
-  return h.clock.now() - start;
-}
+const { runUntil } = h;
 async function mos(fet: "charge" | "discharge", on: boolean, maxMs = 20_000): Promise<MosResult> {
   let result: MosResult | undefined;
   await h.device.invoke(() => link.setMos(fet, on, (r) => { result = r; }));

@@ -19,14 +19,7 @@ const [e1Link, fbLink, flakyLink] = h.links;
 const [e1Sim, fbSim, flakySim] = h.sims;
 
 /** Run in small steps until `done` holds (virtual time), at most `ms`. */
-async function runUntil(done: () => boolean, ms: number, step = 10): Promise<number> {
-  const start = h.clock.now();
-  while (!done()) {
-    if (h.clock.now() - start > ms) throw new Error(`not within ${ms} ms of virtual time`);
-    await h.run(step);
-  }
-  return h.clock.now() - start;
-}
+const { runUntil } = h;
 
 async function mos(link: BmsLink, fet: Fet, on: boolean): Promise<MosResult> {
   let result: MosResult | undefined;

@@ -3,10 +3,9 @@
 // command or a console line without reading it, count the discard and log it, and go on working.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { VirtualClock } from "../sim/clock";
 import { Broker, Consumer } from "../lib/broker";
-import { XsTransport } from "./transport";
-import { createScenario, type Scenario } from "./scenario";
+import type { Scenario } from "./scenario";
+import { bootGatewayOnXs } from "./xs-gateway";
 
 const broker = new Broker();
 let scenario: Scenario;
@@ -15,10 +14,7 @@ let gateway = "";
 
 before(async () => {
   await broker.start();
-  scenario = createScenario({ clock: new VirtualClock(), transport: new XsTransport(), broker: { host: "127.0.0.1", port: broker.port }, seed: 4 });
-  await scenario.device.boot();
-  await scenario.device.run(15_000);
-  gateway = / I gateway (\S+)/.exec(scenario.device.serialOutput)![1];
+  ({ scenario, gateway } = await bootGatewayOnXs(broker.port, 4));
   consumer = await Consumer.connect(broker.port, ["jbd/#"]);
 });
 after(async () => { await consumer.close(); await scenario.device.close(); await broker.stop(); });

@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { once } from "node:events";
 import { Aedes } from "aedes";
-import { VirtualClock } from "../sim/clock";
 import { Consumer } from "../lib/broker";
-import { XsTransport } from "./transport";
-import { createScenario, type Scenario } from "./scenario";
+import type { Scenario } from "./scenario";
+import { bootGatewayOnXs } from "./xs-gateway";
 
 /** An aedes broker that records who connected, and can require a login. */
 class RecordingBroker {
@@ -78,10 +77,7 @@ const keys = (map: Map<string, string>, prefix: string) => [...map.keys()].filte
 before(async () => {
   await broker.start();
   await other.start();
-  scenario = createScenario({ clock: new VirtualClock(), transport: new XsTransport(), broker: { host: "127.0.0.1", port: broker.port }, seed: 9 });
-  await scenario.device.boot();
-  await scenario.device.run(15_000);
-  gateway = / I gateway (\S+)/.exec(scenario.device.serialOutput)![1];
+  ({ scenario, gateway } = await bootGatewayOnXs(broker.port, 9));
 });
 after(async () => { await scenario.device.close(); await broker.stop(); await other.stop(); });
 
