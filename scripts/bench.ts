@@ -1,7 +1,11 @@
-// `npm run bench [-- --json]`: our protocol core against a seed-style reference parser
-// (scripts/lib/reference-parser.ts), both inside one XS engine (xsnap), on the same notifications:
-// a 0x03 frame as 20 + 16 bytes and a 0x04 frame in one notification, as a 4S pack sends them.
+// `npm run bench [-- --json] [-- --core]`: XS figures, printed, not asserted.
+// 1. Our protocol core against a seed-style reference parser (scripts/lib/reference-parser.ts), both
+//    inside one XS engine (xsnap), on the same notifications: a 0x03 frame as 20 + 16 bytes and a 0x04
+//    frame in one notification, as a 4S pack sends them.
+// 2. The RAM budget (test/virtual/ram-bench.ts): the whole firmware on XS with 1 and 3 BMS, a real
+//    broker and discovery on, against the targets of the RAM budget (README "RAM budget").
 import { computeUnits, counts, prepare, slotsAllocated, startWorkload, wallMs } from "../test/xs/measure";
+import { measureRam, type RamFigures } from "../test/virtual/ram-bench";
 
 const BASIC_INFO = ["dd03001d0534000068c96d6000002c7c00000000", "000080600304030b6d0b6d0b69fab677"];
 const CELLS = ["dd0400080d030d010d030d02ffbb77"];
@@ -42,7 +46,7 @@ try {
 
 const { core, reference } = measured;
 const ratio = (ours: number, theirs: number) => (theirs ? ours / theirs : 0);
-const result = {
+const protocol = {
   stream: "0x03 frame as 20 + 16 bytes, 0x04 frame (4 cells) as 15 bytes",
   frames: WALL_CYCLES * FRAMES_PER_CYCLE,
   core, reference,
@@ -52,8 +56,35 @@ const result = {
   },
 };
 
+// ---- RAM budget ----
+interface Check { figure: string; target: number | null; measured: number | null; unit: string; ok: boolean | null; note?: string }
+function checks(r: RamFigures): Check[] {
+  const row = (figure: string, target: number | null, measured: number | null, unit: string, note?: string): Check =>
+    ({ figure, target, measured, unit, ok: target === null || measured === null ? null : measured <= target, note });
+  return [
+    row("steady state: slots beyond the preloaded image", 3000, r.steady.slots, "slots"),
+    row("steady state: chunks beyond the preloaded image", 16384, r.steady.chunkBytes, "bytes"),
+    row("republish after broker return: peak live slots", 4000, r.republish.liveSlots, "slots"),
+    row("republish after broker return: peak live chunks", 24576, r.republish.liveChunkBytes, "bytes"),
+    row("republish: heap inside one delivery, garbage included", null, r.republish.slotsWithinDelivery, "slots", "no collection inside a delivery; an upper bound"),
+    row("per poll cycle and BMS: firmware compute", 8000, r.perPollCycle.firmwareCompute, "XS compute units"),
+    row("per poll cycle and BMS: doubles' compute (not counted)", null, r.perPollCycle.doublesCompute, "XS compute units"),
+    row("per poll cycle and BMS: slots allocated", 100, r.perPollCycle.slotsAllocated, "slots", "firmware and doubles together: the firmware's share is at most this"),
+    row("per poll cycle and BMS: chunks allocated", 2048, null, "bytes", "not measured: xsnap reports no chunk allocation count"),
+  ];
+}
+
+const ram: { bms: number; figures: RamFigures; checks: Check[] }[] = [];
+if (!process.argv.includes("--core")) {
+  for (const bms of [1, 3]) {
+    const figures = await measureRam(bms);
+    ram.push({ bms, figures, checks: checks(figures) });
+  }
+}
+const frameCheck: Check = { figure: "notification and frame path: slots allocated per frame", target: 0, measured: Number(core.slotsPerFrame.toFixed(2)), unit: "slots", ok: core.slotsPerFrame === 0 };
+
 if (process.argv.includes("--json")) {
-  console.log(JSON.stringify(result, null, 2));
+  console.log(JSON.stringify({ protocol, frame: frameCheck, ram }, null, 2));
 } else {
   const row = (label: string, ours: string, theirs: string, r = "") => console.log(
     `| ${label.padEnd(34)} | ${ours.padStart(10)} | ${theirs.padStart(10)} | ${r.padStart(6)} |`);
@@ -62,8 +93,19 @@ if (process.argv.includes("--json")) {
   row("compute units / notification", core.computePerNotification.toFixed(0), reference.computePerNotification.toFixed(0),
     ratio(core.computePerNotification, reference.computePerNotification).toFixed(2));
   row("compute units / frame", core.computePerFrame.toFixed(0), reference.computePerFrame.toFixed(0),
-    result.ratio.computePerFrame.toFixed(2));
+    protocol.ratio.computePerFrame.toFixed(2));
   row("heap slots / frame", core.slotsPerFrame.toFixed(2), reference.slotsPerFrame.toFixed(2));
-  row(`wall ms, ${result.frames} frames (gc incl.)`, core.wallMs.toFixed(0), reference.wallMs.toFixed(0),
-    result.ratio.wallMs.toFixed(2));
+  row(`wall ms, ${protocol.frames} frames (gc incl.)`, core.wallMs.toFixed(0), reference.wallMs.toFixed(0),
+    protocol.ratio.wallMs.toFixed(2));
+  if (ram.length) {
+    console.log("\n| RAM budget (XS, 64-bit xsnap)                          | target | " + ram.map((r) => `${r.bms} BMS`.padStart(8)).join(" | ") + " |");
+    console.log("|" + "-".repeat(56) + "|-------:|" + ram.map(() => "---------:").join("|") + "|");
+    const text = (c: Check) => c.measured === null ? "–" : String(c.measured) + (c.ok === false ? " ✗" : "");
+    for (let i = 0; i < ram[0].checks.length; i++) {
+      const c = ram[0].checks[i];
+      console.log(`| ${c.figure.padEnd(54)} | ${(c.target === null ? "–" : String(c.target)).padStart(6)} | ` + ram.map((r) => text(r.checks[i]).padStart(8)).join(" | ") + " |");
+    }
+    console.log(`| ${frameCheck.figure.padEnd(54)} | ${"0".padStart(6)} | ` + ram.map(() => String(frameCheck.measured).padStart(8)).join(" | ") + " |");
+    for (const r of ram) console.log(`\n${r.bms} BMS: image ${r.figures.image.slots} slots / ${r.figures.image.chunkBytes} chunk bytes; steady slots by kind ${JSON.stringify(r.figures.steady.kinds)}`);
+  }
 }

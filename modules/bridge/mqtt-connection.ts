@@ -142,7 +142,7 @@ export class MqttConnection {
   }
 
   /** False instead of an exception when not connected or the SDK refuses the write. */
-  publish(topic: string, payload: string, retain: boolean): boolean {
+  publish(topic: string, payload: string | ArrayBuffer, retain: boolean): boolean {
     const client = this.#client;
     if (this.#state !== State.Online || !client) return false;
     try {

@@ -33,7 +33,7 @@ const MAX_OUTBOX = 8;
 
 export class Pump {
   /** Topic, payload, topic, payload, ... */
-  readonly #outbox: string[] = [];
+  readonly #outbox: (string | ArrayBuffer)[] = [];
   #timer: TimerHandle | undefined;
   /** Time the current item has been waiting for space (ms), and the next wait. */
   #refusedMs = 0;
@@ -65,7 +65,7 @@ export class Pump {
   }
 
   /** A message that is an event, not a state (results, errors): sent before any marked item. */
-  enqueue(topic: string, payload: string): void {
+  enqueue(topic: string, payload: string | ArrayBuffer): void {
     if (!this.connection.online) { this.log.debug("MQTT offline, not sent:", topic); return; }
     if (this.#outbox.length >= 2 * MAX_OUTBOX) {
       this.log.warn("MQTT outbox full, dropped:", this.#outbox[0]);
@@ -76,7 +76,7 @@ export class Pump {
   }
 
   /** For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. */
-  send(topic: string, payload: string, retain: boolean): number {
+  send(topic: string, payload: string | ArrayBuffer, retain: boolean): number {
     const bytes = publishBytes(topic, payload);
     if (bytes > MAX_PACKET) {
       this.connection.stats.publishesTooLarge++;
@@ -109,7 +109,7 @@ export class Pump {
   }
 
   #sendOutbox(): number {
-    const sent = this.send(this.#outbox[0], this.#outbox[1], false);
+    const sent = this.send(this.#outbox[0] as string, this.#outbox[1], false);
     if (sent > 0) this.#outbox.splice(0, 2);
     return sent;
   }

@@ -10,7 +10,7 @@ export const SEND_BUFFER = 8192;
 export const MAX_PACKET = SEND_BUFFER - 128;
 
 /** Bytes of the QoS 0 PUBLISH packet mqtt.js builds: type, remaining length, topic length + topic, payload. */
-export function publishBytes(topic: string, payload: string): number {
-  const remaining = 2 + utf8Length(topic) + utf8Length(payload);
+export function publishBytes(topic: string, payload: string | ArrayBuffer): number {
+  const remaining = 2 + utf8Length(topic) + (typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
   return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
 }

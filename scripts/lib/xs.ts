@@ -81,6 +81,8 @@ export interface XsWorker {
   run<T = unknown>(code: string): Promise<XsRun<T>>;
   /** Deliver a string to `globalThis.handleCommand` inside XS; its string reply comes back. */
   command(message: string): Promise<XsRun<string>>;
+  /** The engine's snapshot (xsSnapshot.c: garbage collected first, then every live chunk and slot). */
+  snapshot(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -115,6 +117,13 @@ export async function startXs(onHostCall: HostHandler = () => "", meteringLimit 
     async command(message: string) {
       const r = await worker.issueStringCommand(message);
       return { value: r.reply, meter: meterOf(r.meterUsage) };
+    },
+    async snapshot() {
+      const parts: Uint8Array[] = [];
+      // in xsnap's API, not in its declared type
+      const stream = (worker as unknown as { makeSnapshotStream(): AsyncIterable<Uint8Array> }).makeSnapshotStream();
+      for await (const part of stream) parts.push(part);
+      return Buffer.concat(parts);
     },
     async close() { await worker.close(); },
   };

@@ -13,6 +13,9 @@ import type { Pump } from "../../modules/bridge/pump";
 import type { Fet, MosResult } from "../../modules/link/bms-view";
 import { TestLog } from "./helpers";
 
+/** Payloads are UTF-8 JSON in an ArrayBuffer (what the SDK's publish sends). */
+const parseJson = (payload: string | ArrayBuffer) => JSON.parse(typeof payload === "string" ? payload : new TextDecoder().decode(payload));
+
 const w = new JsonWriter();
 const topics = {
   state: "jbd/house/state", diag: "jbd/house/diag", chargeSet: "jbd/house/mos/charge/set", dischargeSet: "jbd/house/mos/discharge/set",
@@ -30,7 +33,7 @@ test("a sensor's config: every key, abbreviated as HA documents", () => {
   const d = new DeviceDiscovery("ha", device, topics, { name: "jbd-gateway", version: "0.1.0" });
   const voltage = find("voltage");
   assert.equal(d.topic(voltage), "ha/sensor/jbd_house/voltage/config");
-  assert.deepEqual(JSON.parse(d.payload(w, voltage)), {
+  assert.deepEqual(parseJson(d.payload(w, voltage)), {
     name: "Voltage", uniq_id: "jbd_house_voltage", stat_t: "jbd/house/state", val_tpl: "{{value_json.voltage}}",
     unit_of_meas: "V", dev_cla: "voltage", stat_cla: "measurement", sug_dsp_prc: 2,
     avty: [{ t: "jbd/gw/availability" }, { t: "jbd/house/availability" }], avty_mode: "all",
@@ -41,7 +44,7 @@ test("a sensor's config: every key, abbreviated as HA documents", () => {
 
 test("diagnostic, attribute, icon and switch entities; the gateway's own status", () => {
   const d = new DeviceDiscovery("ha", device, topics, { name: "jbd-gateway" });
-  const connects = JSON.parse(d.payload(w, find("link_connects")));
+  const connects = parseJson(d.payload(w, find("link_connects")));
   assert.equal(connects.stat_t, "jbd/house/diag");
   assert.equal(connects.ent_cat, "diagnostic");
   assert.equal(connects.json_attr_t, "jbd/house/diag");
@@ -53,16 +56,16 @@ test("diagnostic, attribute, icon and switch entities; the gateway's own status"
     const e = bmsEntity(i);
     if (e.component !== "switch") continue;
     switches++;
-    const c = JSON.parse(d.payload(w, e));
+    const c = parseJson(d.payload(w, e));
     assert.equal(c.cmd_t, e.fet === "charge" ? "jbd/house/mos/charge/set" : "jbd/house/mos/discharge/set");
     assert.deepEqual([c.pl_on, c.pl_off, c.dev_cla], ["ON", "OFF", "switch"]);
   }
   assert.equal(switches, 2);
   const gw = new DeviceDiscovery("ha", { node: "jbd_gateway_gw", name: "Gateway", manufacturer: "jbd-gateway", model: "ESP32" },
     { gatewayDiag: "jbd/gw/diag", gatewayAvailability: "jbd/gw/availability", availability: ["jbd/gw/availability"] }, { name: "x" });
-  const status = JSON.parse(gw.payload(w, find("status")));
+  const status = parseJson(gw.payload(w, find("status")));
   assert.deepEqual([status.stat_t, status.pl_on, status.pl_off, status.avty, status.dev_cla], ["jbd/gw/availability", "online", "offline", undefined, "connectivity"]);
-  const uptime = JSON.parse(gw.payload(w, find("uptime")));
+  const uptime = parseJson(gw.payload(w, find("uptime")));
   assert.deepEqual([uptime.stat_t, uptime.unit_of_meas, uptime.avty, uptime.avty_mode], ["jbd/gw/diag", "s", [{ t: "jbd/gw/availability" }], undefined], "one availability topic: no mode");
   assert.deepEqual(uptime.dev, { ids: ["jbd_gateway_gw"], name: "Gateway", mf: "jbd-gateway", mdl: "ESP32" }, "no sw or via when unknown");
 });
@@ -116,7 +119,7 @@ function commands(enabled = true) {
   const data = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
   return { mos, sent, stats, log, target, calls, data, answer: (r: MosResult) => answer!(r), setThrows: (t: boolean) => { throws = t; } };
 }
-const last = (c: ReturnType<typeof commands>) => JSON.parse(c.sent.at(-1)!.payload);
+const last = (c: ReturnType<typeof commands>) => parseJson(c.sent.at(-1)!.payload);
 
 test("a command reaches setMos once, the BMS is busy until it answers, and the answer is published", () => {
   const c = commands();

@@ -8,6 +8,9 @@ import type { Clock } from "../../modules/bridge/ports";
 import type { MqttStats } from "../../modules/bridge/mqtt-connection";
 import { FakeBms, DP04S007, SP04S034 } from "./fake-bms";
 
+/** Payloads are UTF-8 JSON in an ArrayBuffer (what the SDK's publish sends). */
+const parseJson = (payload: string | ArrayBuffer) => JSON.parse(typeof payload === "string" ? payload : new TextDecoder().decode(payload));
+
 let ticks = 1_000, epoch = Date.UTC(2026, 11, 1, 12, 0, 0);
 const clock: Clock = { ticks: () => ticks, since: (t) => ticks - t, epochMs: () => epoch };
 const w = new JsonWriter();
@@ -16,15 +19,15 @@ test("state: the reading, its age, the time it was taken, RSSI (null when unknow
   const bms = new FakeBms("house", "House", "A4:C1:38:00:00:01", clock).load(SP04S034);
   bms.rssi = -67;
   ticks += 2_500;
-  const state = JSON.parse(stateJson(w, bms, clock));
+  const state = parseJson(stateJson(w, bms, clock));
   assert.equal(state.voltage, 15.6);
   assert.deepEqual(state.cells, [3.909, 3.901, 3.895, 3.901]);
   assert.equal(state.age, 2.5);
   assert.equal(state.timestamp, new Date(epoch - 2_500).toISOString());
   assert.equal(state.rssi, -67);
   bms.rssi = undefined;
-  assert.equal(JSON.parse(stateJson(w, bms, clock)).rssi, null);
-  assert.ok("rssi" in JSON.parse(stateJson(w, bms, clock)), "null, not absent");
+  assert.equal(parseJson(stateJson(w, bms, clock)).rssi, null);
+  assert.ok("rssi" in parseJson(stateJson(w, bms, clock)), "null, not absent");
 });
 
 test("state: no timestamp until the clock is set (anything before 2024)", () => {
@@ -32,11 +35,11 @@ test("state: no timestamp until the clock is set (anything before 2024)", () => 
   const saved = epoch;
   try {
     epoch = 5_000;
-    assert.equal(JSON.parse(stateJson(w, bms, clock)).timestamp, undefined);
+    assert.equal(parseJson(stateJson(w, bms, clock)).timestamp, undefined);
     epoch = Date.UTC(2024, 0, 1);
-    assert.equal(JSON.parse(stateJson(w, bms, clock)).timestamp, undefined, "exactly the threshold is not set");
+    assert.equal(parseJson(stateJson(w, bms, clock)).timestamp, undefined, "exactly the threshold is not set");
     epoch = Date.UTC(2024, 0, 1) + 1;
-    assert.equal(JSON.parse(stateJson(w, bms, clock)).timestamp, new Date(epoch).toISOString());
+    assert.equal(parseJson(stateJson(w, bms, clock)).timestamp, new Date(epoch).toISOString());
   } finally { epoch = saved; }
 });
 
@@ -44,13 +47,13 @@ test("info: name, address (null when unknown), hardware, versions, date, counts,
   const bms = new FakeBms("house", "House battery", "A4:C1:38:00:00:01", clock).load(SP04S034);
   const { productionYear: y, productionMonth: m, productionDay: d } = bms.info;
   assert.ok(m < 10 && d >= 10, "the capture's date has a one-digit month, a two-digit day");
-  assert.deepEqual(JSON.parse(infoJson(w, bms)), {
+  assert.deepEqual(parseJson(infoJson(w, bms)), {
     name: "House battery", address: "A4:C1:38:00:00:01", hardwareVersion: "JBD-SP04S034-L4S-200A-B-U",
     softwareVersion: "8.0", productionDate: `${y}-0${m}-${d}`,
     cellCount: 4, ntcCount: 3, nominalCapacity: Math.round(bms.info.nominalAh * 100) / 100,
   });
   const bare = new FakeBms("van", "Van", undefined, clock).load(DP04S007);
-  const vanInfo = JSON.parse(infoJson(w, bare));
+  const vanInfo = parseJson(infoJson(w, bare));
   assert.equal(vanInfo.address, null);
   assert.equal(vanInfo.hardwareVersion, undefined, "no 0x05 read yet: no hardware key");
   assert.equal(vanInfo.ntcCount, 1);
@@ -66,7 +69,7 @@ test("BMS diag: uptime, RSSI, connected, every link and frame counter, error cou
   s.latency.add(120);
   Object.assign(bms.frameStats, { frames: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28 });
   bms.rssi = -70;
-  const diag = JSON.parse(bmsDiagJson(w, bms, 3_600));
+  const diag = parseJson(bmsDiagJson(w, bms, 3_600));
   assert.equal(diag.uptime, 3_600);
   assert.equal(diag.rssi, -70);
   assert.equal(diag.connected, true);
@@ -79,29 +82,29 @@ test("BMS diag: uptime, RSSI, connected, every link and frame counter, error cou
   bms.connected = false;
   const van = new FakeBms("van", "Van", undefined, clock).load(DP04S007);
   van.rssi = undefined;
-  const vanDiag = JSON.parse(bmsDiagJson(w, van, 1));
+  const vanDiag = parseJson(bmsDiagJson(w, van, 1));
   assert.equal(vanDiag.rssi, null);
   assert.equal(vanDiag.errorCounters, undefined, "no 0xAA read yet");
-  assert.equal(JSON.parse(bmsDiagJson(w, bms, 1)).connected, false);
+  assert.equal(parseJson(bmsDiagJson(w, bms, 1)).connected, false);
 });
 
 test("gateway diag: uptime, BMS count, the restart reason when there is one, every MQTT counter", () => {
   const stats: MqttStats = { connectAttempts: 1, connects: 2, connectTimeouts: 3, disconnects: 4, publishes: 5, publishFailures: 6,
     publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10 } as MqttStats;
-  assert.deepEqual(JSON.parse(gatewayDiagJson(w, 60, 2, stats)), { uptime: 60, bms: 2, mqtt: { connectAttempts: 1, connects: 2, connectTimeouts: 3,
+  assert.deepEqual(parseJson(gatewayDiagJson(w, 60, 2, stats)), { uptime: 60, bms: 2, mqtt: { connectAttempts: 1, connects: 2, connectTimeouts: 3,
     disconnects: 4, publishes: 5, publishFailures: 6, publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10 } });
-  assert.equal(JSON.parse(gatewayDiagJson(w, 60, 2, stats, "BLE connect hung")).restartReason, "BLE connect hung");
-  assert.equal(JSON.parse(gatewayDiagJson(w, 60, 2, stats, "")).restartReason, undefined);
+  assert.equal(parseJson(gatewayDiagJson(w, 60, 2, stats, "BLE connect hung")).restartReason, "BLE connect hung");
+  assert.equal(parseJson(gatewayDiagJson(w, 60, 2, stats, "")).restartReason, undefined);
 });
 
 test("MOS results and refusals", () => {
-  assert.deepEqual(JSON.parse(mosResultJson(w, { fet: "charge", requested: false, ok: true, command: "fb", charge: false, discharge: true })),
+  assert.deepEqual(parseJson(mosResultJson(w, { fet: "charge", requested: false, ok: true, command: "fb", charge: false, discharge: true })),
     { fet: "charge", requested: "OFF", ok: true, command: "fb", mos: { charge: false, discharge: true } });
-  assert.deepEqual(JSON.parse(mosResultJson(w, { fet: "discharge", requested: true, ok: false, error: "not connected" })),
+  assert.deepEqual(parseJson(mosResultJson(w, { fet: "discharge", requested: true, ok: false, error: "not connected" })),
     { fet: "discharge", requested: "ON", ok: false, error: "not connected" });
-  assert.deepEqual(JSON.parse(mosResultJson(w, { fet: "discharge", requested: true, ok: false, error: "x", charge: true })),
+  assert.deepEqual(parseJson(mosResultJson(w, { fet: "discharge", requested: true, ok: false, error: "x", charge: true })),
     { fet: "discharge", requested: "ON", ok: false, error: "x" }, "both FET states or none");
-  assert.deepEqual(JSON.parse(refusalJson(w, "busy", "charge", true)), { fet: "charge", requested: "ON", ok: false, error: "busy" });
-  assert.deepEqual(JSON.parse(refusalJson(w, "off", "discharge", false)), { fet: "discharge", requested: "OFF", ok: false, error: "off" });
-  assert.deepEqual(JSON.parse(refusalJson(w, "invalid payload")), { ok: false, error: "invalid payload" });
+  assert.deepEqual(parseJson(refusalJson(w, "busy", "charge", true)), { fet: "charge", requested: "ON", ok: false, error: "busy" });
+  assert.deepEqual(parseJson(refusalJson(w, "off", "discharge", false)), { fet: "discharge", requested: "OFF", ok: false, error: "off" });
+  assert.deepEqual(parseJson(refusalJson(w, "invalid payload")), { ok: false, error: "invalid payload" });
 });

@@ -13,6 +13,7 @@
 // - every radio event that reaches a closing record takes one count (the SDK's close path relies on
 //   it), and the record's destructor ends client connections with no JS callback;
 // - a NimBLE host reset closes the client internally, with no JS callback.
+import { fire } from "./meter-zone";
 import { Bytes, Advertisement, typedBufferToValue, typedValueToBuffer } from "./btutils";
 import { hostCall, on, post, toHex, fromHex } from "./runtime";
 
@@ -172,7 +173,7 @@ export class Client {
     const c = byId(this.connection);
     if (!c) return;
     const rssi = hostCall<number | null>("ble.rssi", this.connection);
-    if (rssi !== null) c.connection?.ble.onRSSI(this, rssi); // synchronously, inside readRSSI()
+    if (rssi !== null) { const ble = c.connection?.ble; if (ble) fire(ble.onRSSI, ble, this, rssi); } // synchronously, inside readRSSI()
   }
   discoverPrimaryService(uuid: Bytes): void { this.services.length = 0; this.#discover(toHex(uuid)); }
   discoverAllPrimaryServices(): void { this.services.length = 0; this.#discover(null); }
@@ -286,7 +287,7 @@ export default class BLEClient {
       // nimble_on_sync -> readyEvent (its counts balance)
       const ble = gBLE;
       if (!ble || ble.closing) return;
-      ble.obj?.onReady();
+      if (ble.obj) fire(ble.obj.onReady, ble.obj);
     });
     on("ble.closeEvent", (id: number) => {
       const ble = records.get(id);
@@ -309,7 +310,7 @@ export default class BLEClient {
       queueFor("scan");
       if (!ble.scanning || !ble.obj) return; // delivered only while the flag is set
       const options = { scanResponse: fromHex(advHex), address: fromHex(addressHex), addressType, rssi };
-      ble.obj.onDiscovered({
+      fire(ble.obj.onDiscovered, ble.obj, {
         address: new Bytes(options.address), addressType: options.addressType, rssi: options.rssi,
         scanResponse: new Advertisement(options.scanResponse),
       });
@@ -331,7 +332,7 @@ export default class BLEClient {
       const address = new Bytes(fromHex(addressHex));
       const client = new Client(obj, id, address, addressType);
       new Connection(obj, client, address, addressType);
-      obj.onConnected(client);
+      fire(obj.onConnected, obj, client);
       down(ble);
     });
     on("ble.disconnected", (id: number) => {
@@ -342,7 +343,7 @@ export default class BLEClient {
       const client = c.client;
       removeConnection(c);
       discovering.delete(id);
-      if (client) c.connection!.ble.onDisconnected(client);
+      if (client) fire(c.connection!.ble.onDisconnected, c.connection!.ble, client);
     });
     on("ble.services", (id: number, list: ServiceInfo[]) => {
       const ble = gate();
@@ -352,7 +353,7 @@ export default class BLEClient {
       if (!c?.client) throw new Error("connection not found");
       const client = c.client;
       for (const s of list) client.services.push(new Service(client, id, new Bytes(fromHex(s.uuid)), s.start, s.end));
-      client.ble.onServices(client.services);
+      fire(client.ble.onServices, client.ble, client.services);
     });
     on("ble.characteristics", (id: number, _start: number, list: CharacteristicInfo[]) => {
       const ble = gate();
@@ -369,7 +370,7 @@ export default class BLEClient {
         if (type) characteristic.type = type;
         service.characteristics.push(characteristic);
       }
-      service.client.ble.onCharacteristics(service.characteristics);
+      fire(service.client.ble.onCharacteristics, service.client.ble, service.characteristics);
     });
     on("ble.notifyEnabled", (id: number, handle: number, enabled: boolean) => {
       const ble = gate();
@@ -378,8 +379,8 @@ export default class BLEClient {
       if (!c?.client) throw new Error("connection not found");
       const characteristic = c.client.findCharacteristicByHandle(handle);
       if (!characteristic) return;
-      if (enabled) c.client.ble.onCharacteristicNotificationEnabled(characteristic);
-      else c.client.ble.onCharacteristicNotificationDisabled(characteristic);
+      if (enabled) fire(c.client.ble.onCharacteristicNotificationEnabled, c.client.ble, characteristic);
+      else fire(c.client.ble.onCharacteristicNotificationDisabled, c.client.ble, characteristic);
     });
     on("ble.notification", (id: number, handle: number, hex: string) => {
       const ble = gate();
@@ -389,7 +390,7 @@ export default class BLEClient {
       // as the SDK: a params object and a fresh ArrayBuffer per notification, a typed view on top
       const params = { value: fromHex(hex), handle };
       const characteristic = c.client.findCharacteristicByHandle(params.handle);
-      if (characteristic) c.client.ble.onCharacteristicNotification(characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
+      if (characteristic) fire(c.client.ble.onCharacteristicNotification, c.client.ble, characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
     });
     on("ble.value", (id: number, handle: number, hex: string) => {
       const ble = gate();
@@ -398,14 +399,14 @@ export default class BLEClient {
       if (!c?.client) return;
       const params = { value: fromHex(hex), handle };
       const characteristic = c.client.findCharacteristicByHandle(params.handle);
-      if (characteristic) c.client.ble.onCharacteristicValue(characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
+      if (characteristic) fire(c.client.ble.onCharacteristicValue, c.client.ble, characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
     });
     on("ble.mtu", (id: number, mtu: number) => {
       const c = byId(id);
       if (!c) return;
       const ble = gate();
       if (!ble || !c.client) return;
-      c.client.ble.onMTUExchanged(c.client, mtu);
+      fire(c.client.ble.onMTUExchanged, c.client.ble, c.client, mtu);
     });
   }
 }

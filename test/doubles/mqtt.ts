@@ -20,6 +20,7 @@
 // - keep-alive (timeout T ms): a repeating timer every T/4 writes PINGREQ when the last ping is
 //   3/4 T - 500 ms old; no PINGRESP for 1.5 T fails the connection ("read time out"), as does a
 //   PINGREQ the socket refuses ("write failed"); only PINGRESP counts as "received".
+import { fire } from "./meter-zone";
 import { on, post, now, toHex, fromHex } from "./runtime";
 import Timer, { type TimerId } from "./timer";
 import { LwipSendBuffer } from "./lwip-socket";
@@ -144,13 +145,13 @@ export default class MQTT {
 
   /** mqtt.js fail(): onClose first, then close() (which an exception from onClose skips). */
   #fail(): void {
-    this.onClose?.();
+    if (this.onClose) fire(this.onClose, this);
     this.close();
   }
 
   #connected(): void {
     this.#state = 1;
-    this.onConnected?.();
+    if (this.onConnected) fire(this.onConnected, this);
     const o = this.#options, will = o.will;
     let payload = 10 + stringField(o.id ?? "") + stringField(o.user || undefined) + stringField(o.password || undefined);
     if (will) payload += stringField(will.topic) + 2 + byteLength(will.message instanceof ArrayBuffer ? will.message : String(will.message));
@@ -193,8 +194,8 @@ export default class MQTT {
     for (let i = 0; i < batch.length && this.#socket; i++) {
       const m = batch[i];
       try {
-        if (m.kind === "ready") (this.onReady as () => void)(); // not optional in mqtt.js: a missing one throws, swallowed
-        else this.onMessage?.(m.topic!, m.payload!);
+        if (m.kind === "ready") fire(this.onReady as () => void, this); // not optional in mqtt.js: a missing one throws, swallowed
+        else if (this.onMessage) fire(this.onMessage, this, m.topic!, m.payload!);
       } catch {
         // swallowed, as mqtt.js does
       }

@@ -6,6 +6,8 @@
 // answer they need at once. Inside XS the two sides talk through xsnap's issueCommand; in Node
 // tests the host installs a direct function. Either way the doubles' code is the same.
 
+import { eventEnds, eventStarts } from "./meter-zone";
+
 export type HostOp = [string, ...unknown[]];
 type Listener = (...args: any[]) => void;
 
@@ -48,11 +50,13 @@ on("invoke", (id: number) => {
 export function dispatch(time: number, kind: string, args: unknown[]): HostOp[] {
   nowMs = time;
   const listener = listeners.get(kind);
+  eventStarts();
   try {
     if (listener) listener(...args);
   } catch (error) {
     post("fatal", kind, errorText(error));
   }
+  eventEnds();
   return outbox.splice(0, outbox.length);
 }
 

@@ -7,6 +7,7 @@
 // what arrives beyond it, and nothing tells JavaScript (no overrun flag reaches it). One host
 // "serial.input" event is bytes arriving while JavaScript is busy: at most the FIFO's room of them
 // is kept, then onReadable(count) runs. Between events JavaScript has had its turn to read.
+import { fire } from "./meter-zone";
 import { on, post, toHex, fromHex } from "./runtime";
 
 export const FIFO_SIZE = 128; // ESP32 UART hardware FIFO
@@ -55,12 +56,12 @@ export default class Serial {
         else dropped++;
       }
       if (dropped) { droppedBytes += dropped; post("serial.dropped", dropped); }
-      if (open.#received.length) open.#options.onReadable?.(open.#received.length);
+      if (open.#received.length && open.#options.onReadable) fire(open.#options.onReadable, open.#options, open.#received.length);
     });
     on("serial.drained", (count: number) => {
       if (!open) return;
       open.#room = Math.min(FIFO_SIZE, open.#room + count);
-      open.#options.onWritable?.(open.#room);
+      if (open.#options.onWritable) fire(open.#options.onWritable, open.#options, open.#room);
     });
   }
 }

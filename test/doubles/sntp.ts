@@ -19,6 +19,7 @@
 // 20 ms tick (the gateway publishing, say) lets the next tick post a second readable message for
 // the same datagram, which then runs on the freed socket. close() on a closed socket throws
 // "close on closed socket".
+import { fire } from "./meter-zone";
 import { on, post } from "./runtime";
 import Timer, { type TimerId } from "./timer";
 
@@ -51,7 +52,7 @@ export default class SNTP {
     this.#timer = Timer.repeat(() => {
       if (!--this.#retry) { this.failed("no response from SNTP server"); return; }
       this.write();
-      this.#callback(SNTP.retry);
+      fire(this.#callback, this, SNTP.retry);
     }, 5000);
     this.start(options.host);
   }
@@ -62,7 +63,7 @@ export default class SNTP {
   }
 
   failed(message: string): void {
-    const host = this.#callback(SNTP.error, message);
+    const host = fire(this.#callback, this, SNTP.error, message);
     if (host) {
       Timer.schedule(this.#timer!, 5000, 5000);
       this.start(host);
@@ -99,7 +100,7 @@ export default class SNTP {
     if (message !== 2) return;
     if (value !== 48) { this.failed("unexpected SNTP packet length"); return; }
     this.close();
-    this.#callback(SNTP.time, this.#seconds);
+    fire(this.#callback, this, SNTP.time, this.#seconds);
   }
 
   #seconds = 0;

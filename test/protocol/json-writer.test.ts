@@ -1,0 +1,39 @@
+// The JSON writer against the engine's own JSON.stringify: same text for every kind of string value
+// (escapes, non-ASCII, astral, lone surrogates), integers and fixed decimals, commas, and reuse.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { JsonWriter } from "../../modules/protocol/json-writer";
+
+test("strings: the same text as JSON.stringify", () => {
+  const samples = ["", "plain", 'q"uote', "back\\slash", "tab\there", "nl\nand\rcr", "\b\f", "\u0000\u0001\u001f",
+    "°C", "Zürich", "日本語", "emoji 🔋⚡", "lone \ud800 high", "lone \udc00 low", "\u2028\u2029", "/slash"];
+  for (const s of samples) assert.equal(new JsonWriter().string(s).text, JSON.stringify(s), JSON.stringify(s));
+});
+
+test("numbers: integers as JavaScript prints them, fixed decimals rounded and zero-padded, null when not finite", () => {
+  const w = new JsonWriter().beginArray();
+  const ints = [0, -0, 7, -7, 10, 99, 100, 65535, -32768, 1234567890123];
+  for (const n of ints) w.number(n);
+  w.number(0.5).number(1e21).number(NaN).number(Infinity);
+  w.fixed(15.6, 2).fixed(-0.004, 2).fixed(-0.006, 2).fixed(3.9995, 3).fixed(2.5, 0).fixed(0.05, 1).fixed(-12.345, 1)
+    .fixed(3.005, 3).fixed(3.05, 3).fixed(3, 3).fixed(0.001, 3).fixed(NaN, 2);
+  w.endArray();
+  assert.equal(w.text, "[" + [...ints.map((n) => JSON.stringify(n)), "0.5", "1e+21", "null", "null",
+    "15.60", "0.00", "-0.01", "4.000", "3", "0.1", "-12.3", "3.005", "3.050", "3.000", "0.001", "null"].join(",") + "]");
+});
+
+test("objects, arrays, literals and raw fragments: commas where JSON needs them", () => {
+  const w = new JsonWriter().beginObject().key("a").bool(true).key("b").null().key("c").beginArray().number(1).beginObject().endObject()
+    .beginArray().endArray().endArray().key("d").raw('{"x":1}').endObject();
+  assert.equal(w.text, JSON.stringify({ a: true, b: null, c: [1, {}, []], d: { x: 1 } }));
+});
+
+test("reused: clear() starts again", () => {
+  const w = new JsonWriter();
+  w.beginObject().key("long").string("x".repeat(1000)).endObject();
+  assert.equal(w.text.length, 1011);
+  w.clear().beginArray().endArray();
+  assert.equal(w.text, "[]");
+  w.clear().number(1);
+  assert.equal(w.text, "1", "no comma left over from before clear()");
+});

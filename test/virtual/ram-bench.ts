@@ -1,0 +1,129 @@
+// The RAM bench: the whole firmware on the XS engine with N simulated BMS, a real broker (aedes)
+// and Home Assistant discovery on, measured from inside the engine.
+//
+// What a device build keeps in RAM is measured as the heap beyond the preloaded image: the
+// measuring image (xs-entry-staged) stops before main, the host takes a heap snapshot (xsnap
+// collects garbage, then writes every live slot and chunk: test/xs/heap-snapshot.ts) and that
+// baseline holds what flash holds on a device (built-ins, code, the preloaded modules' objects).
+// Everything later (main's objects, links, connections, buffers, the doubles' stand-ins for
+// the SDK's own objects) is RAM. The compute meter is split by zone (test/doubles/meter-zone.ts),
+// so the firmware's per-cycle work is counted without the doubles'.
+import { VirtualClock } from "../sim/clock";
+import { Broker, Consumer } from "../lib/broker";
+import { XsTransport } from "./transport";
+import { createScenario } from "./scenario";
+import { heapDifference, readHeapSnapshot, type HeapFigures } from "../xs/heap-snapshot";
+
+export interface RamFigures {
+  bms: number;
+  /** The preloaded image (flash on a device): slots and chunk bytes on this 64-bit engine. */
+  image: { slots: number; chunkBytes: number };
+  /** Live beyond the image after a collection, all BMS connected and read, MQTT up, discovery done. */
+  steady: HeapFigures;
+  /** Across the broker's return (discovery, availability and state republished for every pack). */
+  republish: {
+    /** Highest live heap at any delivery boundary (collected), beyond the image. */
+    liveSlots: number; liveChunkBytes: number;
+    /** Highest heap inside a delivery, garbage not yet collected (xsnap counts each slot allocated). */
+    slotsWithinDelivery: number;
+    /** Discovery configs and states the broker received in the window. */
+    discoveryPublished: number; statesPublished: number;
+  };
+  perPollCycle: {
+    cycles: number;
+    /** The firmware's own compute units per cycle and BMS (zone meter, zone-switch overhead taken out). */
+    firmwareCompute: number;
+    /** The doubles' and the host bridge's compute units per cycle and BMS (not the firmware's). */
+    doublesCompute: number;
+    /** Slots allocated per cycle and BMS, firmware and doubles together (an upper bound on the firmware's). */
+    slotsAllocated: number;
+  };
+}
+
+const STEADY_AFTER_MS = 90_000;
+const CYCLE_WINDOW_MS = 300_000;
+const REPUBLISH_WINDOW_MS = 30_000;
+
+export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures> {
+  const broker = new Broker();
+  await broker.start();
+  const consumer = await Consumer.connect(broker.port);
+  let image: HeapFigures | undefined;
+  const transport = new XsTransport(async (worker) => { image = readHeapSnapshot(await worker.snapshot()); });
+  const scenario = createScenario({ clock: new VirtualClock(), transport, broker: { host: "127.0.0.1", port: broker.port }, bmsCount, seed });
+  const device = scenario.device;
+  const snapshot = async () => readHeapSnapshot(await transport.worker!.snapshot());
+  try {
+    await device.boot();
+    await device.run(STEADY_AFTER_MS);
+    const states = () => consumer.messages.filter((m) => m.topic.endsWith("/state")).length;
+    if (scenario.ids.some((id) => !consumer.last(`jbd/${id}/state`))) throw new Error("not every BMS was read: " + device.serialOutput);
+    const steady = heapDifference(image!, await snapshot());
+
+    // Per poll cycle: states published = completed cycles (one state per cycle and BMS).
+    const zoneFigures = async () => {
+      const ops = await transport.deliver(device.uptimeMs, "host.zones", []);
+      const zone = ops.find((op) => op[0] === "zones")![1] as { firmwareUnits: number; fires: number; calls: number };
+      return zone;
+    };
+    const overhead = await zoneOverhead(transport, device.uptimeMs);
+    let slotsAllocated = 0, collected = 0;
+    transport.afterDelivery = async (kind, meter) => {
+      if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
+      slotsAllocated += Math.max(0, meter.currentHeapCount - collected);
+      await transport.liveSlots(device.uptimeMs); // collect, so the next delivery starts from live
+    };
+    await transport.liveSlots(device.uptimeMs);
+    const zoneBefore = await zoneFigures(), computeBefore = device.compute, statesBefore = states();
+    await device.run(CYCLE_WINDOW_MS);
+    transport.afterDelivery = undefined;
+    const zoneAfter = await zoneFigures();
+    const cycles = states() - statesBefore;
+    const firmware = zoneAfter.firmwareUnits - zoneBefore.firmwareUnits - (zoneAfter.fires - zoneBefore.fires) * overhead.perFire -
+      (zoneAfter.calls - zoneBefore.calls) * overhead.perCall;
+    const total = device.compute - computeBefore;
+
+    // Broker restart: the gateway reconnects and republishes everything.
+    let liveSlots = 0, liveChunkBytes = 0, slotsWithinDelivery = 0;
+    const seenBefore = consumer.messages.length;
+    transport.afterDelivery = async (kind, meter) => {
+      if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
+      slotsWithinDelivery = Math.max(slotsWithinDelivery, meter.currentHeapCount - image!.slots);
+      const live = readHeapSnapshot(await transport.worker!.snapshot());
+      liveSlots = Math.max(liveSlots, live.slots - image!.slots);
+      liveChunkBytes = Math.max(liveChunkBytes, live.chunkBytes - image!.chunkBytes);
+    };
+    await broker.stop();
+    await broker.start();
+    await device.run(REPUBLISH_WINDOW_MS);
+    transport.afterDelivery = undefined;
+    const window = consumer.messages.slice(seenBefore);
+    return {
+      bms: bmsCount,
+      image: { slots: image!.slots, chunkBytes: image!.chunkBytes },
+      steady,
+      republish: {
+        liveSlots, liveChunkBytes, slotsWithinDelivery,
+        discoveryPublished: window.filter((m) => m.topic.startsWith("homeassistant/") && m.text !== "").length,
+        statesPublished: window.filter((m) => m.topic.endsWith("/state")).length,
+      },
+      perPollCycle: {
+        cycles,
+        firmwareCompute: cycles ? Math.round(firmware / cycles) : 0,
+        doublesCompute: cycles ? Math.round((total - firmware) / cycles) : 0,
+        slotsAllocated: cycles ? Math.round(slotsAllocated / cycles) : 0,
+      },
+    };
+  } finally {
+    transport.afterDelivery = undefined;
+    await device.close();
+    await consumer.close();
+    await broker.stop();
+  }
+}
+
+/** Compute units the zone bookkeeping charges to the firmware per fire() and per zoned call it makes. */
+async function zoneOverhead(transport: XsTransport, time: number): Promise<{ perFire: number; perCall: number }> {
+  const ops = await transport.deliver(time, "host.zoneOverhead", [1000]);
+  return ops.find((op) => op[0] === "zoneOverhead")![1] as { perFire: number; perCall: number };
+}

@@ -1,0 +1,44 @@
+// Measuring image only: charge the XS compute meter to the firmware or to the doubles of the SDK
+// modules (test/doubles/meter-zone.ts). Every module the firmware imports from the platform is zoned.
+import BLEClient, { Characteristic, Client, Descriptor, Service } from "../doubles/bleclient";
+import MQTT from "../doubles/mqtt";
+import Timer from "../doubles/timer";
+import Serial from "../doubles/serial";
+import WiFi from "../doubles/wifi";
+import SNTP from "../doubles/sntp";
+import Preference from "../doubles/preference";
+import Net from "../doubles/net";
+import Instrumentation from "../doubles/instrumentation";
+import Time from "../doubles/time";
+import SecureSocket from "../doubles/securesocket";
+import { Advertisement, Bytes } from "../doubles/btutils";
+import { on, post } from "../doubles/runtime";
+import { fire, startZones, zoned, zoneTotals } from "../doubles/meter-zone";
+
+for (const target of [BLEClient, Characteristic, Client, Descriptor, Service, MQTT, Timer, Serial, WiFi, SNTP, Preference, Net, Instrumentation, Time, SecureSocket, Advertisement, Bytes]) {
+  zoned(target as object);
+}
+const g = globalThis as { trace?: (...values: unknown[]) => void };
+if (g.trace) g.trace = zoned({ trace: g.trace }).trace;
+startZones();
+
+on("host.zones", () => post("zones", zoneTotals()));
+// Calibration: what the zone bookkeeping itself charges to the firmware, per fire() into an empty
+// callback and per zoned call the firmware makes to an empty double.
+on("host.zoneOverhead", (count: number) => {
+  const empty = () => {};
+  let before = zoneTotals().firmwareUnits;
+  for (let i = 0; i < count; i++) fire(empty, undefined);
+  const perFire = (zoneTotals().firmwareUnits - before) / count;
+  const double = zoned({ empty() {} });
+  fire(() => {
+    for (let i = 0; i < count; i++) double.empty();
+  }, undefined);
+  before = zoneTotals().firmwareUnits;
+  fire(() => {
+    for (let i = 0; i < count; i++) double.empty();
+  }, undefined);
+  const loop = (() => { const t = zoneTotals().firmwareUnits; fire(() => { for (let i = 0; i < count; i++) empty(); }, undefined); return zoneTotals().firmwareUnits - t; })();
+  const perCall = (zoneTotals().firmwareUnits - before - loop - perFire) / count;
+  post("zoneOverhead", { perFire, perCall });
+});

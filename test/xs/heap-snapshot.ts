@@ -1,0 +1,62 @@
+// What an XS heap holds, read from an xsnap snapshot: xsSnapshot.c fxWriteSnapshot collects
+// garbage, then writes every live chunk ("BLOC", bytes) and every live slot ("HEAP", one txSlot
+// each), so the atoms' sizes are the live chunk bytes and slot count, exactly. Each slot's kind
+// byte (xsAll.h sxSlot: next, then kind first on a little-endian mx32bitID build) gives the
+// breakdown by kind: object headers, properties, closures, strings, functions.
+
+/** xsAll.h enum of slot kinds (xsnap builds without mxHostFunctionPrimitive), the ones worth naming. */
+const KIND_NAMES: Record<number, string> = {
+  0: "undefined", 1: "null", 2: "boolean", 3: "integer", 4: "number", 5: "string", 6: "string (rom)", 7: "symbol",
+  8: "bigint", 10: "reference", 11: "closure", 13: "instance", 16: "array", 17: "arraybuffer", 18: "callback",
+  19: "code", 20: "code (rom)", 21: "date", 22: "dataview", 27: "map", 28: "module", 30: "promise", 31: "proxy",
+  33: "set", 34: "typedarray", 35: "weakmap", 36: "weakref", 38: "accessor", 40: "entry", 41: "error",
+  42: "home", 43: "key", 45: "list", 46: "private", 48: "var", 52: "export", 53: "weak entry", 54: "buffer info",
+};
+
+export interface HeapFigures {
+  /** Live slots (the snapshot leaves out slot 0, the free-list head). */
+  slots: number;
+  /** Live chunk bytes: strings, buffers, array storage, bytecode, tables. */
+  chunkBytes: number;
+  /** sizeof(txSlot) on the engine that wrote the snapshot (32 on 64-bit xsnap, 16 on an ESP32). */
+  slotSize: number;
+  /** Live slots by kind name. */
+  kinds: Record<string, number>;
+}
+
+export function readHeapSnapshot(bytes: Uint8Array): HeapFigures {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = (at: number) => String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
+  if (tag(4) !== "XS_M") throw new Error("not an XS snapshot");
+  let slotSize = 0, chunkBytes = -1, slots = -1;
+  const kinds: Record<string, number> = {};
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const size = view.getUint32(at);
+    const name = tag(at + 4);
+    const data = at + 8, length = size - 8;
+    if (name === "VERS") slotSize = view.getInt8(data + 3);
+    if (name === "BLOC") chunkBytes = length;
+    if (name === "HEAP") {
+      if (slotSize !== 32) throw new Error(`unexpected slot size ${slotSize}`);
+      slots = length / slotSize;
+      for (let s = data; s < data + length; s += slotSize) {
+        const kind = KIND_NAMES[bytes[s + 8]] ?? `kind ${bytes[s + 8]}`;
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+      }
+    }
+    if (size < 8) throw new Error("corrupt snapshot atom");
+    at += size;
+  }
+  if (slots < 0 || chunkBytes < 0) throw new Error("snapshot without HEAP or BLOC");
+  return { slots, chunkBytes, slotSize, kinds };
+}
+
+/** b - a, kind by kind (kinds that did not change left out). */
+export function heapDifference(a: HeapFigures, b: HeapFigures): HeapFigures {
+  const kinds: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(a.kinds), ...Object.keys(b.kinds)])) {
+    const d = (b.kinds[key] ?? 0) - (a.kinds[key] ?? 0);
+    if (d) kinds[key] = d;
+  }
+  return { slots: b.slots - a.slots, chunkBytes: b.chunkBytes - a.chunkBytes, slotSize: b.slotSize, kinds };
+}
