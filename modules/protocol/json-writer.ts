@@ -8,6 +8,8 @@
 
 export class JsonWriter {
   readonly #parts: string[] = [];
+  /** UTF-8 bytes written since clear(): what the MQTT packet needs, without scanning the text again. */
+  #bytes = 0;
   /** A value was written at the current level, so the next key or element needs a comma. */
   #needComma = false;
 
@@ -20,8 +22,12 @@ export class JsonWriter {
     return text;
   }
 
+  /** UTF-8 length of `text`. */
+  get byteLength(): number { return this.#bytes; }
+
   clear(): this {
     this.#parts.length = 0;
+    this.#bytes = 0;
     this.#needComma = false;
     return this;
   }
@@ -35,6 +41,7 @@ export class JsonWriter {
   key(name: string): this {
     const parts = this.#parts;
     parts.push(this.#needComma ? ",\"" : "\"", name, "\":");
+    this.#bytes += name.length + (this.#needComma ? 4 : 3);
     this.#needComma = false;
     return this;
   }
@@ -53,28 +60,33 @@ export class JsonWriter {
     const parts = this.#parts;
     if (this.#needComma) parts.push(",");
     if (value < 0 && scaled !== 0) parts.push("-");
-    parts.push(String(whole));
+    const digits = String(whole);
+    parts.push(digits);
+    this.#bytes += (this.#needComma ? 1 : 0) + (value < 0 && scaled !== 0 ? 1 : 0) + digits.length;
     if (decimals > 0) {
       const fraction = scaled - whole * scale;
       parts.push(".");
       // leading zeros of the fraction, then its digits (no padStart: no string is made for it)
-      for (let digits = decimals - 1, bound = 10; digits > 0 && fraction < scale / bound; digits--, bound *= 10) parts.push("0");
+      for (let zeros = decimals - 1, bound = 10; zeros > 0 && fraction < scale / bound; zeros--, bound *= 10) parts.push("0");
       parts.push(String(fraction));
+      this.#bytes += 1 + decimals;
     }
     this.#needComma = true;
     return this;
   }
 
   bool(value: boolean): this { return this.#value(value ? "true" : "false"); }
-  string(value: string): this { return this.#value(JSON.stringify(value)); }
+  string(value: string): this { return this.#value(JSON.stringify(value), true); }
   null(): this { return this.#value("null"); }
 
   /** Text that is already JSON (a nested encoding, kept by the caller). */
-  raw(json: string): this { return this.#value(json); }
+  raw(json: string): this { return this.#value(json, true); }
 
-  #value(json: string): this {
+  /** `mayBeWide`: may hold non-ASCII (string values, raw JSON); literals and digits are ASCII. */
+  #value(json: string, mayBeWide = false): this {
     if (this.#needComma) this.#parts.push(",", json);
     else this.#parts.push(json);
+    this.#bytes += (this.#needComma ? 1 : 0) + (mayBeWide ? utf8Length(json) : json.length);
     this.#needComma = true;
     return this;
   }
@@ -82,13 +94,32 @@ export class JsonWriter {
   #open(bracket: string): this {
     if (this.#needComma) this.#parts.push(",", bracket);
     else this.#parts.push(bracket);
+    this.#bytes += this.#needComma ? 2 : 1;
     this.#needComma = false;
     return this;
   }
 
   #close(bracket: string): this {
     this.#parts.push(bracket);
+    this.#bytes++;
     this.#needComma = true;
     return this;
   }
+}
+
+/** Bytes of the UTF-8 encoding (XS strings index by code point, Node by UTF-16 unit: works on both). */
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i)!;
+    if (cp < 0x80) n += 1;
+    else if (cp < 0x800) n += 2;
+    else if (cp < 0x10000) n += 3;
+    else {
+      n += 4;
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++; // UTF-16 engines: skip the low surrogate
+    }
+  }
+  return n;
 }

@@ -16,6 +16,8 @@ let switches = 0;
 let fires = 0;
 /** Zoned calls the firmware made (each costs it the meter reads around the call). */
 let calls = 0;
+let depth = 0;
+const byCallback = new Map<string, number>();
 /** The zone that called the double running now. */
 let caller = FIRMWARE;
 
@@ -45,7 +47,15 @@ export function fire<R>(fn: ((...args: any[]) => R) | undefined, self: unknown, 
   if (!active) return fn.apply(self, args);
   fires++;
   const previous = enter(FIRMWARE);
-  try { return fn.apply(self, args); } finally { enter(previous); }
+  const outermost = previous === DOUBLE && depth === 0;
+  const start = firmwareUnits;
+  depth++;
+  try { return fn.apply(self, args); } finally {
+    enter(previous);
+    depth--;
+    // by callback name, the firmware's units of the outermost callback (what it and everything it ran cost)
+    if (outermost) byCallback.set(fn.name || "(anonymous)", (byCallback.get(fn.name || "(anonymous)") ?? 0) + firmwareUnits - start);
+  }
 }
 
 function wrap(fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
@@ -94,4 +104,8 @@ export function eventStarts(): void { if (active) { zone = DOUBLE; mark = meter(
 /** A host event ends: what the firmware ran up to here is charged. */
 export function eventEnds(): void { if (active) enter(DOUBLE); }
 
-export function zoneTotals(): { firmwareUnits: number; switches: number; fires: number; calls: number } { return { firmwareUnits, switches, fires, calls }; }
+export function zoneTotals(): { firmwareUnits: number; switches: number; fires: number; calls: number; byCallback: Record<string, number> } {
+  const named: Record<string, number> = {};
+  for (const [name, units] of byCallback) named[name] = units;
+  return { firmwareUnits, switches, fires, calls, byCallback: named };
+}

@@ -7,7 +7,18 @@ import { JsonWriter } from "../../modules/protocol/json-writer";
 test("strings: the same text as JSON.stringify", () => {
   const samples = ["", "plain", 'q"uote', "back\\slash", "tab\there", "nl\nand\rcr", "\b\f", "\u0000\u0001\u001f",
     "°C", "Zürich", "日本語", "emoji 🔋⚡", "lone \ud800 high", "lone \udc00 low", "\u2028\u2029", "/slash"];
-  for (const s of samples) assert.equal(new JsonWriter().string(s).text, JSON.stringify(s), JSON.stringify(s));
+  for (const s of samples) {
+    const w = new JsonWriter().string(s);
+    assert.equal(w.text, JSON.stringify(s), JSON.stringify(s));
+    assert.equal(w.byteLength, new TextEncoder().encode(w.text).length, "byteLength of " + JSON.stringify(s));
+  }
+});
+
+test("byteLength: the UTF-8 length of everything written, without reading the text again", () => {
+  const w = new JsonWriter().beginObject().key("a").fixed(-1.5, 2).key("b").beginArray().number(12).number(-3).fixed(0.001, 3).bool(false).null()
+    .endArray().key("c").string("°C 🔋").key("d").raw('{"é":1}').endObject();
+  assert.equal(w.byteLength, new TextEncoder().encode(w.text).length);
+  assert.equal(w.clear().byteLength, 0);
 });
 
 test("numbers: integers as JavaScript prints them, fixed decimals rounded and zero-padded, null when not finite", () => {
