@@ -106,6 +106,6 @@ if (process.argv.includes("--json")) {
       console.log(`| ${c.figure.padEnd(54)} | ${(c.target === null ? "–" : String(c.target)).padStart(6)} | ` + ram.map((r) => text(r.checks[i]).padStart(8)).join(" | ") + " |");
     }
     console.log(`| ${frameCheck.figure.padEnd(54)} | ${"0".padStart(6)} | ` + ram.map(() => String(frameCheck.measured).padStart(8)).join(" | ") + " |");
-    for (const r of ram) console.log(`\n${r.bms} BMS: image ${r.figures.image.slots} slots / ${r.figures.image.chunkBytes} chunk bytes; steady slots by kind ${JSON.stringify(r.figures.steady.kinds)}`);
+    for (const r of ram) console.log(`\n${r.bms} BMS: image ${r.figures.image.slots} slots / ${r.figures.image.chunkBytes} chunk bytes; steady slots by kind ${JSON.stringify(r.figures.steady.kinds)}; chunk bytes by owner ${JSON.stringify(r.figures.steady.chunkKinds)}`);
   }
 }

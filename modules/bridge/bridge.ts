@@ -334,7 +334,7 @@ export class Bridge implements LinkListener {
       // the gateway first: a BMS device names it as via_device, which must exist by then
       if (need === Need.Discovery && this.#gatewayNeed & need) return this.#publishGatewayEntity();
       if (need === Need.Diag && this.#gatewayNeed & need) {
-        return this.#gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.#uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true, this.#w.byteLength), need);
+        return this.#gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.#uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true), need);
       }
       for (let i = 0; i < this.#slots.length; i++) {
         const slot = this.#slots[i];
@@ -349,9 +349,9 @@ export class Bridge implements LinkListener {
     let sent: number;
     switch (need) {
       case Need.Availability: sent = pump.send(t.availability, slot.online ? ONLINE : OFFLINE, true); break;
-      case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true, w.byteLength); break;
-      case Need.Info: sent = pump.send(t.info, infoJson(w, view), true, w.byteLength); break;
-      case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.#uptime()), true, w.byteLength); break;
+      case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true); break;
+      case Need.Info: sent = pump.send(t.info, infoJson(w, view), true); break;
+      case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.#uptime()), true); break;
       default: return this.#publishBmsEntity(slot);
     }
     if (sent > 0) slot.need &= ~need;
@@ -365,8 +365,7 @@ export class Bridge implements LinkListener {
       const present = hasBmsEntity(slot.shape, slot.entity);
       if (!present && !slot.removeStale) { slot.entity++; continue; }
       const entity = bmsEntity(slot.entity);
-      const sent = present ? this.#pump.send(discovery.topic(entity), discovery.payload(this.#w, entity), true, this.#w.byteLength)
-        : this.#pump.send(discovery.topic(entity), "", true);
+      const sent = this.#pump.send(discovery.topic(entity), present ? discovery.payload(this.#w, entity) : "", true);
       if (sent > 0) slot.entity++;
       return sent;
     }
@@ -382,7 +381,7 @@ export class Bridge implements LinkListener {
       return 1;
     }
     const entity = GATEWAY_ENTITIES[this.#gatewayEntity];
-    const sent = this.#pump.send(this.#gatewayDiscovery.topic(entity), this.#gatewayDiscovery.payload(this.#w, entity), true, this.#w.byteLength);
+    const sent = this.#pump.send(this.#gatewayDiscovery.topic(entity), this.#gatewayDiscovery.payload(this.#w, entity), true);
     if (sent > 0) this.#gatewayEntity++;
     return sent;
   }

@@ -76,7 +76,7 @@ export class DeviceDiscovery {
   }
 
   /** The retained config payload, written into `w` (cleared first). */
-  payload(w: JsonWriter, entity: Entity): string {
+  payload(w: JsonWriter, entity: Entity): ArrayBuffer {
     const t = this.topics;
     w.clear().beginObject();
     w.key("name").string(entity.name);
@@ -103,7 +103,7 @@ export class DeviceDiscovery {
     }
     w.key("dev").raw(this.#device);
     w.key("o").raw(this.#origin);
-    return w.endObject().text;
+    return w.endObject().payload;
   }
 
   #stateTopic(entity: Entity): string {

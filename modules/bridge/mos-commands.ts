@@ -70,7 +70,7 @@ export class MosCommands {
     for (const t of targets) known += (known ? ", " : "") + t.topics.id;
     const w = this.#w.clear().beginObject();
     w.key("topic").string(topic).key("ok").bool(false).key("error").string("unknown BMS " + quoted(parsed.id) + " (this gateway has: " + (known || "none") + ")");
-    this.pump.enqueue(this.gateway.error, w.endObject().text);
+    this.pump.enqueue(this.gateway.error, w.endObject().payload);
   }
 
   #done(target: CommandTarget, outcome: MosResult): void {

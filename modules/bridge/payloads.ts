@@ -1,4 +1,5 @@
-// JSON payloads the bridge publishes, built into one reused JsonWriter at publish time only.
+// JSON payloads the bridge publishes, built into one reused JsonWriter at publish time only, each
+// as the UTF-8 ArrayBuffer the SDK's publish sends as is (JsonWriter.payload).
 // Reading keys come from the protocol core (modules/protocol/json.ts); the bridge adds its own.
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
@@ -11,7 +12,7 @@ import type { Clock } from "./ports";
 const CLOCK_SET_AFTER_MS = Date.UTC(2024, 0, 1);
 
 /** <bms>/state: the reading, its age in seconds, when it was taken (if the clock is set) and RSSI. */
-export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): string {
+export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): ArrayBuffer {
   w.clear().beginObject();
   writeBasicInfo(w, bms.info);
   writeCells(w, bms.cells);
@@ -22,11 +23,11 @@ export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): string {
   // null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key
   w.key("rssi");
   if (bms.rssi === undefined) w.null(); else w.number(bms.rssi);
-  return w.endObject().text;
+  return w.endObject().payload;
 }
 
 /** <bms>/info: what the BMS is; changes only with the pack or its firmware. */
-export function infoJson(w: JsonWriter, bms: BmsView): string {
+export function infoJson(w: JsonWriter, bms: BmsView): ArrayBuffer {
   const info = bms.info;
   w.clear().beginObject();
   w.key("name").string(bms.name);
@@ -38,7 +39,7 @@ export function infoJson(w: JsonWriter, bms: BmsView): string {
   w.key("cellCount").number(info.cellCount);
   w.key("ntcCount").number(info.temperatureCount);
   w.key("nominalCapacity").fixed(info.nominalAh, 2);
-  return w.endObject().text;
+  return w.endObject().payload;
 }
 
 /** "1.0" for 0x10, as the protocol core's JSON prints it. */
@@ -47,7 +48,7 @@ export function softwareVersion(bms: BmsView): string {
 }
 
 /** <bms>/diag: link statistics, RSSI, the BMS's own error counters, gateway uptime. */
-export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): string {
+export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): ArrayBuffer {
   w.clear().beginObject();
   w.key("uptime").number(uptimeS);
   w.key("rssi");
@@ -62,7 +63,7 @@ export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): strin
     writeErrorCounters(w, bms.errorCounters);
     w.endObject();
   }
-  return w.endObject().text;
+  return w.endObject().payload;
 }
 
 function writeFrameStats(w: JsonWriter, s: AssemblerStats): void {
@@ -101,7 +102,7 @@ function writeLinkStats(w: JsonWriter, s: LinkStats): void {
 }
 
 /** <gateway>/diag: uptime, number of BMS, MQTT statistics. */
-export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats, restartReason?: string): string {
+export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats, restartReason?: string): ArrayBuffer {
   w.clear().beginObject();
   w.key("uptime").number(uptimeS);
   w.key("bms").number(bmsCount);
@@ -118,11 +119,11 @@ export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number
   w.key("malformedCommands").number(s.malformedCommands);
   w.key("oversizedPayloads").number(s.oversizedPayloads);
   w.endObject();
-  return w.endObject().text;
+  return w.endObject().payload;
 }
 
 /** <bms>/mos/result after the link's closed loop: what was asked, what the BMS reports now. */
-export function mosResultJson(w: JsonWriter, r: MosResult): string {
+export function mosResultJson(w: JsonWriter, r: MosResult): ArrayBuffer {
   w.clear().beginObject();
   w.key("fet").string(r.fet);
   w.key("requested").string(r.requested ? "ON" : "OFF");
@@ -132,17 +133,17 @@ export function mosResultJson(w: JsonWriter, r: MosResult): string {
   if (r.charge !== undefined && r.discharge !== undefined) {
     w.key("mos").beginObject().key("charge").bool(r.charge).key("discharge").bool(r.discharge).endObject();
   }
-  return w.endObject().text;
+  return w.endObject().payload;
 }
 
 /** A command refused before it reached the BMS; `fet`/`requested` when they were understood. */
-export function refusalJson(w: JsonWriter, error: string, fet?: Fet, requested?: boolean): string {
+export function refusalJson(w: JsonWriter, error: string, fet?: Fet, requested?: boolean): ArrayBuffer {
   w.clear().beginObject();
   if (fet) w.key("fet").string(fet);
   if (requested !== undefined) w.key("requested").string(requested ? "ON" : "OFF");
   w.key("ok").bool(false);
   w.key("error").string(error);
-  return w.endObject().text;
+  return w.endObject().payload;
 }
 
 function twoDigits(value: number): string {

@@ -75,12 +75,9 @@ export class Pump {
     this.kick();
   }
 
-  /**
-   * For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later.
-   * `payloadBytes`: the payload's UTF-8 length, when known (a JsonWriter's byteLength).
-   */
-  send(topic: string, payload: string | ArrayBuffer, retain: boolean, payloadBytes?: number): number {
-    const bytes = publishBytes(topic, payload, payloadBytes);
+  /** For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. */
+  send(topic: string, payload: string | ArrayBuffer, retain: boolean): number {
+    const bytes = publishBytes(topic, payload);
     if (bytes > MAX_PACKET) {
       this.connection.stats.publishesTooLarge++;
       this.log.error("MQTT: a " + bytes + "-byte packet can never be written (the " + SEND_BUFFER + "-byte send buffer takes at most " + MAX_PACKET + "), not sent:", topic);

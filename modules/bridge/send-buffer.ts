@@ -9,12 +9,8 @@ export const SEND_BUFFER = 8192;
  *  in what is free minus 128 bytes it keeps for the TLS record (modsecuresocket.c). */
 export const MAX_PACKET = SEND_BUFFER - 128;
 
-/**
- * Bytes of the QoS 0 PUBLISH packet mqtt.js builds: type, remaining length, topic length + topic, payload.
- * `payloadBytes`: the payload's UTF-8 length when the caller knows it (JsonWriter.byteLength): counting a
- * 1 KB payload again in JavaScript costs XS ~25,000 compute units.
- */
-export function publishBytes(topic: string, payload: string | ArrayBuffer, payloadBytes?: number): number {
-  const remaining = 2 + utf8Length(topic) + (payloadBytes ?? (typeof payload === "string" ? utf8Length(payload) : payload.byteLength));
+/** Bytes of the QoS 0 PUBLISH packet mqtt.js builds: type, remaining length, topic length + topic, payload. */
+export function publishBytes(topic: string, payload: string | ArrayBuffer): number {
+  const remaining = 2 + utf8Length(topic) + (typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
   return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
 }

@@ -1,33 +1,38 @@
 // JSON text builder for MQTT payloads and the decode CLI: publishing path only, never per frame.
-// Pieces are collected in one reused array and joined once: XS strings are immutable UTF-8, so
-// appending to a string copies all of it each time (a 1 KB payload made of 150 pieces left ~70 KB
-// of chunk garbage), while per-byte writing in JavaScript costs ~100 XS compute units per byte.
-// Keys and literals are the caller's string constants, pushed as they are (no copy); string values
-// go through the engine's JSON.stringify. Numbers come out with fixed decimals computed from
-// rounded integers, so 15.6 V prints as 15.60, never 15.600000000000001.
+// Written for XS, where the obvious ways are costly (measured: test/xs/payload-workload.ts):
+// - appending to a string copies all of it each time (XS strings are immutable UTF-8): a 1 KB
+//   payload of 150 pieces left ~70 KB of chunk garbage;
+// - Array.prototype.join allocates about 2 slots per piece, JSON.stringify 2 per call, and reading
+//   `.length` or calling a method on a primitive string makes a wrapper object (2 slots) each time;
+// - writing bytes one by one in JavaScript costs ~100 compute units per byte.
+// So pieces go into one reused array (keys and literals are the caller's constants, pushed as they
+// are) and are concatenated once by the engine (String.prototype.concat over the array: no slot, one
+// string). `payload` is that text as UTF-8 in an ArrayBuffer of its exact length, made by the engine
+// too (ArrayBuffer.fromString on XS): what the SDK's mqtt publish sends as is (a string it would
+// convert the same way itself). Numbers come out with fixed decimals computed from rounded
+// integers, so 15.6 V prints as 15.60, never 15.600000000000001.
+
+const concat = String.prototype.concat;
 
 export class JsonWriter {
   readonly #parts: string[] = [];
-  /** UTF-8 bytes written since clear(): what the MQTT packet needs, without scanning the text again. */
-  #bytes = 0;
   /** A value was written at the current level, so the next key or element needs a comma. */
   #needComma = false;
 
-  /** The JSON written since clear(). The pieces are let go (only the joined text is kept). */
+  /** The JSON written since clear(). */
   get text(): string {
     const parts = this.#parts;
-    const text = parts.length === 1 ? parts[0] : parts.join("");
-    parts.length = 1;
-    parts[0] = text;
+    const text = concat.apply("", parts) as string;
+    parts.length = 0; // only the joined text is kept
+    parts.push(text);
     return text;
   }
 
-  /** UTF-8 length of `text`. */
-  get byteLength(): number { return this.#bytes; }
+  /** The JSON as UTF-8 bytes in an ArrayBuffer of exactly their length. */
+  get payload(): ArrayBuffer { return utf8Bytes(this.text); }
 
   clear(): this {
     this.#parts.length = 0;
-    this.#bytes = 0;
     this.#needComma = false;
     return this;
   }
@@ -39,9 +44,7 @@ export class JsonWriter {
 
   /** `name` is an identifier-like constant of the caller (letters, digits, _): written unescaped. */
   key(name: string): this {
-    const parts = this.#parts;
-    parts.push(this.#needComma ? ",\"" : "\"", name, "\":");
-    this.#bytes += name.length + (this.#needComma ? 4 : 3);
+    this.#parts.push(this.#needComma ? ",\"" : "\"", name, "\":");
     this.#needComma = false;
     return this;
   }
@@ -60,33 +63,60 @@ export class JsonWriter {
     const parts = this.#parts;
     if (this.#needComma) parts.push(",");
     if (value < 0 && scaled !== 0) parts.push("-");
-    const digits = String(whole);
-    parts.push(digits);
-    this.#bytes += (this.#needComma ? 1 : 0) + (value < 0 && scaled !== 0 ? 1 : 0) + digits.length;
+    parts.push(String(whole));
     if (decimals > 0) {
       const fraction = scaled - whole * scale;
       parts.push(".");
       // leading zeros of the fraction, then its digits (no padStart: no string is made for it)
       for (let zeros = decimals - 1, bound = 10; zeros > 0 && fraction < scale / bound; zeros--, bound *= 10) parts.push("0");
       parts.push(String(fraction));
-      this.#bytes += 1 + decimals;
     }
     this.#needComma = true;
     return this;
   }
 
+  /**
+   * An integer count of thousandths as a decimal with 3 places (3909 mV -> 3.909): fixed(v / 1000, 3)
+   * for values that are integers already, in half the compute (cells are most of a state payload).
+   */
+  thousandths(value: number): this {
+    if (!Number.isInteger(value)) return this.fixed(value / 1000, 3);
+    const parts = this.#parts;
+    if (this.#needComma) parts.push(",");
+    if (value < 0) { parts.push("-"); value = -value; }
+    const whole = Math.floor(value / 1000);
+    const fraction = value - whole * 1000;
+    parts.push(String(whole), fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".", String(fraction));
+    this.#needComma = true;
+    return this;
+  }
+
+  /**
+   * An integer count of thousandths as a decimal with 3 places (3909 mV -> 3.909): fixed(v / 1000, 3)
+   * for values that are integers already, in about half the compute (cells are much of a state payload).
+   */
+  thousandths(value: number): this {
+    if (!Number.isInteger(value)) return this.fixed(value / 1000, 3);
+    const parts = this.#parts;
+    if (this.#needComma) parts.push(",");
+    if (value < 0) { parts.push("-"); value = -value; }
+    const whole = Math.floor(value / 1000);
+    const fraction = value - whole * 1000;
+    parts.push(String(whole), fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".", String(fraction));
+    this.#needComma = true;
+    return this;
+  }
+
   bool(value: boolean): this { return this.#value(value ? "true" : "false"); }
-  string(value: string): this { return this.#value(JSON.stringify(value), true); }
+  string(value: string): this { return this.#value(JSON.stringify(value)); }
   null(): this { return this.#value("null"); }
 
   /** Text that is already JSON (a nested encoding, kept by the caller). */
-  raw(json: string): this { return this.#value(json, true); }
+  raw(json: string): this { return this.#value(json); }
 
-  /** `mayBeWide`: may hold non-ASCII (string values, raw JSON); literals and digits are ASCII. */
-  #value(json: string, mayBeWide = false): this {
+  #value(json: string): this {
     if (this.#needComma) this.#parts.push(",", json);
     else this.#parts.push(json);
-    this.#bytes += (this.#needComma ? 1 : 0) + (mayBeWide ? utf8Length(json) : json.length);
     this.#needComma = true;
     return this;
   }
@@ -94,32 +124,25 @@ export class JsonWriter {
   #open(bracket: string): this {
     if (this.#needComma) this.#parts.push(",", bracket);
     else this.#parts.push(bracket);
-    this.#bytes += this.#needComma ? 2 : 1;
     this.#needComma = false;
     return this;
   }
 
   #close(bracket: string): this {
     this.#parts.push(bracket);
-    this.#bytes++;
     this.#needComma = true;
     return this;
   }
 }
 
-/** Bytes of the UTF-8 encoding (XS strings index by code point, Node by UTF-16 unit: works on both). */
-function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const cp = text.codePointAt(i)!;
-    if (cp < 0x80) n += 1;
-    else if (cp < 0x800) n += 2;
-    else if (cp < 0x10000) n += 3;
-    else {
-      n += 4;
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++; // UTF-16 engines: skip the low surrogate
-    }
-  }
-  return n;
+type FromString = (text: string) => ArrayBuffer;
+/** XS's own conversion where it exists (a device build; our XS setup supplies it), else TextEncoder. */
+const fromString = (ArrayBuffer as unknown as { fromString?: FromString }).fromString;
+const encoder = fromString ? undefined : new (globalThis as unknown as { TextEncoder: new () => { encode(t: string): Uint8Array } }).TextEncoder();
+
+/** `text` as UTF-8 in an ArrayBuffer of exactly its length. */
+export function utf8Bytes(text: string): ArrayBuffer {
+  if (fromString) return fromString(text);
+  const bytes = encoder!.encode(text);
+  return bytes.buffer.byteLength === bytes.length ? bytes.buffer as ArrayBuffer : bytes.slice().buffer as ArrayBuffer;
 }

@@ -13,10 +13,26 @@ function twoDigits(value: number): string {
   return value < 10 ? "0" + value : String(value);
 }
 
+// A flags object ({"cellOvervoltage":false, ...}: 13 or 16 keys) is most of a state payload's work
+// and changes rarely: its text is kept per table for the last few values of the bits.
+const FLAG_CACHE_SIZE = 4;
+interface FlagCache { bits: number[]; texts: string[]; next: number }
+const flagCaches = new Map<readonly string[], FlagCache>();
+const flagWriter = new JsonWriter();
+
 function writeFlags(w: JsonWriter, names: readonly string[], bits: number): void {
-  w.beginObject();
-  for (let bit = 0; bit < names.length; bit++) w.key(names[bit]).bool(((bits >> bit) & 1) === 1);
-  w.endObject();
+  let cache = flagCaches.get(names);
+  if (!cache) flagCaches.set(names, cache = { bits: [], texts: [], next: 0 });
+  const at = cache.bits.indexOf(bits);
+  if (at >= 0) { w.raw(cache.texts[at]); return; }
+  const f = flagWriter.clear().beginObject();
+  for (let bit = 0; bit < names.length; bit++) f.key(names[bit]).bool(((bits >> bit) & 1) === 1);
+  const text = f.endObject().text;
+  flagWriter.clear();
+  cache.bits[cache.next] = bits;
+  cache.texts[cache.next] = text;
+  cache.next = (cache.next + 1) % FLAG_CACHE_SIZE;
+  w.raw(text);
 }
 
 export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
@@ -37,7 +53,7 @@ export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
   w.key("mos").beginObject().key("charge").bool(info.chargeOn).key("discharge").bool(info.dischargeOn).endObject();
   w.key("fetRaw").number(info.fetBits);
   w.key("balancing").beginArray();
-  for (let cell = 1; cell <= 32; cell++) if (info.isBalancing(cell)) w.number(cell);
+  for (let bits = info.balanceBits >>> 0, cell = 1; bits !== 0; bits >>>= 1, cell++) if (bits & 1) w.number(cell);
   w.endArray();
   w.key("protection");
   writeFlags(w, PROTECTION_NAMES, info.protectionBits);
@@ -54,16 +70,16 @@ export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
 
 export function writeCells(w: JsonWriter, cells: CellVoltages): void {
   w.key("cells").beginArray();
-  for (let i = 0; i < cells.count; i++) w.fixed(cells.millivolts[i] / 1000, 3);
+  for (let i = 0; i < cells.count; i++) w.thousandths(cells.millivolts[i]);
   w.endArray();
   if (cells.count === 0) return;
   const min = cells.minIndex();
   const max = cells.maxIndex();
   const minMv = cells.millivolts[min];
   const maxMv = cells.millivolts[max];
-  w.key("cellMin").fixed(minMv / 1000, 3);
-  w.key("cellMax").fixed(maxMv / 1000, 3);
-  w.key("cellDelta").fixed((maxMv - minMv) / 1000, 3);
+  w.key("cellMin").thousandths(minMv);
+  w.key("cellMax").thousandths(maxMv);
+  w.key("cellDelta").thousandths(maxMv - minMv);
   // Rounded to 0.1 mV as an integer first, so x.xxx5 averages print exactly.
   w.key("cellAverage").fixed(Math.round(cells.totalMillivolts() * 10 / cells.count) / 10000, 4);
   w.key("cellMinIndex").number(min + 1);

@@ -18,8 +18,12 @@ test("a snapshot counts live slots and chunks: 1000 objects, 1000 strings, 64 KB
     // each {a: i}: an instance slot and its property slot
     assert.ok(d.kinds.instance >= 1000 && d.kinds.instance < 1010, `instances ${d.kinds.instance}`);
     assert.ok(d.slots >= 2000 && d.slots < 2100, `slots ${d.slots}`);
-    // 64 KB buffer + 1000 strings of ~45 bytes + two arrays of 1000 items (32 bytes each)
+    // 64 KB buffer + 1000 strings of ~45 bytes (64 with header and rounding) + two arrays of 1000 items (32 bytes each)
     assert.ok(d.chunkBytes >= 65536 + 45_000 + 64_000 && d.chunkBytes < 65536 + 60_000 + 80_000, `chunks ${d.chunkBytes}`);
+    // by owner: the buffer, the strings (held by an array's items) and the two arrays' item storage
+    assert.ok(d.chunkKinds.arraybuffer >= 65536 && d.chunkKinds.arraybuffer < 65536 + 64, JSON.stringify(d.chunkKinds));
+    assert.ok(d.chunkKinds["in array: string"] >= 45_000 && d.chunkKinds["in array: string"] <= 70_000, JSON.stringify(d.chunkKinds));
+    assert.ok(d.chunkKinds.array >= 64_000 && d.chunkKinds.array < 80_000, JSON.stringify(d.chunkKinds));
     await xs.run("keep.length = 0; texts.length = 0; globalThis.buffer = undefined;");
     const freed = heapDifference(before, readHeapSnapshot(await xs.snapshot()));
     assert.ok(Math.abs(freed.slots) < 50 && Math.abs(freed.chunkBytes) < 2048, `after release: ${freed.slots} slots, ${freed.chunkBytes} bytes`);

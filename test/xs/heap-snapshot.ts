@@ -22,7 +22,15 @@ export interface HeapFigures {
   slotSize: number;
   /** Live slots by kind name. */
   kinds: Record<string, number>;
+  /** Live chunk bytes by the kind of the slot that owns the chunk (headers included). */
+  chunkKinds: Record<string, number>;
 }
+
+/** Kinds whose value starts with a chunk address (fxMeasureSlot): strings, arrays, buffers, code, tables. */
+const CHUNK_OWNERS = new Set([5, 8, 14, 15, 16, 17, 19, 25, 27, 33, 43, 47]);
+const ARRAY_KINDS = new Set([14, 15, 16, 47]);
+/** sizeof(txChunk) on 64-bit: size, padding, temporary pointer. */
+const CHUNK_HEADER = 16;
 
 export function readHeapSnapshot(bytes: Uint8Array): HeapFigures {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -30,25 +38,50 @@ export function readHeapSnapshot(bytes: Uint8Array): HeapFigures {
   if (tag(4) !== "XS_M") throw new Error("not an XS snapshot");
   let slotSize = 0, chunkBytes = -1, slots = -1;
   const kinds: Record<string, number> = {};
+  const chunkKinds: Record<string, number> = {};
+  let blocStart = 0;
   for (let at = 8; at + 8 <= bytes.length;) {
     const size = view.getUint32(at);
     const name = tag(at + 4);
     const data = at + 8, length = size - 8;
     if (name === "VERS") slotSize = view.getInt8(data + 3);
-    if (name === "BLOC") chunkBytes = length;
+    if (name === "BLOC") { chunkBytes = length; blocStart = data; }
     if (name === "HEAP") {
       if (slotSize !== 32) throw new Error(`unexpected slot size ${slotSize}`);
       slots = length / slotSize;
+      // chunks: BLOC is each live chunk with its header (size first); a slot's value holds the offset of
+      // its chunk's data in BLOC (fxProjectChunk); array chunks hold item slots that may own chunks too
+      const sizes = new Map<number, number>();
+      for (let c = 0; c + CHUNK_HEADER <= chunkBytes;) {
+        const size = view.getUint32(blocStart + c, true) & 0x7fffffff;
+        if (size < CHUNK_HEADER) break;
+        sizes.set(c + CHUNK_HEADER, size);
+        c += size;
+      }
+      const seen = new Set<number>();
+      const own = (at: number, kindCode: number, depth: number) => {
+        if (!CHUNK_OWNERS.has(kindCode)) return;
+        const offset = Number(view.getBigUint64(at + 16, true));
+        const size = sizes.get(offset);
+        if (size === undefined || seen.has(offset)) return;
+        seen.add(offset);
+        const kind = (depth ? "in array: " : "") + (KIND_NAMES[kindCode] ?? `kind ${kindCode}`);
+        chunkKinds[kind] = (chunkKinds[kind] ?? 0) + size;
+        if (ARRAY_KINDS.has(kindCode) && depth < 4) {
+          for (let item = blocStart + offset; item + slotSize <= blocStart + offset + size - CHUNK_HEADER; item += slotSize) own(item, bytes[item + 8], depth + 1);
+        }
+      };
       for (let s = data; s < data + length; s += slotSize) {
         const kind = KIND_NAMES[bytes[s + 8]] ?? `kind ${bytes[s + 8]}`;
         kinds[kind] = (kinds[kind] ?? 0) + 1;
+        if (blocStart) own(s, bytes[s + 8], 0);
       }
     }
     if (size < 8) throw new Error("corrupt snapshot atom");
     at += size;
   }
   if (slots < 0 || chunkBytes < 0) throw new Error("snapshot without HEAP or BLOC");
-  return { slots, chunkBytes, slotSize, kinds };
+  return { slots, chunkBytes, slotSize, kinds, chunkKinds };
 }
 
 /** b - a, kind by kind (kinds that did not change left out). */
@@ -58,5 +91,10 @@ export function heapDifference(a: HeapFigures, b: HeapFigures): HeapFigures {
     const d = (b.kinds[key] ?? 0) - (a.kinds[key] ?? 0);
     if (d) kinds[key] = d;
   }
-  return { slots: b.slots - a.slots, chunkBytes: b.chunkBytes - a.chunkBytes, slotSize: b.slotSize, kinds };
+  const chunkKinds: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(a.chunkKinds), ...Object.keys(b.chunkKinds)])) {
+    const d = (b.chunkKinds[key] ?? 0) - (a.chunkKinds[key] ?? 0);
+    if (d) chunkKinds[key] = d;
+  }
+  return { slots: b.slots - a.slots, chunkBytes: b.chunkBytes - a.chunkBytes, slotSize: b.slotSize, kinds, chunkKinds };
 }

@@ -11,7 +11,7 @@ const small = new FakeBms("house", "House", "A4:C1:38:00:00:01", clock).load(SP0
 const big = new FakeBms("boat", "Boat", "A4:C1:38:00:00:03", clock).load(SP25S003);
 const stats = new MqttStats();
 
-const PAYLOADS: Record<string, () => string> = {
+const PAYLOADS: Record<string, () => ArrayBuffer> = {
   "state 4S": () => stateJson(w, small, clock),
   "state 16S": () => stateJson(w, big, clock),
   info: () => infoJson(w, small),
@@ -26,7 +26,7 @@ export function meterPayloads(cycles: number): Record<string, { computeUnits: nu
     make();
     resetMeter(0, 0);
     let bytes = 0;
-    for (let i = 0; i < cycles; i++) bytes = make().length;
+    for (let i = 0; i < cycles; i++) bytes = make().byteLength;
     result[name] = { computeUnits: resetMeter(0, 0) / cycles, bytes };
   }
   return result;
