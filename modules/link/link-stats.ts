@@ -1,16 +1,29 @@
 // Per-link statistics, kept as plain numbers (cheap to update on every poll).
 
-/** Reply latency: min / max and an approximate median from a fixed histogram (no per-sample storage). */
+/**
+ * Reply latency: min / max and an approximate median from a fixed histogram (no per-sample storage).
+ * 16-bit buckets (600 bytes of RAM per link, not 1,200): when one would overflow, all are halved,
+ * which keeps the distribution and so the median.
+ */
 export class LatencyStats {
   static readonly BUCKET_MS = 10;
-  readonly #buckets = new Uint32Array(300); // 0..3 s in 10 ms buckets; the last one takes the rest
+  readonly #buckets = new Uint16Array(300); // 0..3 s in 10 ms buckets; the last one takes the rest
+  /** Samples the buckets hold now (fewer than `count` once halved). */
+  #inBuckets = 0;
   count = 0;
   min = 0;
   max = 0;
 
   add(ms: number): void {
-    const bucket = Math.min(this.#buckets.length - 1, Math.floor(ms / LatencyStats.BUCKET_MS));
-    this.#buckets[bucket]++;
+    const buckets = this.#buckets;
+    const bucket = Math.min(buckets.length - 1, Math.floor(ms / LatencyStats.BUCKET_MS));
+    if (buckets[bucket] === 0xffff) {
+      let kept = 0;
+      for (let i = 0; i < buckets.length; i++) kept += (buckets[i] >>= 1);
+      this.#inBuckets = kept;
+    }
+    buckets[bucket]++;
+    this.#inBuckets++;
     if (!this.count || ms < this.min) this.min = ms;
     if (ms > this.max) this.max = ms;
     this.count++;
@@ -19,7 +32,7 @@ export class LatencyStats {
   /** Median to bucket precision (centre of the bucket), or 0 without samples. */
   get median(): number {
     let seen = 0;
-    const half = this.count / 2;
+    const half = this.#inBuckets / 2;
     for (let i = 0; i < this.#buckets.length; i++) {
       seen += this.#buckets[i];
       // centre of the bucket, kept within the samples seen (one sample of 80 ms is a median of 80)
@@ -28,7 +41,7 @@ export class LatencyStats {
     return 0;
   }
 
-  reset(): void { this.#buckets.fill(0); this.count = this.min = this.max = 0; }
+  reset(): void { this.#buckets.fill(0); this.#inBuckets = this.count = this.min = this.max = 0; }
 }
 
 export class LinkStats {

@@ -77,22 +77,6 @@ export class JsonWriter {
 
   /**
    * An integer count of thousandths as a decimal with 3 places (3909 mV -> 3.909): fixed(v / 1000, 3)
-   * for values that are integers already, in half the compute (cells are most of a state payload).
-   */
-  thousandths(value: number): this {
-    if (!Number.isInteger(value)) return this.fixed(value / 1000, 3);
-    const parts = this.#parts;
-    if (this.#needComma) parts.push(",");
-    if (value < 0) { parts.push("-"); value = -value; }
-    const whole = Math.floor(value / 1000);
-    const fraction = value - whole * 1000;
-    parts.push(String(whole), fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".", String(fraction));
-    this.#needComma = true;
-    return this;
-  }
-
-  /**
-   * An integer count of thousandths as a decimal with 3 places (3909 mV -> 3.909): fixed(v / 1000, 3)
    * for values that are integers already, in about half the compute (cells are much of a state payload).
    */
   thousandths(value: number): this {

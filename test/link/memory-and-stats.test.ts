@@ -198,3 +198,16 @@ test("link stats start at zero", () => {
       s.pollsOk, s.pollsFailed, s.timeouts, s.retries, s.errorReplies, s.strays, s.latency.count],
     new Array(15).fill(0));
 });
+
+test("latency buckets are 16-bit: past 65,535 samples in one bucket all are halved and the median holds", () => {
+  const l = new LatencyStats();
+  // 70,000 replies at 120 ms and 30,000 at 400 ms: the median stays in the 120 ms bucket
+  for (let i = 0; i < 70_000; i++) l.add(120);
+  for (let i = 0; i < 30_000; i++) l.add(400);
+  assert.equal(l.count, 100_000);
+  assert.equal(l.median, 125);
+  // then 80,000 at 400 ms: now most replies are there, and the median follows
+  for (let i = 0; i < 80_000; i++) l.add(400);
+  assert.equal(l.median, 400, "bucket centre 405 is above the largest sample");
+  assert.equal(l.count, 180_000);
+});

@@ -12,7 +12,7 @@ import { VirtualClock } from "../sim/clock";
 import { Broker, Consumer } from "../lib/broker";
 import { XsTransport } from "./transport";
 import { createScenario } from "./scenario";
-import { heapDifference, readHeapSnapshot, type HeapFigures } from "../xs/heap-snapshot";
+import { deviceChunkBytes, heapDifference, readHeapSnapshot, type HeapFigures } from "../xs/heap-snapshot";
 
 export interface RamFigures {
   bms: number;
@@ -20,9 +20,11 @@ export interface RamFigures {
   image: { slots: number; chunkBytes: number };
   /** Live beyond the image after a collection, all BMS connected and read, MQTT up, discovery done. */
   steady: HeapFigures;
+  /** Of steady.chunkBytes, what a device holds in RAM: all but bytecode (deviceChunkBytes). */
+  steadyDeviceChunkBytes: number;
   /** Across the broker's return (discovery, availability and state republished for every pack). */
   republish: {
-    /** Highest live heap at any delivery boundary (collected), beyond the image. */
+    /** Highest live heap at any delivery boundary (collected), beyond the image; chunks without bytecode. */
     liveSlots: number; liveChunkBytes: number;
     /** Highest heap inside a delivery, garbage not yet collected (xsnap counts each slot allocated). */
     slotsWithinDelivery: number;
@@ -89,9 +91,9 @@ export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures
     transport.afterDelivery = async (kind, meter) => {
       if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
       slotsWithinDelivery = Math.max(slotsWithinDelivery, meter.currentHeapCount - image!.slots);
-      const live = readHeapSnapshot(await transport.worker!.snapshot());
-      liveSlots = Math.max(liveSlots, live.slots - image!.slots);
-      liveChunkBytes = Math.max(liveChunkBytes, live.chunkBytes - image!.chunkBytes);
+      const live = heapDifference(image!, readHeapSnapshot(await transport.worker!.snapshot()));
+      liveSlots = Math.max(liveSlots, live.slots);
+      liveChunkBytes = Math.max(liveChunkBytes, deviceChunkBytes(live));
     };
     await broker.stop();
     await broker.start();
@@ -102,6 +104,7 @@ export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures
       bms: bmsCount,
       image: { slots: image!.slots, chunkBytes: image!.chunkBytes },
       steady,
+      steadyDeviceChunkBytes: deviceChunkBytes(steady),
       republish: {
         liveSlots, liveChunkBytes, slotsWithinDelivery,
         discoveryPublished: window.filter((m) => m.topic.startsWith("homeassistant/") && m.text !== "").length,

@@ -98,3 +98,13 @@ export function heapDifference(a: HeapFigures, b: HeapFigures): HeapFigures {
   }
   return { slots: b.slots - a.slots, chunkBytes: b.chunkBytes - a.chunkBytes, slotSize: b.slotSize, kinds, chunkKinds };
 }
+
+/**
+ * Chunk bytes a device build holds in RAM for this heap (or difference): all but function bytecode.
+ * xsnap runs scripts, and each function instance made from one copies its bytecode into a new chunk
+ * (xsRun.c XS_CODE_CODE_*: fxNewChunk + c_memcpy); a device build's code is in the archive, in flash,
+ * and a function instance points at it there (XS_CODE_CODE_ARCHIVE_*, XS_CODE_X_KIND): no chunk.
+ */
+export function deviceChunkBytes(figures: HeapFigures): number {
+  return figures.chunkBytes - (figures.chunkKinds.code ?? 0);
+}
