@@ -289,13 +289,20 @@ test("MOS over 0xE1: exit factory after the write, the read-back 250 ms after th
   await b.firstCycle();
   const n = b.writes.length;
   const readings = b.readings;
+  let second: MosResult | undefined;
+  await invoke(() => b.poller.setMos("charge", false, () => {}));
+  await invoke(() => b.poller.setMos("discharge", false, (r) => { second = r; }));
+  assert.deepEqual(second, { fet: "discharge", requested: false, ok: false, error: "busy: another MOS command is running" });
+  await device.run(1_500);
+  assert.deepEqual(b.cmds(n), [0xe1, 0x01, 0x03], "only the first was sent");
+  const m = b.writes.length;
   const r = await b.mos("discharge", false);
   assert.equal(r.ok, true);
   assert.equal(r.command, "e1");
-  const w = b.writes.slice(n);
+  const w = b.writes.slice(m);
   assert.deepEqual(w.map((x) => x.cmd), [0xe1, 0x01, 0x03]);
   assert.ok(w[2].at - w[1].at >= 250, `read-back ${w[2].at - w[1].at} ms after exit factory`);
-  assert.equal(b.readings, readings + 1, "the read-back is published");
+  assert.equal(b.readings, readings + 2, "each read-back is published");
   await b.stop();
 });
 
