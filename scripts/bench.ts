@@ -69,7 +69,9 @@ function checks(r: RamFigures): Check[] {
     row("republish: heap inside one delivery, garbage included", null, r.republish.slotsWithinDelivery, "slots", "no collection inside a delivery; an upper bound"),
     row("per poll cycle and BMS: firmware compute", 8000, r.perPollCycle.firmwareCompute, "XS compute units"),
     row("per poll cycle and BMS: doubles' compute (not counted)", null, r.perPollCycle.doublesCompute, "XS compute units"),
-    row("per poll cycle and BMS: slots allocated", 100, r.perPollCycle.slotsAllocated, "slots", "firmware and doubles together: the firmware's share is at most this"),
+    row("per poll cycle and BMS: slots allocated, all", null, r.perPollCycle.slotsAllocated, "slots", "firmware, doubles and host bridge together"),
+    row("  of which the host bridge (JSON per delivery)", null, r.perPollCycle.hostBridgeSlots, "slots"),
+    row("per poll cycle and BMS: slots allocated, firmware + SDK doubles", 100, r.perPollCycle.slotsAllocated - r.perPollCycle.hostBridgeSlots, "slots", "the firmware's share is at most this"),
     row("per poll cycle and BMS: chunks allocated", 2048, null, "bytes", "not measured: xsnap reports no chunk allocation count"),
   ];
 }

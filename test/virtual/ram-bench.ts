@@ -11,7 +11,7 @@
 import { VirtualClock } from "../sim/clock";
 import { Broker, Consumer } from "../lib/broker";
 import { XsTransport } from "./transport";
-import { createScenario } from "./scenario";
+import { createScenario, type Scenario } from "./scenario";
 import { deviceChunkBytes, heapDifference, readHeapSnapshot, type HeapFigures } from "../xs/heap-snapshot";
 
 export interface RamFigures {
@@ -39,6 +39,8 @@ export interface RamFigures {
     doublesCompute: number;
     /** Slots allocated per cycle and BMS, firmware and doubles together (an upper bound on the firmware's). */
     slotsAllocated: number;
+    /** Of those, the host bridge's (each delivery's JSON in and out, measured on an empty delivery): not the SDK's, not ours. */
+    hostBridgeSlots: number;
   };
 }
 
@@ -47,49 +49,61 @@ const CYCLE_WINDOW_MS = 300_000;
 const REPUBLISH_WINDOW_MS = 30_000;
 
 export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures> {
+  const heap = await heapRun(bmsCount, seed);
+  const compute = await computeRun(bmsCount, seed);
+  return { bms: bmsCount, ...heap, perPollCycle: { ...heap.perPollCycle, ...compute } };
+}
+
+interface Installation {
+  broker: Broker; consumer: Consumer; transport: XsTransport; device: Scenario["device"]; ids: string[];
+  states(): number; close(): Promise<void>;
+}
+
+/** A real broker, its consumer, and the firmware on the measuring image, up and read (90 s). */
+async function install(bmsCount: number, seed: number, transport: XsTransport): Promise<Installation> {
   const broker = new Broker();
   await broker.start();
   const consumer = await Consumer.connect(broker.port);
-  let image: HeapFigures | undefined;
-  const transport = new XsTransport(async (worker) => { image = readHeapSnapshot(await worker.snapshot()); });
   const scenario = createScenario({ clock: new VirtualClock(), transport, broker: { host: "127.0.0.1", port: broker.port }, bmsCount, seed });
   const device = scenario.device;
-  const snapshot = async () => readHeapSnapshot(await transport.worker!.snapshot());
+  const close = async () => { transport.afterDelivery = undefined; await device.close(); await consumer.close(); await broker.stop(); };
   try {
     await device.boot();
     await device.run(STEADY_AFTER_MS);
-    const states = () => consumer.messages.filter((m) => m.topic.endsWith("/state")).length;
     if (scenario.ids.some((id) => !consumer.last(`jbd/${id}/state`))) throw new Error("not every BMS was read: " + device.serialOutput);
-    const steady = heapDifference(image!, await snapshot());
+  } catch (error) { await close(); throw error; }
+  // states published = completed poll cycles (one state per cycle and BMS)
+  return { broker, consumer, transport, device, ids: scenario.ids, close, states: () => consumer.messages.filter((m) => m.topic.endsWith("/state")).length };
+}
 
-    // Per poll cycle: states published = completed cycles (one state per cycle and BMS).
-    const zoneFigures = async () => {
-      const ops = await transport.deliver(device.uptimeMs, "host.zones", []);
-      const zone = ops.find((op) => op[0] === "zones")![1] as { firmwareUnits: number; fires: number; calls: number };
-      return zone;
-    };
-    const overhead = await zoneOverhead(transport, device.uptimeMs);
-    let slotsAllocated = 0, collected = 0;
+/** Heap figures, on the staged image without zones (their wrappers would allocate). */
+async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures, "bms" | "perPollCycle"> & { perPollCycle: Pick<RamFigures["perPollCycle"], "slotsAllocated" | "hostBridgeSlots"> }> {
+  let image: HeapFigures | undefined;
+  const transport = new XsTransport(async (worker) => { image = readHeapSnapshot(await worker.snapshot()); });
+  const { broker, consumer, device, states, close } = await install(bmsCount, seed, transport);
+  try {
+    const steady = heapDifference(image!, readHeapSnapshot(await transport.worker!.snapshot()));
+
+    // Slots allocated per poll cycle: a collection before every delivery, xsnap's count after it.
+    let slotsAllocated = 0, collected = 0, deliveries = 0;
+    const perDelivery = await emptyDeliverySlots(transport, device.uptimeMs);
     transport.afterDelivery = async (kind, meter) => {
       if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
+      deliveries++;
       slotsAllocated += Math.max(0, meter.currentHeapCount - collected);
       await transport.liveSlots(device.uptimeMs); // collect, so the next delivery starts from live
     };
     await transport.liveSlots(device.uptimeMs);
-    const zoneBefore = await zoneFigures(), computeBefore = device.compute, statesBefore = states();
+    const statesBefore = states();
     await device.run(CYCLE_WINDOW_MS);
     transport.afterDelivery = undefined;
-    const zoneAfter = await zoneFigures();
     const cycles = states() - statesBefore;
-    const firmware = zoneAfter.firmwareUnits - zoneBefore.firmwareUnits - (zoneAfter.fires - zoneBefore.fires) * overhead.perFire -
-      (zoneAfter.calls - zoneBefore.calls) * overhead.perCall;
-    const total = device.compute - computeBefore;
 
     // Broker restart: the gateway reconnects and republishes everything.
     let liveSlots = 0, liveChunkBytes = 0, slotsWithinDelivery = 0;
     const seenBefore = consumer.messages.length;
     transport.afterDelivery = async (kind, meter) => {
-      if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
+      if (kind === "host.gc") return;
       slotsWithinDelivery = Math.max(slotsWithinDelivery, meter.currentHeapCount - image!.slots);
       const live = heapDifference(image!, readHeapSnapshot(await transport.worker!.snapshot()));
       liveSlots = Math.max(liveSlots, live.slots);
@@ -101,7 +115,6 @@ export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures
     transport.afterDelivery = undefined;
     const window = consumer.messages.slice(seenBefore);
     return {
-      bms: bmsCount,
       image: { slots: image!.slots, chunkBytes: image!.chunkBytes },
       steady,
       steadyDeviceChunkBytes: deviceChunkBytes(steady),
@@ -111,17 +124,39 @@ export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures
         statesPublished: window.filter((m) => m.topic.endsWith("/state")).length,
       },
       perPollCycle: {
-        cycles,
-        firmwareCompute: cycles ? Math.round(firmware / cycles) : 0,
-        doublesCompute: cycles ? Math.round((total - firmware) / cycles) : 0,
         slotsAllocated: cycles ? Math.round(slotsAllocated / cycles) : 0,
+        hostBridgeSlots: cycles ? Math.round(deliveries * perDelivery / cycles) : 0,
       },
     };
   } finally {
-    transport.afterDelivery = undefined;
-    await device.close();
-    await consumer.close();
-    await broker.stop();
+    await close();
+  }
+}
+
+/** Compute per poll cycle, on the zoned image: the firmware's units apart from the doubles'. */
+async function computeRun(bmsCount: number, seed: number): Promise<Pick<RamFigures["perPollCycle"], "cycles" | "firmwareCompute" | "doublesCompute">> {
+  const transport = new XsTransport(undefined, true);
+  const { device, states, close } = await install(bmsCount, seed, transport);
+  try {
+    const zoneFigures = async () => {
+      const ops = await transport.deliver(device.uptimeMs, "host.zones", []);
+      return ops.find((op) => op[0] === "zones")![1] as { firmwareUnits: number; fires: number; calls: number };
+    };
+    const overhead = await zoneOverhead(transport, device.uptimeMs);
+    const zoneBefore = await zoneFigures(), computeBefore = device.compute, statesBefore = states();
+    await device.run(CYCLE_WINDOW_MS);
+    const zoneAfter = await zoneFigures();
+    const cycles = states() - statesBefore;
+    const firmware = zoneAfter.firmwareUnits - zoneBefore.firmwareUnits - (zoneAfter.fires - zoneBefore.fires) * overhead.perFire -
+      (zoneAfter.calls - zoneBefore.calls) * overhead.perCall;
+    const total = device.compute - computeBefore;
+    return {
+      cycles,
+      firmwareCompute: cycles ? Math.round(firmware / cycles) : 0,
+      doublesCompute: cycles ? Math.round((total - firmware) / cycles) : 0,
+    };
+  } finally {
+    await close();
   }
 }
 
@@ -129,4 +164,15 @@ export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures
 async function zoneOverhead(transport: XsTransport, time: number): Promise<{ perFire: number; perCall: number }> {
   const ops = await transport.deliver(time, "host.zoneOverhead", [1000]);
   return ops.find((op) => op[0] === "zoneOverhead")![1] as { perFire: number; perCall: number };
+}
+
+/** Slots one delivery that nothing listens to allocates: the host bridge's JSON in and out (xs-setup). */
+async function emptyDeliverySlots(transport: XsTransport, time: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < 5; i++) {
+    const live = await transport.liveSlots(time);
+    await transport.deliver(time, "host.nothing", []);
+    total += transport.meter!.currentHeapCount - live;
+  }
+  return total / 5;
 }

@@ -26,9 +26,12 @@ export const DOUBLES: Record<string, string> = {
 };
 
 const bundles = new Map<string, Promise<string>>();
-/** The firmware image; `staged`: main runs only when the host asks (XsTransport.startMain). */
-export function firmwareBundle(staged = false): Promise<string> {
-  const entry = staged ? "test/virtual/xs-entry-staged.ts" : "test/virtual/xs-entry.ts";
+/**
+ * The firmware image. "staged": main runs only when the host asks (the RAM bench's baseline);
+ * "zoned": staged, and the compute meter charged to the firmware or the doubles (meter-zone).
+ */
+export function firmwareBundle(image: "device" | "staged" | "zoned" = "device"): Promise<string> {
+  const entry = image === "zoned" ? "test/virtual/xs-entry-zoned.ts" : image === "staged" ? "test/virtual/xs-entry-staged.ts" : "test/virtual/xs-entry.ts";
   if (!bundles.has(entry)) bundles.set(entry, bundleForXs(entry, { aliases: DOUBLES }));
   return bundles.get(entry)!;
 }
@@ -43,16 +46,16 @@ export class XsTransport implements DeviceTransport {
    * `beforeMain`: run the image staged, and call it with the engine once the preloaded image is
    * loaded and before main runs (the heap a device build keeps in flash).
    */
-  constructor(private readonly beforeMain?: (worker: XsWorker) => Promise<void>) {}
+  constructor(private readonly beforeMain?: (worker: XsWorker) => Promise<void>, private readonly zoned = false) {}
   /** Called after every delivery with its meter (the RAM bench samples the heap there). */
   afterDelivery: ((kind: string, meter: MeterUsage) => Promise<void>) | undefined;
 
   async boot(call: HostCall): Promise<HostOp[]> {
     this.#call = call;
     this.#worker = await startXs((message) => JSON.stringify(this.#call(JSON.parse(message) as HostOp) ?? null));
-    await this.#worker.run(await firmwareBundle(this.beforeMain !== undefined));
-    if (this.beforeMain) {
-      await this.beforeMain(this.#worker);
+    await this.#worker.run(await firmwareBundle(this.zoned ? "zoned" : this.beforeMain ? "staged" : "device"));
+    if (this.beforeMain || this.zoned) {
+      await this.beforeMain?.(this.#worker);
       await this.#worker.run("globalThis.startMain();");
     }
     return this.deliver(0, "boot", []);

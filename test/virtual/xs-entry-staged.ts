@@ -1,8 +1,8 @@
 // The measuring image: the same as xs-entry, with main run on request (globalThis.startMain), so the
 // host can measure the heap between the preloaded image (flash on a device) and what main creates
-// (RAM), and with the compute meter charged by zone (firmware or doubles, xs-zones).
+// (RAM). Its twin xs-entry-zoned also charges the compute meter by zone (firmware or doubles); the
+// zones' wrappers allocate, so heap figures come from this one.
 import "./xs-image";
-import "./xs-zones";
 import { post, errorText } from "../doubles/runtime";
 
 (globalThis as { startMain?: () => void }).startMain = () => {

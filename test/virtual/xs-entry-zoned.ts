@@ -1,0 +1,3 @@
+// The measuring image with the compute meter charged by zone (xs-zones): for compute figures only.
+import "./xs-zones";
+import "./xs-entry-staged";
