@@ -4,7 +4,7 @@
 //    frame in one notification, as a 4S pack sends them.
 // 2. The RAM budget (test/virtual/ram-bench.ts): the whole firmware on XS with 1 and 3 BMS, a real
 //    broker and discovery on, against the targets of the RAM budget (README "RAM budget").
-import { computeUnits, counts, prepare, slotsAllocated, startWorkload, wallMs } from "../test/xs/measure";
+import { computeUnits, counts, payloadFigures, prepare, slotsAllocated, startWorkload, wallMs } from "../test/xs/measure";
 import { measureRam, type RamFigures } from "../test/virtual/ram-bench";
 
 const BASIC_INFO = ["dd03001d0534000068c96d6000002c7c00000000", "000080600304030b6d0b6d0b69fab677"];
@@ -76,6 +76,7 @@ function checks(r: RamFigures): Check[] {
   ];
 }
 
+const payloads = await payloadFigures();
 const ram: { bms: number; figures: RamFigures; checks: Check[] }[] = [];
 if (!process.argv.includes("--core")) {
   for (const bms of [1, 3]) {
@@ -86,7 +87,7 @@ if (!process.argv.includes("--core")) {
 const frameCheck: Check = { figure: "notification and frame path: slots allocated per frame", target: 0, measured: Number(core.slotsPerFrame.toFixed(2)), unit: "slots", ok: core.slotsPerFrame === 0 };
 
 if (process.argv.includes("--json")) {
-  console.log(JSON.stringify({ protocol, frame: frameCheck, ram }, null, 2));
+  console.log(JSON.stringify({ protocol, frame: frameCheck, payloads, ram }, null, 2));
 } else {
   const row = (label: string, ours: string, theirs: string, r = "") => console.log(
     `| ${label.padEnd(34)} | ${ours.padStart(10)} | ${theirs.padStart(10)} | ${r.padStart(6)} |`);
@@ -99,6 +100,9 @@ if (process.argv.includes("--json")) {
   row("heap slots / frame", core.slotsPerFrame.toFixed(2), reference.slotsPerFrame.toFixed(2));
   row(`wall ms, ${protocol.frames} frames (gc incl.)`, core.wallMs.toFixed(0), reference.wallMs.toFixed(0),
     protocol.ratio.wallMs.toFixed(2));
+  console.log("\n| payload built in XS (real frames) | compute units | slots allocated | bytes |");
+  console.log("|---|---:|---:|---:|");
+  for (const [name, p] of Object.entries(payloads)) console.log(`| ${name} | ${p.computeUnits} | ${p.slots} | ${p.bytes} |`);
   if (ram.length) {
     console.log("\n| RAM budget (XS, 64-bit xsnap)                          | target | " + ram.map((r) => `${r.bms} BMS`.padStart(8)).join(" | ") + " |");
     console.log("|" + "-".repeat(56) + "|-------:|" + ram.map(() => "---------:").join("|") + "|");

@@ -13,7 +13,8 @@
 import type { Logger } from "../link/logger";
 import type { MqttConnection } from "./mqtt-connection";
 import type { TimerHandle, Timers } from "./ports";
-import { MAX_PACKET, SEND_BUFFER, publishBytes } from "./send-buffer";
+import { utf8Length } from "../config/schema";
+import { MAX_PACKET, SEND_BUFFER, packetBytes } from "./send-buffer";
 
 /**
  * Publishes the owner's most urgent item with pump.send(): the bytes sent (at least 1 whenever
@@ -30,8 +31,13 @@ const RETRY_MAX_MS = 1600;
 const GIVE_UP_MS = 60_000;
 /** Results, errors and console answers waiting (not retained: the oldest go when it is full). */
 const MAX_OUTBOX = 8;
+/** Topics whose UTF-8 length is kept: counting a string in JavaScript costs XS a wrapper object per
+ *  character read (62 slots for "jbd/house/state"), and the topics of the poll cycle are few. */
+const TOPIC_CACHE_SIZE = 32;
 
 export class Pump {
+  // made at run time: a Map made while a preloaded module loads is read-only on the device
+  readonly #topicBytes = new Map<string, number>();
   /** Topic, payload, topic, payload, ... */
   readonly #outbox: (string | ArrayBuffer)[] = [];
   #timer: TimerHandle | undefined;
@@ -77,7 +83,7 @@ export class Pump {
 
   /** For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. */
   send(topic: string, payload: string | ArrayBuffer, retain: boolean): number {
-    const bytes = publishBytes(topic, payload);
+    const bytes = packetBytes(this.#topicLength(topic), typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
     if (bytes > MAX_PACKET) {
       this.connection.stats.publishesTooLarge++;
       this.log.error("MQTT: a " + bytes + "-byte packet can never be written (the " + SEND_BUFFER + "-byte send buffer takes at most " + MAX_PACKET + "), not sent:", topic);
@@ -106,6 +112,16 @@ export class Pump {
       budget -= sent;
       if (budget <= 0) { this.#timer = this.timers.set(this.#onTimer, PACE_MS); return; }
     }
+  }
+
+  #topicLength(topic: string): number {
+    const cache = this.#topicBytes;
+    let bytes = cache.get(topic);
+    if (bytes === undefined) {
+      if (cache.size >= TOPIC_CACHE_SIZE) cache.clear(); // a republish's discovery topics pass through once
+      cache.set(topic, bytes = utf8Length(topic));
+    }
+    return bytes;
   }
 
   #sendOutbox(): number {

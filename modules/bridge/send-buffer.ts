@@ -11,20 +11,11 @@ export const MAX_PACKET = SEND_BUFFER - 128;
 
 /** Bytes of the QoS 0 PUBLISH packet mqtt.js builds: type, remaining length, topic length + topic, payload. */
 export function publishBytes(topic: string, payload: string | ArrayBuffer): number {
-  const remaining = 2 + topicBytes(topic) + (typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
-  return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
+  return packetBytes(utf8Length(topic), typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
 }
 
-// Counting a string's UTF-8 bytes in JavaScript costs XS a wrapper object per character read (62 slots
-// for "jbd/house/state"); topics are few and fixed, so each is counted once.
-const TOPIC_CACHE_SIZE = 32;
-const topicLengths = new Map<string, number>();
-
-function topicBytes(topic: string): number {
-  let bytes = topicLengths.get(topic);
-  if (bytes === undefined) {
-    if (topicLengths.size >= TOPIC_CACHE_SIZE) topicLengths.clear(); // a republish's discovery topics pass through once
-    topicLengths.set(topic, bytes = utf8Length(topic));
-  }
-  return bytes;
+/** The same, from the topic's and the payload's UTF-8 lengths (a caller that keeps them). */
+export function packetBytes(topicBytes: number, payloadBytes: number): number {
+  const remaining = 2 + topicBytes + payloadBytes;
+  return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
 }

@@ -13,11 +13,17 @@
 // integers, so 15.6 V prints as 15.60, never 15.600000000000001.
 
 const concat = String.prototype.concat;
+/** Fragments kept per table (JsonWriter.keep): the last few values of each. */
+const FRAGMENTS_PER_TABLE = 4;
+interface Fragments { keys: number[]; texts: string[]; next: number }
 
 export class JsonWriter {
   readonly #parts: string[] = [];
   /** A value was written at the current level, so the next key or element needs a comma. */
   #needComma = false;
+  // Made on first use, at run time: a Map made while a preloaded module loads is read-only on a device.
+  #fragments: Map<object, Fragments> | undefined;
+  #scratch: JsonWriter | undefined;
 
   /** The JSON written since clear(). */
   get text(): string {
@@ -95,6 +101,33 @@ export class JsonWriter {
   string(value: string): this { return this.#value(JSON.stringify(value)); }
   null(): this { return this.#value("null"); }
 
+  /**
+   * Fragments: JSON text that changes rarely, kept by the writer under (table, key) for the last
+   * few keys of each table. writeCached() writes the kept text as a value and says whether it had
+   * one; else the caller builds it in fragment() and keeps it (keep returns the text).
+   */
+  writeCached(table: object, key: number): boolean {
+    const kept = this.#fragments?.get(table);
+    const at = kept ? kept.keys.indexOf(key) : -1;
+    if (at < 0) return false;
+    this.raw(kept!.texts[at]);
+    return true;
+  }
+
+  /** A second writer, cleared, for building a fragment while this one is mid-payload. */
+  fragment(): JsonWriter { return (this.#scratch ??= new JsonWriter()).clear(); }
+
+  keep(table: object, key: number, text: string): string {
+    const fragments = this.#fragments ??= new Map();
+    let kept = fragments.get(table);
+    if (!kept) fragments.set(table, kept = { keys: [], texts: [], next: 0 });
+    kept.keys[kept.next] = key;
+    kept.texts[kept.next] = text;
+    kept.next = (kept.next + 1) % FRAGMENTS_PER_TABLE;
+    this.#scratch?.clear();
+    return text;
+  }
+
   /** Text that is already JSON (a nested encoding, kept by the caller). */
   raw(json: string): this { return this.#value(json); }
 
@@ -120,13 +153,15 @@ export class JsonWriter {
 }
 
 type FromString = (text: string) => ArrayBuffer;
+type Encoder = { encode(text: string): Uint8Array };
 /** XS's own conversion where it exists (a device build; our XS setup supplies it), else TextEncoder. */
 const fromString = (ArrayBuffer as unknown as { fromString?: FromString }).fromString;
-const encoder = fromString ? undefined : new (globalThis as unknown as { TextEncoder: new () => { encode(t: string): Uint8Array } }).TextEncoder();
+let encoder: Encoder | undefined; // made on first use (elsewhere than XS): nothing is made at load time
 
 /** `text` as UTF-8 in an ArrayBuffer of exactly its length. */
 export function utf8Bytes(text: string): ArrayBuffer {
   if (fromString) return fromString(text);
-  const bytes = encoder!.encode(text);
+  encoder ??= new (globalThis as unknown as { TextEncoder: new () => Encoder }).TextEncoder();
+  const bytes = encoder.encode(text);
   return bytes.buffer.byteLength === bytes.length ? bytes.buffer as ArrayBuffer : bytes.slice().buffer as ArrayBuffer;
 }

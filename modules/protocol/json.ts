@@ -14,25 +14,12 @@ function twoDigits(value: number): string {
 }
 
 // A flags object ({"cellOvervoltage":false, ...}: 13 or 16 keys) is most of a state payload's work
-// and changes rarely: its text is kept per table for the last few values of the bits.
-const FLAG_CACHE_SIZE = 4;
-interface FlagCache { bits: number[]; texts: string[]; next: number }
-const flagCaches = new Map<readonly string[], FlagCache>();
-const flagWriter = new JsonWriter();
-
+// and changes rarely: the writer keeps its text for the last few values of the bits (JsonWriter.cached).
 function writeFlags(w: JsonWriter, names: readonly string[], bits: number): void {
-  let cache = flagCaches.get(names);
-  if (!cache) flagCaches.set(names, cache = { bits: [], texts: [], next: 0 });
-  const at = cache.bits.indexOf(bits);
-  if (at >= 0) { w.raw(cache.texts[at]); return; }
-  const f = flagWriter.clear().beginObject();
+  if (w.writeCached(names, bits)) return;
+  const f = w.fragment().beginObject();
   for (let bit = 0; bit < names.length; bit++) f.key(names[bit]).bool(((bits >> bit) & 1) === 1);
-  const text = f.endObject().text;
-  flagWriter.clear();
-  cache.bits[cache.next] = bits;
-  cache.texts[cache.next] = text;
-  cache.next = (cache.next + 1) % FLAG_CACHE_SIZE;
-  w.raw(text);
+  w.raw(w.keep(names, bits, f.endObject().text));
 }
 
 export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {

@@ -22,3 +22,22 @@ test("built-in prototypes are frozen like a device build: inherited read-only pr
     await xs.close();
   }
 });
+
+test("collections made while the preloaded modules load are read-only afterwards, as xsl petrifies them", async () => {
+  const xs = await startXs();
+  try {
+    const { value } = await xs.run<Record<string, any>>(await bundleForXs("test/virtual/preload-probe.ts"));
+    assert.equal(value.mapSet, "TypeError: this: read-only Map instance");
+    assert.equal(value.mapDelete, "TypeError: this: read-only Map instance");
+    assert.equal(value.mapClear, "TypeError: this: read-only Map instance");
+    assert.equal(value.setAdd, "TypeError: this: read-only Set instance");
+    assert.equal(value.weakSet, "TypeError: this: read-only WeakMap instance");
+    assert.equal(value.mapGet, "ok", "reading a preloaded Map is fine");
+    assert.equal(value.setHas, "ok");
+    assert.equal(value.runtimeMap, "ok", "collections made at run time are RAM, writable");
+    assert.equal(value.plainWrite, "ok", "plain objects and arrays are aliased: copied to RAM on write");
+    assert.equal(value.mapIsMap, true);
+  } finally {
+    await xs.close();
+  }
+});

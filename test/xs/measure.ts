@@ -52,3 +52,21 @@ export async function allocatingCalls(xs: XsWorker, workload: Workload, cycles: 
 export async function counts(xs: XsWorker): Promise<Record<string, number>> {
   return (await xs.run<Record<string, number>>("globalThis.__result = W.counts();")).value;
 }
+
+/** Each bridge payload built in XS from real frames: compute units, slots allocated, bytes (test/xs/payload-workload.ts). */
+export async function payloadFigures(): Promise<Record<string, { computeUnits: number; slots: number; bytes: number }>> {
+  const xs = await startXs();
+  try {
+    await xs.run(await bundleForXs("test/xs/payload-workload.ts", { globalName: "P" }));
+    const metered = (await xs.run<Record<string, { computeUnits: number; bytes: number }>>("globalThis.__result = P.meterPayloads(20);")).value;
+    const result: Record<string, { computeUnits: number; slots: number; bytes: number }> = {};
+    for (const name of Object.keys(metered)) {
+      const run = (n: number) => xs.run(`gc(); P.runPayload(${JSON.stringify(name)}, ${n});`);
+      await run(3);
+      const before = (await run(0)).meter.currentHeapCount;
+      const after = (await run(10)).meter.currentHeapCount;
+      result[name] = { computeUnits: Math.round(metered[name].computeUnits), slots: Math.round((after - before) / 10), bytes: metered[name].bytes };
+    }
+    return result;
+  } finally { await xs.close(); }
+}

@@ -32,6 +32,8 @@ export function meterPayloads(cycles: number): Record<string, { computeUnits: nu
   return result;
 }
 
+export const PAYLOAD_NAMES = Object.keys(PAYLOADS);
+
 /** Run one payload `cycles` times (for the host to read the heap meter around it). */
 export function runPayload(name: string, cycles: number): void {
   const make = PAYLOADS[name];

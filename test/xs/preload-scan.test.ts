@@ -1,0 +1,60 @@
+// A typed array, ArrayBuffer or DataView made at the top level of a preloaded module is read-only on
+// a device (xs/tools/xslSlot.c fxPrepareHeap freezes what cannot be aliased into RAM; a write then
+// throws "read-only buffer", xsDataView.c), and so is any such buffer inside an object made there.
+// Indexed writes cannot be caught in script (test/virtual/preload-heap.ts catches Map and Set), so
+// the preloaded modules' top level may make no object with `new` but those collections.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { parse } from "@babel/parser";
+import { ROOT } from "../../scripts/lib/xs";
+
+const COLLECTIONS = new Set(["Map", "Set", "WeakMap", "WeakSet"]);
+
+function preloadedFiles(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "manifest.json"), "utf8")) as { preload: string[] };
+  return manifest.preload.flatMap((pattern) => {
+    const dir = pattern.replace(/\/\*$/, "");
+    return fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => `${dir}/${f}`);
+  });
+}
+
+/** `new X(...)` evaluated when the module loads: in top-level statements, not inside functions or classes' methods. */
+function topLevelNews(file: string): string[] {
+  const ast = parse(fs.readFileSync(path.join(ROOT, file), "utf8"), { sourceType: "module", plugins: ["typescript"] });
+  const found: string[] = [];
+  const visit = (node: any, inFunction: boolean): void => {
+    if (!node || typeof node.type !== "string") return;
+    const isFunction = /Function|ClassMethod|ClassPrivateMethod|ObjectMethod/.test(node.type);
+    // class field initialisers run per instance, static ones at load time
+    if ((node.type === "ClassProperty" || node.type === "ClassPrivateProperty") && !node.static) return;
+    if (node.type === "NewExpression" && !inFunction) {
+      const name = node.callee.type === "Identifier" ? node.callee.name : "(expression)";
+      if (!COLLECTIONS.has(name)) found.push(`${file}:${node.loc.start.line} new ${name}`);
+    }
+    for (const key of Object.keys(node)) {
+      if (key === "loc" || key === "start" || key === "end") continue;
+      const value = node[key];
+      if (Array.isArray(value)) value.forEach((child) => visit(child, inFunction || isFunction));
+      else if (value && typeof value === "object") visit(value, inFunction || isFunction);
+    }
+  };
+  visit(ast.program, false);
+  return found;
+}
+
+test("preloaded modules make no buffers or objects at load time (only Map/Set, which the virtual device checks)", () => {
+  const files = preloadedFiles();
+  assert.ok(files.length > 30, `preloaded files found: ${files.length}`);
+  assert.deepEqual(files.flatMap(topLevelNews), []);
+});
+
+test("the scan sees what it must refuse", () => {
+  const probe = path.join(ROOT, "test/xs/.preload-scan-probe.ts");
+  fs.writeFileSync(probe, "const TABLE = new Uint8Array(4);\nexport const w = new Writer();\nexport function f() { return new Uint8Array(2); }\nclass C { buf = new Uint8Array(3); static S = new DataView(new ArrayBuffer(2)); }\n");
+  try {
+    assert.deepEqual(topLevelNews("test/xs/.preload-scan-probe.ts").map((s) => s.replace(/^.*:(\d+) /, "$1 ")),
+      ["1 new Uint8Array", "2 new Writer", "4 new DataView", "4 new ArrayBuffer"]);
+  } finally { fs.unlinkSync(probe); }
+});
