@@ -25,12 +25,13 @@ export class JsonWriter {
   #fragments: Map<object, Fragments> | undefined;
   #scratch: JsonWriter | undefined;
 
-  /** The JSON written since clear(). */
+  /**
+   * The JSON written since clear(), once: reading it ends the payload and lets go of the pieces (the
+   * writer keeps nothing between payloads).
+   */
   get text(): string {
-    const parts = this.#parts;
-    const text = concat.apply("", parts) as string;
-    parts.length = 0; // only the joined text is kept
-    parts.push(text);
+    const text = concat.apply("", this.#parts) as string;
+    this.clear();
     return text;
   }
 

@@ -8,9 +8,8 @@ test("strings: the same text as JSON.stringify", () => {
   const samples = ["", "plain", 'q"uote', "back\\slash", "tab\there", "nl\nand\rcr", "\b\f", "\u0000\u0001\u001f",
     "°C", "Zürich", "日本語", "emoji 🔋⚡", "lone \ud800 high", "lone \udc00 low", "\u2028\u2029", "/slash"];
   for (const s of samples) {
-    const w = new JsonWriter().string(s);
-    assert.equal(w.text, JSON.stringify(s), JSON.stringify(s));
-    assert.deepEqual(new Uint8Array(w.payload), new TextEncoder().encode(JSON.stringify(s)), "payload of " + JSON.stringify(s));
+    assert.equal(new JsonWriter().string(s).text, JSON.stringify(s), JSON.stringify(s));
+    assert.deepEqual(new Uint8Array(new JsonWriter().string(s).payload), new TextEncoder().encode(JSON.stringify(s)), "payload of " + JSON.stringify(s));
   }
 });
 
@@ -39,12 +38,13 @@ test("objects, arrays, literals and raw fragments: commas where JSON needs them"
   assert.equal(w.text, JSON.stringify({ a: true, b: null, c: [1, {}, []], d: { x: 1 } }));
 });
 
-test("reused: clear() starts again", () => {
+test("reused: clear() starts again; reading the text ends the payload", () => {
   const w = new JsonWriter();
   w.beginObject().key("long").string("x".repeat(1000)).endObject();
   assert.equal(w.text.length, 1011);
-  w.clear().beginArray().endArray();
+  assert.equal(w.text, "", "the writer keeps nothing once the text is read");
+  w.beginArray().endArray();
   assert.equal(w.text, "[]");
-  w.clear().number(1);
-  assert.equal(w.text, "1", "no comma left over from before clear()");
+  w.number(1).clear().number(2);
+  assert.equal(w.text, "2", "no comma left over from before clear()");
 });
