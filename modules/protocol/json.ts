@@ -13,13 +13,20 @@ function twoDigits(value: number): string {
   return value < 10 ? "0" + value : String(value);
 }
 
-// A flags object ({"cellOvervoltage":false, ...}: 13 or 16 keys) is most of a state payload's work
-// and changes rarely: the writer keeps its text for the last few values of the bits (JsonWriter.cached).
-function writeFlags(w: JsonWriter, names: readonly string[], bits: number): void {
+// Parts of a reading that change rarely are most of a state payload's work: the writer keeps their
+// text for the last few values of what they are made of (JsonWriter.keep) and writes it again as
+// members of the open object. The tables below only name the kinds of part (Map keys, never written).
+const IDENTITY = Object.freeze({ part: "productionDate, softwareVersion" });
+const MOS = Object.freeze({ part: "mos, fetRaw" });
+const BALANCING = Object.freeze({ part: "balancing" });
+
+/** `"<key>":{"<name>":bool, ...},"<key>Raw":bits` (13 or 16 names). */
+function writeFlags(w: JsonWriter, key: string, names: readonly string[], bits: number): void {
   if (w.writeCached(names, bits)) return;
-  const f = w.fragment().beginObject();
+  const f = w.fragment().key(key).beginObject();
   for (let bit = 0; bit < names.length; bit++) f.key(names[bit]).bool(((bits >> bit) & 1) === 1);
-  w.raw(w.keep(names, bits, f.endObject().text));
+  f.endObject().key(key === "protection" ? "protectionRaw" : "alarmRaw").number(bits);
+  w.raw(w.keep(names, bits, f.text));
 }
 
 export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
@@ -30,26 +37,31 @@ export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
   w.key("remainingCapacity").fixed(info.remainingAh, 2);
   w.key("nominalCapacity").fixed(info.nominalAh, 2);
   w.key("cycles").number(info.cycles);
-  w.key("productionDate").string(
-    `${info.productionYear}-${twoDigits(info.productionMonth)}-${twoDigits(info.productionDay)}`);
-  w.key("softwareVersion").string(`${info.softwareMajor}.${info.softwareMinor}`);
+  const identity = info.productionDateRaw * 256 + info.softwareVersionRaw;
+  if (!w.writeCached(IDENTITY, identity)) {
+    const f = w.fragment().key("productionDate").string(
+      `${info.productionYear}-${twoDigits(info.productionMonth)}-${twoDigits(info.productionDay)}`);
+    f.key("softwareVersion").string(`${info.softwareMajor}.${info.softwareMinor}`);
+    w.raw(w.keep(IDENTITY, identity, f.text));
+  }
   w.key("cellCount").number(info.cellCount);
   w.key("temperatures").beginArray();
   for (let i = 0; i < info.temperatureCount; i++) w.fixed(info.temperatureC(i), 1);
   w.endArray();
-  w.key("mos").beginObject().key("charge").bool(info.chargeOn).key("discharge").bool(info.dischargeOn).endObject();
-  w.key("fetRaw").number(info.fetBits);
-  w.key("balancing").beginArray();
-  for (let bits = info.balanceBits >>> 0, cell = 1; bits !== 0; bits >>>= 1, cell++) if (bits & 1) w.number(cell);
-  w.endArray();
-  w.key("protection");
-  writeFlags(w, PROTECTION_NAMES, info.protectionBits);
-  w.key("protectionRaw").number(info.protectionBits);
+  if (!w.writeCached(MOS, info.fetBits)) {
+    const f = w.fragment().key("mos").beginObject().key("charge").bool(info.chargeOn).key("discharge").bool(info.dischargeOn).endObject();
+    w.raw(w.keep(MOS, info.fetBits, f.key("fetRaw").number(info.fetBits).text));
+  }
+  const balance = info.balanceBits >>> 0;
+  if (!w.writeCached(BALANCING, balance)) {
+    const f = w.fragment().key("balancing").beginArray();
+    for (let bits = balance, cell = 1; bits !== 0; bits >>>= 1, cell++) if (bits & 1) f.number(cell);
+    w.raw(w.keep(BALANCING, balance, f.endArray().text));
+  }
+  writeFlags(w, "protection", PROTECTION_NAMES, info.protectionBits);
   if (!info.hasExtended) return;
   w.key("humidity").number(info.humidity);
-  w.key("alarm");
-  writeFlags(w, ALARM_NAMES, info.alarmBits);
-  w.key("alarmRaw").number(info.alarmBits);
+  writeFlags(w, "alarm", ALARM_NAMES, info.alarmBits);
   w.key("fullChargeCapacity").fixed(info.fullChargeAh, 2);
   w.key("extendedRemainingCapacity").fixed(info.extendedRemainingAh, 2);
   w.key("balanceCurrent").fixed(info.balanceCurrentMa / 1000, 3);

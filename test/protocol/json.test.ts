@@ -101,3 +101,26 @@ describe("readings", () => {
     assert.deepEqual([json.counter13, json.counter14], [13, 14]);
   });
 });
+
+test("a reused writer's kept parts (flags, identity, MOS, balancing) follow every change of what they are made of", () => {
+  const info = new BasicInfo();
+  const reused = new JsonWriter();
+  const fresh = (i: BasicInfo) => { const w = new JsonWriter().beginObject(); writeBasicInfo(w, i); return w.endObject().text; };
+  const kept = (i: BasicInfo) => { reused.beginObject(); writeBasicInfo(reused, i); return reused.endObject().text; };
+  info.cellCount = 4;
+  const changes: ((i: BasicInfo) => void)[] = [
+    () => {}, (i) => { i.protectionBits = 0x5; }, (i) => { i.protectionBits = 0; }, (i) => { i.fetBits = 1; },
+    (i) => { i.balanceBits = 0x80000009; }, (i) => { i.productionDateRaw = 0x2c7c; }, (i) => { i.softwareVersionRaw = 0x80; },
+    (i) => { i.hasExtended = true; i.alarmBits = 0x10; }, (i) => { i.alarmBits = 0; }, (i) => { i.protectionBits = 0x5; },
+    ...Array.from({ length: 6 }, (_, n) => (i: BasicInfo) => { i.protectionBits = n; }), // more values than are kept
+    (i) => { i.balanceBits = 0; i.fetBits = 3; },
+  ];
+  for (const change of changes) {
+    change(info);
+    assert.equal(kept(info), fresh(info));
+  }
+  const last = JSON.parse(kept(info));
+  assert.equal(last.protectionRaw, 5);
+  assert.deepEqual(last.balancing, []);
+  assert.deepEqual(last.mos, { charge: true, discharge: true });
+});
