@@ -181,14 +181,14 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     out.line(`scanning for ${seconds} s...`);
     return new Promise<void>((resolve) => {
       const poll = () => {
-        if (parts.central.userScanning) { setTimer(poll, 250); return; }
+        if (parts.central.userScanning) { timer.set(poll, 250); return; }
         for (const [address, d] of seen) out.line(`  ${address}  ${String(d.rssi).padStart(4)} dBm  ${d.name || "(no name)"}`);
         out.line(`${seen.size} device(s) seen`);
         // a JBD module stops advertising while it is connected: name the ones we hold
         for (const link of parts.links) if (link.connected) out.line(`  ${link.address}  connected (${link.id}): does not advertise while connected`);
         resolve();
       };
-      setTimer(poll, 250);
+      timer.set(poll, 250);
     });
   });
 
@@ -249,6 +249,7 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
   });
 }
 
-// Timer through a tiny indirection so this module stays testable without the platform.
-let setTimer: (fn: () => void, ms: number) => void = () => {};
-export function useTimer(set: (fn: () => void, ms: number) => void): void { setTimer = set; }
+// Timer through a tiny indirection so this module stays testable without the platform. A property,
+// not a module-level `let`: a preloaded module's bindings are constants on the device ("set x: const").
+const timer: { set: (fn: () => void, ms: number) => void } = { set: () => {} };
+export function useTimer(set: (fn: () => void, ms: number) => void): void { timer.set = set; }

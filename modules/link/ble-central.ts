@@ -14,7 +14,8 @@
 // - what only a reboot can clear (a connect that hangs while other links need the radio, a client
 //   that can't be created again) ends in a deliberate, rate-limited restart (ble-recovery).
 import BLEClient from "bleclient";
-import { Bytes, uuid } from "btutils";
+import { Bytes } from "btutils";
+import { gattIds, isOneOf } from "./gatt-ids";
 import type { Characteristic, Client, ConnectTarget, DiscoveredDevice, Service, CharacteristicValue } from "bleclient";
 import Time from "time";
 import { Timeout } from "../platform/timeout";
@@ -76,7 +77,6 @@ const BACKGROUND_SCAN = { active: true, duplicates: false, interval: 0x100, wind
 export const FAST_SCAN_MS = 30_000;
 // The console's scan listens more of the time.
 const USER_SCAN = { active: true, duplicates: false, interval: 0x50, window: 0x30 };
-const SERVICES = [uuid`FF00`, uuid`FFF0`];
 const SEEN_MAX = 16;
 
 /**
@@ -335,7 +335,7 @@ export class BleCentral {
     const name = ad.completeName ?? ad.shortName;
     if (name !== undefined) seen.name = name;
     const list = ad.completeUUID16List ?? ad.incompleteUUID16List;
-    if (list) for (const u of list) if (SERVICES[0].equals(u) || SERVICES[1].equals(u)) seen.service = true;
+    if (list) { const services = gattIds().services; for (const u of list) if (isOneOf(services, u)) seen.service = true; }
     return seen;
   }
 

@@ -5,7 +5,8 @@
 // failed setups it backs off (capped, with jitter); when polls go unanswered it closes the link
 // itself so the next attempt starts clean.
 import type { Characteristic, Client, ConnectTarget, Service, CharacteristicValue } from "bleclient";
-import { Bytes, uuid } from "btutils";
+import { Bytes } from "btutils";
+import { gattIds, isOneOf } from "./gatt-ids";
 import Time from "time";
 import { Timeout } from "../platform/timeout";
 import type { BleCentral, CentralLink, SeenDevice } from "./ble-central";
@@ -41,9 +42,6 @@ const DISCONNECT_WAIT_MS = 3_000;    // no onDisconnected by then: the stack is 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 60_000;
 
-const SERVICES = [uuid`FF00`, uuid`FFF0`];
-const NOTIFY_UUIDS = [uuid`FF01`, uuid`FFF1`];
-const WRITE_UUIDS = [uuid`FF02`, uuid`FFF2`];
 const WRITE_NO_RESPONSE = 4;
 
 const enum State { Down, Waiting, Connecting, Discovering, Subscribing, Settling, Ready, Closing }
@@ -177,7 +175,8 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
 
   onServices(services: Service[]): void {
     if (this.#state !== State.Discovering) return;
-    const service = services.find((s) => SERVICES[0].equals(s.uuid) || SERVICES[1].equals(s.uuid));
+    const ids = gattIds();
+    const service = services.find((s) => isOneOf(ids.services, s.uuid));
     if (!service) { this.#giveUp("no FF00/FFF0 service"); return; }
     // One discovery for both characteristics: a second discovery call would wipe the first's
     // results and with them the routing of FF01 notifications.
@@ -186,8 +185,9 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
 
   onCharacteristics(characteristics: Characteristic[]): void {
     if (this.#state !== State.Discovering) return;
-    const notify = characteristics.find((c) => NOTIFY_UUIDS[0].equals(c.uuid) || NOTIFY_UUIDS[1].equals(c.uuid));
-    const write = characteristics.find((c) => WRITE_UUIDS[0].equals(c.uuid) || WRITE_UUIDS[1].equals(c.uuid));
+    const ids = gattIds();
+    const notify = characteristics.find((c) => isOneOf(ids.notify, c.uuid));
+    const write = characteristics.find((c) => isOneOf(ids.write, c.uuid));
     if (!notify || !write) { this.#giveUp("notify/write characteristic missing"); return; }
     if (!(write.properties & WRITE_NO_RESPONSE)) this.log.warn("write characteristic lacks write-without-response; trying anyway:", write.properties);
     this.notifyCharacteristic = notify;

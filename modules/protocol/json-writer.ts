@@ -157,12 +157,14 @@ type FromString = (text: string) => ArrayBuffer;
 type Encoder = { encode(text: string): Uint8Array };
 /** XS's own conversion where it exists (a device build; our XS setup supplies it), else TextEncoder. */
 const fromString = (ArrayBuffer as unknown as { fromString?: FromString }).fromString;
-let encoder: Encoder | undefined; // made on first use (elsewhere than XS): nothing is made at load time
+// made on first use (elsewhere than XS): nothing is made at load time; a property, since a preloaded
+// module's bindings are constants on the device
+const made: { encoder?: Encoder } = {};
 
 /** `text` as UTF-8 in an ArrayBuffer of exactly its length. */
 export function utf8Bytes(text: string): ArrayBuffer {
   if (fromString) return fromString(text);
-  encoder ??= new (globalThis as unknown as { TextEncoder: new () => Encoder }).TextEncoder();
-  const bytes = encoder.encode(text);
+  made.encoder ??= new (globalThis as unknown as { TextEncoder: new () => Encoder }).TextEncoder();
+  const bytes = made.encoder.encode(text);
   return bytes.buffer.byteLength === bytes.length ? bytes.buffer as ArrayBuffer : bytes.slice().buffer as ArrayBuffer;
 }

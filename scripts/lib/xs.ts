@@ -57,20 +57,32 @@ export async function bundleForXs(entry: string, options: BundleOptions = {}): P
 }
 
 /**
- * `import "device:preload"`: every module the manifest's "preload" list names, imported in that
+ * `import "device:preload"`: the modules the manifest's "preload" list names, imported in that
  * order, so their top-level code runs before anything else (mcconfig runs it at build time).
+ * Matched as mcconfig matches them (tools/mcconfig.js filterPreload): a pattern ending in `*`
+ * selects JavaScript files only, never TypeScript ones; an exact name selects a .js or .ts module.
  */
+export function preloadedModules(preload: readonly string[], root = ROOT): string[] {
+  const names: string[] = [];
+  for (const pattern of preload) {
+    const star = pattern.lastIndexOf("*");
+    if (star >= 0) {
+      const prefix = pattern.slice(0, star);
+      const dir = path.join(root, path.dirname(prefix + "x"));
+      let files: string[] = [];
+      try { files = readdirSync(dir); } catch { /* no such folder: nothing */ }
+      for (const f of files.sort()) {
+        const name = path.posix.join(path.posix.dirname(prefix + "x"), f);
+        if (f.endsWith(".js") && name.startsWith(prefix)) names.push(name.slice(0, -3));
+      }
+    } else names.push(pattern);
+  }
+  return names;
+}
+
 function preloadImports(): string {
   const manifest = JSON.parse(readFileSync(path.join(ROOT, "manifest.json"), "utf8")) as { preload?: string[] };
-  const lines: string[] = [];
-  for (const pattern of manifest.preload ?? []) {
-    const dir = pattern.endsWith("/*") ? pattern.slice(0, -2) : undefined;
-    const names = dir
-      ? readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort().map((f) => `${dir}/${f.slice(0, -3)}`)
-      : [pattern];
-    for (const name of names) lines.push(`import ${JSON.stringify("./" + name)};`);
-  }
-  return lines.join("\n");
+  return preloadedModules(manifest.preload ?? []).map((name) => `import ${JSON.stringify("./" + name)};`).join("\n");
 }
 
 export interface MeterUsage { compute: number; currentHeapCount: number; allocate: number }

@@ -1,6 +1,7 @@
 // Double of the Moddable "btutils" module (btutils.js / btutils.c of SDK 8.2.3): Bytes (an
 // ArrayBuffer subclass stored little-endian, as the stack reports UUIDs and addresses), the
 // uuid/address tagged templates, Advertisement, and the bleservices value conversions.
+import { nativeCall } from "./runtime";
 
 function hexDigit(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
@@ -18,7 +19,8 @@ export class Bytes extends ArrayBuffer {
     super(byteLength);
     this.set(bytes, littleEndian === true);
   }
-  set(bytes: string | ArrayBuffer, reverse?: boolean): void {
+  set(bytes: string | ArrayBuffer, reverse?: boolean): void { // native: xs_bytes_set
+    nativeCall();
     const dst = new Uint8Array(this);
     if (typeof bytes === "string") {
       if (bytes.length >> 1 !== dst.length) throw new RangeError("invalid buffer size");
@@ -33,7 +35,8 @@ export class Bytes extends ArrayBuffer {
     const src = new Uint8Array(bytes);
     for (let i = 0; i < src.length; i++) dst[i] = reverse ? src[src.length - 1 - i] : src[i];
   }
-  equals(other: ArrayBuffer): boolean {
+  equals(other: ArrayBuffer): boolean { // native: xs_bytes_equals
+    nativeCall();
     if (!(other instanceof ArrayBuffer)) throw new TypeError("not an ArrayBuffer instance");
     if (other.byteLength !== this.byteLength) return false;
     const a = new Uint8Array(this), b = new Uint8Array(other);

@@ -16,6 +16,12 @@ const listeners = new Map<string, Listener>();
 let callHost: (op: HostOp) => unknown = () => { throw new Error("virtual device: no host attached"); };
 let nowMs = 0;
 
+// While the linker preloads the modules (test/virtual/preload-heap.ts) no native function exists.
+let linking = false;
+export function setLinking(on: boolean): void { linking = on; }
+/** A double's native function: throws as xsl does when a preloaded module's top level calls one. */
+export function nativeCall(): void { if (linking) throw new TypeError("link: unavailable function"); }
+
 /** Queue an operation for the host; it is applied after the current event. */
 export function post(...op: HostOp): void { outbox.push(op); }
 

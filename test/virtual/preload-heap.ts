@@ -1,3 +1,5 @@
+// What the linker allows while it preloads the modules, and what it leaves behind.
+//
 // Collections made while the preloaded modules run are read-only on a device. With preloads the
 // SDK's linker freezes what it cannot alias into RAM (xs/tools/xslSlot.c fxPrepareHeap: "freeze
 // instances that cannot be aliased yet", Map, Set, WeakMap, WeakSet, ArrayBuffer, DataView, typed
@@ -10,6 +12,20 @@
 // register what they make; afterwards the mutating methods refuse those instances as the SDK does.
 // Indexed writes to a preloaded typed array (xsDataView.c: "read-only buffer") cannot be caught in
 // script; test/xs/preload-scan.test.ts keeps such tables out of the preloaded modules' top level.
+
+import BLEClient, { Characteristic, Client, Descriptor, Service } from "../doubles/bleclient";
+import MQTT from "../doubles/mqtt";
+import Timer from "../doubles/timer";
+import Serial from "../doubles/serial";
+import WiFi from "../doubles/wifi";
+import SNTP from "../doubles/sntp";
+import Preference from "../doubles/preference";
+import Net from "../doubles/net";
+import Instrumentation from "../doubles/instrumentation";
+import Time from "../doubles/time";
+import SecureSocket from "../doubles/securesocket";
+import { Advertisement, Bytes } from "../doubles/btutils";
+import { setLinking } from "../doubles/runtime";
 
 const global = globalThis as Record<string, any>;
 const preloaded = new WeakSet<object>();
@@ -44,8 +60,37 @@ for (const [name, mutators] of KINDS) {
   });
 }
 
+// The linker runs the preloaded modules' top level in its own XS machine, where the SDK's native
+// functions do not exist: calling one fails the build with "link: unavailable function" (xsl.c
+// fxLinkerScript; a module-level uuid`FF00` did, through the native Bytes.prototype.set). Every
+// platform module's functions are native or end in one, so all of the doubles' refuse until the
+// preload is over (mc/config is plain data and stays readable): those on frozen prototypes (btutils)
+// through the runtime's nativeCall(), the others replaced here and put back after.
+setLinking(true);
+const restore: [object, string, PropertyDescriptor][] = [];
+function unavailable(): never { throw new TypeError("link: unavailable function"); }
+for (const target of [BLEClient, Characteristic, Client, Descriptor, Service, MQTT, Timer, Serial, WiFi, SNTP, Preference, Net,
+  Instrumentation, Time, SecureSocket, Advertisement, Bytes] as object[]) {
+  const owners: object[] = [target];
+  const prototype = typeof target === "function" ? (target as { prototype?: object }).prototype : undefined;
+  if (prototype) owners.push(prototype);
+  for (const owner of owners) {
+    for (const key of Object.getOwnPropertyNames(owner)) {
+      if (key === "constructor" || key === "prototype" || key === "length" || key === "name" || /^on[A-Z]/.test(key)) continue;
+      const d = Object.getOwnPropertyDescriptor(owner, key)!;
+      if (!d.configurable || (typeof d.value !== "function" && !d.get && !d.set)) continue;
+      restore.push([owner, key, d]);
+      Object.defineProperty(owner, key, typeof d.value === "function"
+        ? { ...d, value: unavailable }
+        : { ...d, get: d.get && unavailable, set: d.set && unavailable });
+    }
+  }
+}
+
 /** The preloaded modules have run: the linker's image is fixed from here on. */
 export function endPreload(): void {
   preloading = false;
+  setLinking(false);
   for (const [name, Original] of originals) global[name] = Original;
+  for (const [owner, key, d] of restore) Object.defineProperty(owner, key, d);
 }

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bundleForXs, startXs } from "../../scripts/lib/xs";
+import { DOUBLES } from "./transport";
 
 test("built-in prototypes are frozen like a device build: inherited read-only properties cannot be assigned", async () => {
   const xs = await startXs();
@@ -37,6 +38,17 @@ test("collections made while the preloaded modules load are read-only afterwards
     assert.equal(value.runtimeMap, "ok", "collections made at run time are RAM, writable");
     assert.equal(value.plainWrite, "ok", "plain objects and arrays are aliased: copied to RAM on write");
     assert.equal(value.mapIsMap, true);
+  } finally {
+    await xs.close();
+  }
+});
+
+test("a native function called while the preloaded modules load fails, as the linker fails the build", async () => {
+  const xs = await startXs();
+  try {
+    const image = await bundleForXs("test/virtual/preload-native-probe.ts", { aliases: DOUBLES });
+    const { value } = await xs.run<string>(`try { ${image} } catch (error) { globalThis.__result = String(error); }`);
+    assert.equal(value, "TypeError: link: unavailable function");
   } finally {
     await xs.close();
   }

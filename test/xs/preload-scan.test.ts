@@ -8,16 +8,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse } from "@babel/parser";
-import { ROOT } from "../../scripts/lib/xs";
+import { ROOT, preloadedModules } from "../../scripts/lib/xs";
 
 const COLLECTIONS = new Set(["Map", "Set", "WeakMap", "WeakSet"]);
 
 function preloadedFiles(): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, "manifest.json"), "utf8")) as { preload: string[] };
-  return manifest.preload.flatMap((pattern) => {
-    const dir = pattern.replace(/\/\*$/, "");
-    return fs.readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => `${dir}/${f}`);
-  });
+  return preloadedModules(manifest.preload).map((name) => name + ".ts");
 }
 
 /** `new X(...)` evaluated when the module loads: in top-level statements, not inside functions or classes' methods. */
@@ -50,11 +47,44 @@ test("preloaded modules make no buffers or objects at load time (only Map/Set, w
   assert.deepEqual(files.flatMap(topLevelNews), []);
 });
 
+/** Module-level `let`/`var` bindings assigned inside a function: on a device they are constants once preloaded. */
+function reassignedBindings(file: string): string[] {
+  const ast = parse(fs.readFileSync(path.join(ROOT, file), "utf8"), { sourceType: "module", plugins: ["typescript"] });
+  const names = new Set<string>();
+  for (const statement of ast.program.body as any[]) {
+    const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
+    if (declaration?.type === "VariableDeclaration" && declaration.kind !== "const") {
+      for (const d of declaration.declarations) if (d.id.type === "Identifier") names.add(d.id.name);
+    }
+  }
+  const found: string[] = [];
+  const visit = (node: any, inFunction: boolean): void => {
+    if (!node || typeof node.type !== "string") return;
+    const isFunction = /Function|ClassMethod|ClassPrivateMethod|ObjectMethod|ClassProperty|ClassPrivateProperty/.test(node.type);
+    const target = node.type === "AssignmentExpression" ? node.left : node.type === "UpdateExpression" ? node.argument : undefined;
+    if (inFunction && target?.type === "Identifier" && names.has(target.name)) found.push(`${file}:${node.loc.start.line} ${target.name}`);
+    for (const key of Object.keys(node)) {
+      if (key === "loc" || key === "start" || key === "end") continue;
+      const value = node[key];
+      if (Array.isArray(value)) value.forEach((child) => visit(child, inFunction || isFunction));
+      else if (value && typeof value === "object") visit(value, inFunction || isFunction);
+    }
+  };
+  visit(ast.program, false);
+  return found;
+}
+
+test("preloaded modules assign no module-level binding after loading (xsl makes them constants: 'set x: const')", () => {
+  assert.deepEqual(preloadedFiles().flatMap(reassignedBindings), []);
+});
+
 test("the scan sees what it must refuse", () => {
   const probe = path.join(ROOT, "test/xs/.preload-scan-probe.ts");
-  fs.writeFileSync(probe, "const TABLE = new Uint8Array(4);\nexport const w = new Writer();\nexport function f() { return new Uint8Array(2); }\nclass C { buf = new Uint8Array(3); static S = new DataView(new ArrayBuffer(2)); }\n");
+  fs.writeFileSync(probe, "const TABLE = new Uint8Array(4);\nexport const w = new Writer();\nexport function f() { return new Uint8Array(2); }\nclass C { buf = new Uint8Array(3); static S = new DataView(new ArrayBuffer(2)); }\n" +
+    "let count = 0;\nlet fixed = 1;\nfixed = 2;\nexport function g() { count++; const h = () => { count = 5; }; }\n");
   try {
     assert.deepEqual(topLevelNews("test/xs/.preload-scan-probe.ts").map((s) => s.replace(/^.*:(\d+) /, "$1 ")),
       ["1 new Uint8Array", "2 new Writer", "4 new DataView", "4 new ArrayBuffer"]);
+    assert.deepEqual(reassignedBindings("test/xs/.preload-scan-probe.ts").map((s) => s.replace(/^.*:(\d+) /, "$1 ")), ["8 count", "8 count"]);
   } finally { fs.unlinkSync(probe); }
 });
