@@ -154,16 +154,19 @@ export class JsonWriter {
 }
 
 type FromString = (text: string) => ArrayBuffer;
+type ArrayBufferOfXs = { fromString?: FromString };
 type Encoder = { encode(text: string): Uint8Array };
-/** XS's own conversion where it exists (a device build; our XS setup supplies it), else TextEncoder. */
-const fromString = (ArrayBuffer as unknown as { fromString?: FromString }).fromString;
+// XS's own conversion where it exists (a device build; our XS setup supplies it), else TextEncoder.
+// Called as a method: XS makes the result with `new this(length)`, so a detached call throws
+// "new: not a constructor" (xsDataView.c fx_ArrayBuffer_fromString; it did, on the real build).
+const XsArrayBuffer = ArrayBuffer as unknown as ArrayBufferOfXs;
 // made on first use (elsewhere than XS): nothing is made at load time; a property, since a preloaded
 // module's bindings are constants on the device
 const made: { encoder?: Encoder } = {};
 
 /** `text` as UTF-8 in an ArrayBuffer of exactly its length. */
 export function utf8Bytes(text: string): ArrayBuffer {
-  if (fromString) return fromString(text);
+  if (XsArrayBuffer.fromString) return XsArrayBuffer.fromString(text);
   made.encoder ??= new (globalThis as unknown as { TextEncoder: new () => Encoder }).TextEncoder();
   const bytes = made.encoder.encode(text);
   return bytes.buffer.byteLength === bytes.length ? bytes.buffer as ArrayBuffer : bytes.slice().buffer as ArrayBuffer;

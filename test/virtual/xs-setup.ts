@@ -27,5 +27,16 @@ Date.now = wallClockMs;
 const S = String as any;
 if (!S.fromArrayBuffer) S.fromArrayBuffer = (buffer: ArrayBuffer) => decoder.decode(buffer);
 const A = ArrayBuffer as any;
-if (!A.fromString) A.fromString = (text: string) => encoder.encode(text).buffer;
+// As xsDataView.c fx_ArrayBuffer_fromString: the result is made with `new this(length)`, so a
+// detached call (this undefined) throws "new: not a constructor", as it did on the real build.
+if (!A.fromString) {
+  A.fromString = { fromString(this: unknown, ...args: unknown[]): ArrayBuffer {
+    if (args.length < 1) throw new TypeError("no argument");
+    if (typeof this !== "function") throw new TypeError("new: not a constructor");
+    const bytes = encoder.encode(String(args[0]));
+    const result = new (this as new (length: number) => ArrayBuffer)(bytes.length);
+    new Uint8Array(result).set(bytes);
+    return result;
+  } }.fromString;
+}
 if (!(globalThis as any).trace) (globalThis as any).trace = (...values: unknown[]) => (globalThis as any).print(values.join(""));
