@@ -25,6 +25,8 @@ let runtime!: typeof import("../doubles/runtime");
 let central!: BleCentral;
 const logs: string[] = [];
 const restarts: string[] = [];
+/** The central just after start(), before the stack is ready. */
+let bootState: { ready: boolean; scanning: boolean; scanFor: boolean } | undefined;
 const log: Logger = {
   error: (m, v) => logs.push(`E ${m}${v ?? ""}`), warn: (m, v) => logs.push(`W ${m}${v ?? ""}`),
   info: (m, v) => logs.push(`I ${m}${v ?? ""}`), debug: () => {},
@@ -41,6 +43,7 @@ const device = new VirtualDevice({
     runtime = await import("../doubles/runtime");
     central = new C.BleCentral(log, recovery as never);
     central.start();
+    bootState = { ready: central.ready, scanning: central.scanning, scanFor: central.scanFor(1_000, () => {}) };
   }),
 });
 
@@ -57,8 +60,13 @@ device.ble.handle = (op: string, args: unknown[]) => {
 await device.boot();
 await device.run(100);
 assert.equal(central.ready, true);
+assert.deepEqual(bootState, { ready: false, scanning: false, scanFor: false }, "nothing before the stack is ready");
 
 const invoke = (fn: () => void) => device.invoke(fn);
+/** Run 1 ms at a time until `done()` (at most `ms`). */
+async function h1(done: () => boolean, ms: number): Promise<void> {
+  for (let t = 0; !done(); t++) { assert.ok(t < ms, "in time"); await device.run(1); }
+}
 const now = () => device.uptimeMs;
 const scanStarts = (from = 0) => radio.slice(from).filter((r) => r.op === "ble.scan" && r.args[0]).map((r) => r.args.slice(1));
 const scanOps = (from = 0) => radio.slice(from).filter((r) => r.op === "ble.scan").map((r) => (r.args[0] ? "start" : "stop"));
@@ -232,8 +240,16 @@ test("a probe finds a host reset; after the client is made again, a periodic che
   await device.run(10_000);
   assert.equal(central.stackResets, resets + 2, "found within one 10 s session");
   assert.ok(logs.includes("W BLE stack lost:periodic check"), logs.join("\n"));
-  await device.run(1_000);
-  assert.equal(central.ready, true);
+  // the next client's first periodic check comes 10 s after it is ready
+  await h1(() => central.ready, 2_000);
+  const ready = now();
+  device.ble.hostReset();
+  await device.run(9_999);
+  assert.equal(central.stackResets, resets + 2);
+  await device.run(1);
+  assert.equal(central.stackResets, resets + 3, "10 s after the client was ready");
+  await h1(() => central.ready, 2_000);
+  void ready;
 });
 
 test("a host reset while scanning is found when the session restarts the scan; a link whose reset throws is logged", async () => {
@@ -404,9 +420,11 @@ test("connections: no scan during a setup, resumed when it ends (only by its own
   assert.equal(central.settingUp, undefined, "refused: nobody sets up");
   assert.ok(logs.includes("W BLE close:Error: connection not found"), logs.join("\n"));
   assert.equal(central.scanning, true, "scanning again right after");
+  logs.length = 0;
   await invoke(() => BLE.Client.prototype.close.call(refused));
   await device.run(100);
   assert.equal(q.connection, 0, "closed");
+  assert.deepEqual(logs.filter((l) => l.startsWith("E ")), [], "its disconnect reaches no link, and is no error");
   device.ble.vanish(q);
   // c's connect times out and c forgets the device; the connection that comes late is closed
   c.accepts = once(is(mac3));
@@ -414,9 +432,14 @@ test("connections: no scan during a setup, resumed when it ends (only by its own
   await device.run(4_000);
   assert.deepEqual(c.calls, ["connecting", "timeout"]);
   c.target = undefined;
+  assert.equal(central.scanning, true, "scanning for the waiting link meanwhile");
+  const ops = radio.length;
+  logs.length = 0;
   device.ble.appear(r);
   await device.run(500);
   assert.deepEqual(c.calls, ["connecting", "timeout"], "not told");
+  assert.deepEqual(scanOps(ops), [], "the scan for the waiting link runs on");
+  assert.deepEqual(logs.filter((l) => l.startsWith("E ")), [], "the closed connection's disconnect reaches no link, and is no error");
   assert.equal(r.connection, 0, "closed");
   assert.equal(central.settingUp, undefined);
   await invoke(() => { w.wantsConnection = false; central.update(); });
@@ -677,6 +700,7 @@ test("GATT callbacks reach the link that holds the client; an exception in one i
   device.ble.appear(p);
   await device.run(1_000);
   assert.deepEqual(a.calls, ["connecting", "connected", "services", "characteristics", "notifications"]);
+  assert.deepEqual(bystander.calls, [], "only the link whose characteristic it is");
   assert.equal(central.byClient(client), a);
   assert.equal(central.byServices(client.services), a);
   assert.equal(central.byServices([]), undefined);
@@ -689,6 +713,19 @@ test("GATT callbacks reach the link that holds the client; an exception in one i
   assert.ok(!bystander.calls.includes("notification"));
   await invoke(() => client.readRSSI());
   assert.ok(a.calls.includes("rssi"));
+  // answers for a client no link holds any more (it gave up meanwhile) reach nobody, and are no error
+  logs.length = 0;
+  const calls = a.calls.length;
+  a.client = undefined;
+  await invoke(() => client.discoverAllPrimaryServices());
+  await device.run(100);
+  await invoke(() => client.services.find((x: any) => x.start === 0x10).discoverAllCharacteristics());
+  await device.run(100);
+  await invoke(() => client.readRSSI());
+  assert.equal(a.calls.length, calls);
+  assert.deepEqual(logs.filter((l) => l.startsWith("E ")), []);
+  a.client = client;
+  a.notifyCharacteristic = client.services.flatMap((s: any) => s.characteristics).find((c: any) => c.handle === 0x11);
   // each callback is a boundary
   logs.length = 0;
   for (const what of ["notification", "rssi", "disconnected"]) a.throws.add(what);
