@@ -1,0 +1,20 @@
+// The RAM bench's method on one BMS: every figure is produced, and the slot budgets the firmware
+// meets today stay met (slot counts are deterministic; no timing is asserted). The full table, with
+// 3 BMS and the targets not met yet, is `npm run bench`.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { measureRam } from "./ram-bench";
+
+test("RAM bench, 1 BMS: image, steady state, republish peak and poll-cycle figures, within the slot budget", async () => {
+  const r = await measureRam(1);
+  assert.ok(r.image.slots > 10_000 && r.image.chunkBytes > 100_000, `the preloaded image: ${JSON.stringify(r.image)}`);
+  assert.ok(r.steady.slots > 500, "main, the link and the connection live beyond the image");
+  assert.ok(r.steady.slots <= 3_000, `steady slots ${r.steady.slots} (budget 3,000)`);
+  assert.ok(r.republish.liveSlots <= 4_000, `republish peak ${r.republish.liveSlots} (budget 4,000)`);
+  assert.ok(r.republish.discoveryPublished > 20 && r.republish.statesPublished > 0, "the broker's return republished discovery and state");
+  assert.ok(r.steadyDeviceChunkBytes < r.steady.chunkBytes, "bytecode copies are left out of the device figure");
+  const c = r.perPollCycle;
+  assert.ok(c.cycles >= 50, `poll cycles in 5 minutes: ${c.cycles}`);
+  assert.ok(c.firmwareCompute > 1_000 && c.doublesCompute > 1_000, JSON.stringify(c));
+  assert.ok(c.hostBridgeSlots > 0 && c.slotsAllocated > c.hostBridgeSlots, JSON.stringify(c));
+});
