@@ -30,12 +30,12 @@ function writeFlags(w: JsonWriter, key: string, names: readonly string[], bits: 
 }
 
 export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
-  w.key("voltage").fixed(info.volts, 2);
-  w.key("current").fixed(info.amps, 2);
+  w.key("voltage").scaled(info.voltage10mV, 2);
+  w.key("current").scaled(info.currentRaw * info.unitScale, 2);
   w.key("power").fixed(info.watts, 2);
   w.key("soc").number(info.soc);
-  w.key("remainingCapacity").fixed(info.remainingAh, 2);
-  w.key("nominalCapacity").fixed(info.nominalAh, 2);
+  w.key("remainingCapacity").scaled(info.remainingRaw * info.unitScale, 2);
+  w.key("nominalCapacity").scaled(info.nominalRaw * info.unitScale, 2);
   w.key("cycles").number(info.cycles);
   const identity = info.productionDateRaw * 256 + info.softwareVersionRaw;
   if (!w.writeCached(IDENTITY, identity)) {
@@ -46,7 +46,7 @@ export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
   }
   w.key("cellCount").number(info.cellCount);
   w.key("temperatures").beginArray();
-  for (let i = 0; i < info.temperatureCount; i++) w.fixed(info.temperatureC(i), 1);
+  for (let i = 0; i < info.temperatureCount; i++) w.scaled(info.temperatures[i], 1);
   w.endArray();
   if (!w.writeCached(MOS, info.fetBits)) {
     const f = w.fragment().key("mos").beginObject().key("charge").bool(info.chargeOn).key("discharge").bool(info.dischargeOn).endObject();
@@ -62,9 +62,9 @@ export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
   if (!info.hasExtended) return;
   w.key("humidity").number(info.humidity);
   writeFlags(w, "alarm", ALARM_NAMES, info.alarmBits);
-  w.key("fullChargeCapacity").fixed(info.fullChargeAh, 2);
-  w.key("extendedRemainingCapacity").fixed(info.extendedRemainingAh, 2);
-  w.key("balanceCurrent").fixed(info.balanceCurrentMa / 1000, 3);
+  w.key("fullChargeCapacity").scaled(info.fullChargeRaw * info.unitScale, 2);
+  w.key("extendedRemainingCapacity").scaled(info.extendedRemainingRaw * info.unitScale, 2);
+  w.key("balanceCurrent").thousandths(info.balanceCurrentMa);
 }
 
 export function writeCells(w: JsonWriter, cells: CellVoltages): void {

@@ -25,6 +25,14 @@ test("numbers: integers as JavaScript prints them, fixed decimals rounded and ze
     "15.60", "0.00", "-0.01", "4.000", "3", "0.1", "-12.3", "3.005", "3.050", "3.000", "0.001", "null"].join(",") + "]");
 });
 
+test("scaled: integers of 10^-d units as fixed(v / 10^d, d) prints them", () => {
+  for (const d of [1, 2, 3] as const) {
+    for (const v of [0, 1, 5, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 1560, 3909, 4005, 32767, -1, -5, -10, -99, -100, -1560, -32768, 12.5, -0.5]) {
+      assert.equal(new JsonWriter().scaled(v, d).text, new JsonWriter().fixed(v / 10 ** d, d).text, `${v} with ${d}`);
+    }
+  }
+});
+
 test("thousandths: integers of thousandths as fixed(v / 1000, 3) prints them", () => {
   for (const v of [0, 1, 9, 10, 99, 100, 999, 1000, 3909, 4005, 65535, -1, -4005, 12.5]) {
     assert.equal(new JsonWriter().thousandths(v).text, new JsonWriter().fixed(v / 1000, 3).text, String(v));
