@@ -9,6 +9,7 @@
 import type { BmsView, LinkListener } from "../link/bms-view";
 import type { Logger } from "../link/logger";
 import { JsonWriter } from "../protocol/json";
+import { utf8Bytes } from "../protocol/json-writer";
 import { payloadText, MAX_CONSOLE_LINE } from "./incoming";
 import { DeviceDiscovery, discoveryTopic, nodeId } from "./discovery";
 import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity, hasBmsEntity, type Shape } from "./entities";
@@ -114,7 +115,8 @@ export class Bridge implements LinkListener {
   };
   readonly #consoleReply = (text: string) => {
     try {
-      this.#pump.enqueue(this.topics.consoleOut, text.length > MAX_CONSOLE_REPLY ? text.slice(0, MAX_CONSOLE_REPLY) + "\n...(cut)" : text);
+      // as UTF-8 bytes made by the engine: counting a 2 KB answer's bytes in JavaScript costs XS thousands of slots
+      this.#pump.enqueue(this.topics.consoleOut, utf8Bytes(text.length > MAX_CONSOLE_REPLY ? text.slice(0, MAX_CONSOLE_REPLY) + "\n...(cut)" : text));
     } catch (error) { this.#log.error("bridge console reply:", error); }
   };
 
