@@ -242,14 +242,20 @@ test("a probe finds a host reset; after the client is made again, a periodic che
   assert.ok(logs.includes("W BLE stack lost:periodic check"), logs.join("\n"));
   // the next client's first periodic check comes 10 s after it is ready
   await h1(() => central.ready, 2_000);
-  const ready = now();
   device.ble.hostReset();
   await device.run(9_999);
   assert.equal(central.stackResets, resets + 2);
   await device.run(1);
   assert.equal(central.stackResets, resets + 3, "10 s after the client was ready");
   await h1(() => central.ready, 2_000);
-  void ready;
+  // and every 10 s after: a reset after the first check is found by the second
+  const again = now();
+  await device.run(10_500);
+  assert.equal(central.stackResets, resets + 3, "nothing found at the first check");
+  device.ble.hostReset();
+  await device.run(again + 20_000 - now());
+  assert.equal(central.stackResets, resets + 4, "found by the second, 20 s after ready");
+  await h1(() => central.ready, 2_000);
 });
 
 test("a host reset while scanning is found when the session restarts the scan; a link whose reset throws is logged", async () => {
