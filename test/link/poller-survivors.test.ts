@@ -134,6 +134,7 @@ test("an unanswered read is sent three times, 600 and 1200 ms apart, then given 
   await device.run(700);
   assert.equal(b.cmds().length, 3, "the next poll waits for its interval");
   await b.stop();
+  assert.equal(device.fatalErrors, 0);
 });
 
 test("a read answered with an error status: retried at once, three in all; the poll fails with the status as reason", async () => {
@@ -171,6 +172,7 @@ test("latency is measured from the attempt that was answered, not the first", as
   assert.equal(b.stats.retries, 1);
   assert.ok(b.stats.latency.max < 600, `max latency ${b.stats.latency.max} ms: the retry's own`);
   await b.stop();
+  assert.equal(device.fatalErrors, 0, "notifications without capture: nothing thrown");
 });
 
 test("frames that answer no request are strays: one for another command mid-request, one after the cycle", async () => {
@@ -299,6 +301,7 @@ test("MOS over 0xE1: exit factory after the write, the read-back 250 ms after th
   const r = await b.mos("discharge", false);
   assert.equal(r.ok, true);
   assert.equal(r.command, "e1");
+  assert.equal(r.error, undefined, "a confirmed command carries no error");
   const w = b.writes.slice(m);
   assert.deepEqual(w.map((x) => x.cmd), [0xe1, 0x01, 0x03]);
   assert.ok(w[2].at - w[1].at >= 250, `read-back ${w[2].at - w[1].at} ms after exit factory`);
@@ -319,6 +322,20 @@ test("MOS over 0xFB: a 0x80 refusal of 0xE1 tries 0xFB, no exit factory after it
   assert.ok(w[2].at - w[1].at >= 250, "the read-back 250 ms after");
   assert.equal(c.stats.errorReplies, 1);
   await c.stop();
+});
+
+test("MOS: a FET the BMS keeps under several protections names them all", async () => {
+  const b = new Bench();
+  await b.firstCycle();
+  const pack = b.sim.pack;
+  const { read } = pack;
+  pack.setSoftOff = () => {};
+  pack.read = () => { const reading = read.call(pack); return { ...reading, protection: reading.protection | 1 | 4 }; };
+  const r = await b.mos("charge", false);
+  assert.equal(r.ok, false);
+  assert.equal(r.error, "state did not change: protection active (cellOvervoltage, packOvervoltage)");
+  await b.stop();
+  assert.equal(device.fatalErrors, 0, "no exception escaped into the event loop");
 });
 
 test("MOS: any other error status is a refusal, not retried, named as such", async () => {
