@@ -13,7 +13,7 @@ export interface ConsoleOptions {
   prompt?: string;
   /** Longest input line in bytes (default 160). */
   maxLine?: number;
-  /** Transmit queue size in bytes (default 4096). */
+  /** Transmit queue size in bytes (default 2048: twice the longest answer, `help` at about 750 bytes; RAM is short). */
   queueSize?: number;
   /** Printed by start(), before the first prompt. */
   banner?: string;
@@ -41,7 +41,7 @@ export class Console {
     this.registry = registry;
     this.prompt = options.prompt ?? "jbd> ";
     this.#banner = options.banner ?? "";
-    this.queue = new ByteQueue(options.queueSize ?? 4096);
+    this.queue = new ByteQueue(options.queueSize ?? 2048);
     const queue = this.queue;
     this.output = {
       write: (text: string) => { queue.pushText(text); this.#kick(); },
