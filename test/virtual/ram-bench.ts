@@ -12,7 +12,7 @@ import { VirtualClock } from "../sim/clock";
 import { Broker, Consumer } from "../lib/broker";
 import { XsTransport } from "./transport";
 import { createScenario, type Scenario } from "./scenario";
-import { deviceChunkBytes, heapDifference, readHeapSnapshot, type HeapFigures } from "../xs/heap-snapshot";
+import { deviceChunkBytes, esp32ChunkBytes, heapDifference, readHeapSnapshot, type HeapFigures } from "../xs/heap-snapshot";
 
 export interface RamFigures {
   bms: number;
@@ -22,6 +22,8 @@ export interface RamFigures {
   steady: HeapFigures;
   /** Of steady.chunkBytes, what a device holds in RAM: all but bytecode (deviceChunkBytes). */
   steadyDeviceChunkBytes: number;
+  /** The same sized for a 32-bit ESP32 (an estimate from the layout: esp32ChunkBytes). */
+  steadyEsp32ChunkBytes: number;
   /** Across the broker's return (discovery, availability and state republished for every pack). */
   republish: {
     /** Highest live heap at any delivery boundary (collected), beyond the image; chunks without bytecode. */
@@ -118,6 +120,7 @@ async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures,
       image: { slots: image!.slots, chunkBytes: image!.chunkBytes },
       steady,
       steadyDeviceChunkBytes: deviceChunkBytes(steady),
+      steadyEsp32ChunkBytes: esp32ChunkBytes(steady),
       republish: {
         liveSlots, liveChunkBytes, slotsWithinDelivery,
         discoveryPublished: window.filter((m) => m.topic.startsWith("homeassistant/") && m.text !== "").length,

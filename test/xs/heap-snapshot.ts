@@ -24,11 +24,19 @@ export interface HeapFigures {
   kinds: Record<string, number>;
   /** Live chunk bytes by the kind of the slot that owns the chunk (headers included). */
   chunkKinds: Record<string, number>;
+  /**
+   * The same chunks as a 32-bit ESP32 build would size them: 8-byte chunk headers instead of 16, slot
+   * storage (array items, 32 -> 16 bytes) and pointer tables (Map/Set, 8 -> 4) halved; strings and
+   * buffers as they are (alignment differences ignored). An estimate from the layout, not a measurement.
+   */
+  chunkKindsEsp32: Record<string, number>;
 }
 
 /** Kinds whose value starts with a chunk address (fxMeasureSlot): strings, arrays, buffers, code, tables. */
 const CHUNK_OWNERS = new Set([5, 8, 14, 15, 16, 17, 19, 25, 27, 33, 43, 47]);
 const ARRAY_KINDS = new Set([14, 15, 16, 47]);
+/** Chunks of pointers (the global, Map and Set tables). */
+const TABLE_KINDS = new Set([25, 27, 33]);
 /** sizeof(txChunk) on 64-bit: size, padding, temporary pointer. */
 const CHUNK_HEADER = 16;
 
@@ -39,6 +47,7 @@ export function readHeapSnapshot(bytes: Uint8Array): HeapFigures {
   let slotSize = 0, chunkBytes = -1, slots = -1;
   const kinds: Record<string, number> = {};
   const chunkKinds: Record<string, number> = {};
+  const chunkKindsEsp32: Record<string, number> = {};
   let blocStart = 0;
   for (let at = 8; at + 8 <= bytes.length;) {
     const size = view.getUint32(at);
@@ -67,6 +76,9 @@ export function readHeapSnapshot(bytes: Uint8Array): HeapFigures {
         seen.add(offset);
         const kind = (depth ? "in array: " : "") + (KIND_NAMES[kindCode] ?? `kind ${kindCode}`);
         chunkKinds[kind] = (chunkKinds[kind] ?? 0) + size;
+        const body = size - CHUNK_HEADER;
+        const esp32 = 8 + (ARRAY_KINDS.has(kindCode) || TABLE_KINDS.has(kindCode) ? body / 2 : body);
+        chunkKindsEsp32[kind] = (chunkKindsEsp32[kind] ?? 0) + esp32;
         if (ARRAY_KINDS.has(kindCode) && depth < 4) {
           for (let item = blocStart + offset; item + slotSize <= blocStart + offset + size - CHUNK_HEADER; item += slotSize) own(item, bytes[item + 8], depth + 1);
         }
@@ -81,7 +93,7 @@ export function readHeapSnapshot(bytes: Uint8Array): HeapFigures {
     at += size;
   }
   if (slots < 0 || chunkBytes < 0) throw new Error("snapshot without HEAP or BLOC");
-  return { slots, chunkBytes, slotSize, kinds, chunkKinds };
+  return { slots, chunkBytes, slotSize, kinds, chunkKinds, chunkKindsEsp32 };
 }
 
 /** b - a, kind by kind (kinds that did not change left out). */
@@ -96,7 +108,12 @@ export function heapDifference(a: HeapFigures, b: HeapFigures): HeapFigures {
     const d = (b.chunkKinds[key] ?? 0) - (a.chunkKinds[key] ?? 0);
     if (d) chunkKinds[key] = d;
   }
-  return { slots: b.slots - a.slots, chunkBytes: b.chunkBytes - a.chunkBytes, slotSize: b.slotSize, kinds, chunkKinds };
+  const chunkKindsEsp32: Record<string, number> = {};
+  for (const key of new Set([...Object.keys(a.chunkKindsEsp32), ...Object.keys(b.chunkKindsEsp32)])) {
+    const d = (b.chunkKindsEsp32[key] ?? 0) - (a.chunkKindsEsp32[key] ?? 0);
+    if (d) chunkKindsEsp32[key] = d;
+  }
+  return { slots: b.slots - a.slots, chunkBytes: b.chunkBytes - a.chunkBytes, slotSize: b.slotSize, kinds, chunkKinds, chunkKindsEsp32 };
 }
 
 /**
@@ -107,4 +124,15 @@ export function heapDifference(a: HeapFigures, b: HeapFigures): HeapFigures {
  */
 export function deviceChunkBytes(figures: HeapFigures): number {
   return figures.chunkBytes - (figures.chunkKinds.code ?? 0);
+}
+
+/**
+ * deviceChunkBytes as a 32-bit ESP32 would size the same chunks (chunkKindsEsp32); chunks no slot
+ * owns (none were seen so far) are counted as they are.
+ */
+export function esp32ChunkBytes(figures: HeapFigures): number {
+  let owned = 0, owned32 = 0;
+  for (const [kind, bytes] of Object.entries(figures.chunkKinds)) if (kind !== "code") owned += bytes;
+  for (const [kind, bytes] of Object.entries(figures.chunkKindsEsp32)) if (kind !== "code") owned32 += bytes;
+  return Math.round(deviceChunkBytes(figures) - owned + owned32);
 }
