@@ -59,8 +59,6 @@ device.ble.handle = (op: string, args: unknown[]) => {
 };
 await device.boot();
 await device.run(100);
-assert.equal(central.ready, true);
-assert.deepEqual(bootState, { ready: false, scanning: false, scanFor: false }, "nothing before the stack is ready");
 
 const invoke = (fn: () => void) => device.invoke(fn);
 /** Run 1 ms at a time until `done()` (at most `ms`). */
@@ -151,6 +149,11 @@ function once(match: (seen: SeenDevice) => boolean): (seen: SeenDevice) => boole
   return (seen) => { if (done || !match(seen)) return false; done = true; return true; };
 }
 const is = (mac: string) => (seen: SeenDevice) => hex(seen.address) === hex(wire(mac));
+
+test("nothing before the stack is ready: not ready, not scanning, no console scan; then ready", () => {
+  assert.deepEqual(bootState, { ready: false, scanning: false, scanFor: false });
+  assert.equal(central.ready, true);
+});
 
 test("scan parameters: fast for the first 30 s a link waits, then background; the console's own; stopped when nobody needs it", async () => {
   const [a] = await links(new FakeLink("params"));
