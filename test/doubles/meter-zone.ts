@@ -5,6 +5,8 @@
 // count) is charged to the zone that was running. Nesting is free: a double called from inside a
 // firmware callback is charged to the doubles, the firmware's work around it to the firmware.
 
+import { apiMembers } from "./api-members";
+
 declare const resetMeter: ((limit: number, index: number) => number) | undefined;
 
 const FIRMWARE = 1, DOUBLE = 0;
@@ -12,12 +14,9 @@ let active = false;
 let zone = DOUBLE;
 let mark = 0;
 let firmwareUnits = 0;
-let switches = 0;
 let fires = 0;
 /** Zoned calls the firmware made (each costs it the meter reads around the call). */
 let calls = 0;
-let depth = 0;
-const byCallback = new Map<string, number>();
 /** The zone that called the double running now. */
 let caller = FIRMWARE;
 
@@ -32,7 +31,6 @@ function enter(next: number): number {
   const units = meter();
   if (zone === FIRMWARE) firmwareUnits += units - mark;
   mark = units;
-  switches++;
   const previous = zone;
   zone = next;
   return previous;
@@ -47,15 +45,7 @@ export function fire<R>(fn: ((...args: any[]) => R) | undefined, self: unknown, 
   if (!active) return fn.apply(self, args);
   fires++;
   const previous = enter(FIRMWARE);
-  const outermost = previous === DOUBLE && depth === 0;
-  const start = firmwareUnits;
-  depth++;
-  try { return fn.apply(self, args); } finally {
-    enter(previous);
-    depth--;
-    // by callback name, the firmware's units of the outermost callback (what it and everything it ran cost)
-    if (outermost) byCallback.set(fn.name || "(anonymous)", (byCallback.get(fn.name || "(anonymous)") ?? 0) + firmwareUnits - start);
-  }
+  try { return fn.apply(self, args); } finally { enter(previous); }
 }
 
 function wrap(fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
@@ -74,21 +64,11 @@ function wrap(fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unkn
  * class, its prototype's) to the doubles. Callbacks (`on...`) are the firmware's and stay as they are.
  */
 export function zoned<T extends object>(target: T): T {
-  const owners: object[] = [target];
-  const prototype = typeof target === "function" ? (target as { prototype?: object }).prototype : undefined;
-  if (prototype) owners.push(prototype);
-  for (const owner of owners) {
-    for (const key of Object.getOwnPropertyNames(owner)) {
-      if (key === "constructor" || key === "prototype" || key === "length" || key === "name" || /^on[A-Z]/.test(key)) continue;
-      const d = Object.getOwnPropertyDescriptor(owner, key)!;
-      if (!d.configurable) continue;
-      if (typeof d.value === "function") d.value = wrap(d.value);
-      else if (d.get || d.set) {
-        if (d.get) d.get = wrap(d.get) as () => unknown;
-        if (d.set) d.set = wrap(d.set);
-      } else continue;
-      Object.defineProperty(owner, key, d);
-    }
+  for (const [owner, key, d] of apiMembers(target)) {
+    if (typeof d.value === "function") d.value = wrap(d.value);
+    if (d.get) d.get = wrap(d.get) as () => unknown;
+    if (d.set) d.set = wrap(d.set);
+    Object.defineProperty(owner, key, d);
   }
   return target;
 }
@@ -104,8 +84,5 @@ export function eventStarts(): void { if (active) { zone = DOUBLE; mark = meter(
 /** A host event ends: what the firmware ran up to here is charged. */
 export function eventEnds(): void { if (active) enter(DOUBLE); }
 
-export function zoneTotals(): { firmwareUnits: number; switches: number; fires: number; calls: number; byCallback: Record<string, number> } {
-  const named: Record<string, number> = {};
-  for (const [name, units] of byCallback) named[name] = units;
-  return { firmwareUnits, switches, fires, calls, byCallback: named };
-}
+/** The firmware's units so far, and how many callbacks (fires) and calls into doubles the bookkeeping saw. */
+export function zoneTotals(): { firmwareUnits: number; fires: number; calls: number } { return { firmwareUnits, fires, calls }; }

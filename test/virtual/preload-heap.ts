@@ -13,18 +13,8 @@
 // Indexed writes to a preloaded typed array (xsDataView.c: "read-only buffer") cannot be caught in
 // script; test/xs/preload-scan.test.ts keeps such tables out of the preloaded modules' top level.
 
-import BLEClient, { Characteristic, Client, Descriptor, Service } from "../doubles/bleclient";
-import MQTT from "../doubles/mqtt";
-import Timer from "../doubles/timer";
-import Serial from "../doubles/serial";
-import WiFi from "../doubles/wifi";
-import SNTP from "../doubles/sntp";
-import Preference from "../doubles/preference";
-import Net from "../doubles/net";
-import Instrumentation from "../doubles/instrumentation";
-import Time from "../doubles/time";
-import SecureSocket from "../doubles/securesocket";
-import { Advertisement, Bytes } from "../doubles/btutils";
+import { DOUBLE_APIS } from "./double-apis";
+import { apiMembers } from "../doubles/api-members";
 import { setLinking } from "../doubles/runtime";
 
 const global = globalThis as Record<string, any>;
@@ -69,21 +59,12 @@ for (const [name, mutators] of KINDS) {
 setLinking(true);
 const restore: [object, string, PropertyDescriptor][] = [];
 function unavailable(): never { throw new TypeError("link: unavailable function"); }
-for (const target of [BLEClient, Characteristic, Client, Descriptor, Service, MQTT, Timer, Serial, WiFi, SNTP, Preference, Net,
-  Instrumentation, Time, SecureSocket, Advertisement, Bytes] as object[]) {
-  const owners: object[] = [target];
-  const prototype = typeof target === "function" ? (target as { prototype?: object }).prototype : undefined;
-  if (prototype) owners.push(prototype);
-  for (const owner of owners) {
-    for (const key of Object.getOwnPropertyNames(owner)) {
-      if (key === "constructor" || key === "prototype" || key === "length" || key === "name" || /^on[A-Z]/.test(key)) continue;
-      const d = Object.getOwnPropertyDescriptor(owner, key)!;
-      if (!d.configurable || (typeof d.value !== "function" && !d.get && !d.set)) continue;
-      restore.push([owner, key, d]);
-      Object.defineProperty(owner, key, typeof d.value === "function"
-        ? { ...d, value: unavailable }
-        : { ...d, get: d.get && unavailable, set: d.set && unavailable });
-    }
+for (const target of DOUBLE_APIS) {
+  for (const [owner, key, d] of apiMembers(target)) {
+    restore.push([owner, key, d]);
+    Object.defineProperty(owner, key, typeof d.value === "function"
+      ? { ...d, value: unavailable }
+      : { ...d, get: d.get && unavailable, set: d.set && unavailable });
   }
 }
 

@@ -1,23 +1,10 @@
 // Measuring image only: charge the XS compute meter to the firmware or to the doubles of the SDK
 // modules (test/doubles/meter-zone.ts). Every module the firmware imports from the platform is zoned.
-import BLEClient, { Characteristic, Client, Descriptor, Service } from "../doubles/bleclient";
-import MQTT from "../doubles/mqtt";
-import Timer from "../doubles/timer";
-import Serial from "../doubles/serial";
-import WiFi from "../doubles/wifi";
-import SNTP from "../doubles/sntp";
-import Preference from "../doubles/preference";
-import Net from "../doubles/net";
-import Instrumentation from "../doubles/instrumentation";
-import Time from "../doubles/time";
-import SecureSocket from "../doubles/securesocket";
-import { Advertisement, Bytes } from "../doubles/btutils";
+import { DOUBLE_APIS } from "./double-apis";
 import { on, post } from "../doubles/runtime";
 import { fire, startZones, zoned, zoneTotals } from "../doubles/meter-zone";
 
-for (const target of [BLEClient, Characteristic, Client, Descriptor, Service, MQTT, Timer, Serial, WiFi, SNTP, Preference, Net, Instrumentation, Time, SecureSocket, Advertisement, Bytes]) {
-  zoned(target as object);
-}
+for (const target of DOUBLE_APIS) zoned(target);
 const g = globalThis as { trace?: (...values: unknown[]) => void };
 if (g.trace) g.trace = zoned({ trace: g.trace }).trace;
 startZones();

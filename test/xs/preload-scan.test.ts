@@ -17,27 +17,38 @@ function preloadedFiles(): string[] {
   return preloadedModules(manifest.preload).map((name) => name + ".ts");
 }
 
-/** `new X(...)` evaluated when the module loads: in top-level statements, not inside functions or classes' methods. */
-function topLevelNews(file: string): string[] {
+/**
+ * Visit every node of `file`'s syntax tree with whether it sits inside a function (or other code
+ * that runs later than the module's load, as `isDeferred` says of a node).
+ */
+function walk(file: string, isDeferred: (node: any) => boolean, onNode: (node: any, inFunction: boolean) => boolean | void): any {
   const ast = parse(fs.readFileSync(path.join(ROOT, file), "utf8"), { sourceType: "module", plugins: ["typescript"] });
-  const found: string[] = [];
   const visit = (node: any, inFunction: boolean): void => {
     if (!node || typeof node.type !== "string") return;
-    const isFunction = /Function|ClassMethod|ClassPrivateMethod|ObjectMethod/.test(node.type);
+    if (onNode(node, inFunction) === false) return; // not below this node
+    const inner = inFunction || isDeferred(node);
+    for (const key of Object.keys(node)) {
+      if (key === "loc" || key === "start" || key === "end") continue;
+      const value = node[key];
+      if (Array.isArray(value)) value.forEach((child) => visit(child, inner));
+      else if (value && typeof value === "object") visit(value, inner);
+    }
+  };
+  visit(ast.program, false);
+  return ast;
+}
+
+/** `new X(...)` evaluated when the module loads: in top-level statements, not inside functions or classes' methods. */
+function topLevelNews(file: string): string[] {
+  const found: string[] = [];
+  walk(file, (node) => /Function|ClassMethod|ClassPrivateMethod|ObjectMethod/.test(node.type), (node, inFunction) => {
     // class field initialisers run per instance, static ones at load time
-    if ((node.type === "ClassProperty" || node.type === "ClassPrivateProperty") && !node.static) return;
+    if ((node.type === "ClassProperty" || node.type === "ClassPrivateProperty") && !node.static) return false;
     if (node.type === "NewExpression" && !inFunction) {
       const name = node.callee.type === "Identifier" ? node.callee.name : "(expression)";
       if (!COLLECTIONS.has(name)) found.push(`${file}:${node.loc.start.line} new ${name}`);
     }
-    for (const key of Object.keys(node)) {
-      if (key === "loc" || key === "start" || key === "end") continue;
-      const value = node[key];
-      if (Array.isArray(value)) value.forEach((child) => visit(child, inFunction || isFunction));
-      else if (value && typeof value === "object") visit(value, inFunction || isFunction);
-    }
-  };
-  visit(ast.program, false);
+  });
   return found;
 }
 
@@ -49,29 +60,19 @@ test("preloaded modules make no buffers or objects at load time (only Map/Set, w
 
 /** Module-level `let`/`var` bindings assigned inside a function: on a device they are constants once preloaded. */
 function reassignedBindings(file: string): string[] {
-  const ast = parse(fs.readFileSync(path.join(ROOT, file), "utf8"), { sourceType: "module", plugins: ["typescript"] });
   const names = new Set<string>();
+  const assigned: { name: string; line: number }[] = [];
+  const ast = walk(file, (node) => /Function|ClassMethod|ClassPrivateMethod|ObjectMethod|ClassProperty|ClassPrivateProperty/.test(node.type), (node, inFunction) => {
+    const target = node.type === "AssignmentExpression" ? node.left : node.type === "UpdateExpression" ? node.argument : undefined;
+    if (inFunction && target?.type === "Identifier") assigned.push({ name: target.name, line: node.loc.start.line });
+  });
   for (const statement of ast.program.body as any[]) {
     const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
     if (declaration?.type === "VariableDeclaration" && declaration.kind !== "const") {
       for (const d of declaration.declarations) if (d.id.type === "Identifier") names.add(d.id.name);
     }
   }
-  const found: string[] = [];
-  const visit = (node: any, inFunction: boolean): void => {
-    if (!node || typeof node.type !== "string") return;
-    const isFunction = /Function|ClassMethod|ClassPrivateMethod|ObjectMethod|ClassProperty|ClassPrivateProperty/.test(node.type);
-    const target = node.type === "AssignmentExpression" ? node.left : node.type === "UpdateExpression" ? node.argument : undefined;
-    if (inFunction && target?.type === "Identifier" && names.has(target.name)) found.push(`${file}:${node.loc.start.line} ${target.name}`);
-    for (const key of Object.keys(node)) {
-      if (key === "loc" || key === "start" || key === "end") continue;
-      const value = node[key];
-      if (Array.isArray(value)) value.forEach((child) => visit(child, inFunction || isFunction));
-      else if (value && typeof value === "object") visit(value, inFunction || isFunction);
-    }
-  };
-  visit(ast.program, false);
-  return found;
+  return assigned.filter((a) => names.has(a.name)).map((a) => `${file}:${a.line} ${a.name}`);
 }
 
 test("preloaded modules assign no module-level binding after loading (xsl makes them constants: 'set x: const')", () => {
