@@ -1,12 +1,14 @@
 // Reassembles JBD frames from BLE notifications without allocating.
 //
 // Length-driven: a frame starts with 0xDD and is (length byte + 7) bytes long, whatever the
-// notification boundaries. Each notification is copied once into a preallocated staging buffer;
+// notification boundaries. The BLE module's own replies (FF AA login, facts §4.7) come on the same
+// notifications: FF AA cmd len data... sum8, (len + 5) bytes, no end byte; they go to onModuleFrame. Each notification is copied once into a preallocated staging buffer;
 // frames are validated in place at offset 0 and handed to the sink. Bytes only move (one native
 // copyWithin) when a notification holds garbage before a frame or more than one frame.
 // Any rejected candidate loses only its first byte: the held bytes are searched again for the next
-// 0xDD, so a frame hidden behind a false start is not lost.
-import { FRAME_END, FRAME_OVERHEAD, FRAME_START, MAX_FRAME, isFrameHeader } from "./frame";
+// start (0xDD, or 0xFF 0xAA), so a frame hidden behind a false start is not lost. A 0xFF that is the
+// last byte held is kept until the next byte says whether 0xAA follows.
+import { FFAA_OVERHEAD, FFAA_SECOND, FFAA_START, FRAME_END, FRAME_OVERHEAD, FRAME_START, MAX_FRAME, isFrameHeader } from "./frame";
 
 export interface FrameSink {
   /**
@@ -15,17 +17,24 @@ export interface FrameSink {
    * length, end byte and checksum are right, error-status replies included.
    */
   onFrame(frame: Uint8Array, length: number): void;
+  /**
+   * An FF AA frame of the BLE module whose sum is right: frame[2] = cmd, frame[3] = data length, data at
+   * offset 4, `length` (= frame[3] + 5) bytes in all; the assembler's own buffer, valid only during the
+   * call. Echoed FF AA requests (modules that echo writes) come here too. Without this method module
+   * frames are counted (stats.moduleFrames) and dropped, their bytes as garbage.
+   */
+  onModuleFrame?(frame: Uint8Array, length: number): void;
 }
 
 /** An ATT attribute value (hence a notification) is at most 512 bytes; longer pushes are split. */
 export const MAX_NOTIFICATION = 512;
 
-// One partial frame + one notification + a spare byte for the search sentinel, rounded up to
+// One partial frame + one notification + two spare bytes for the search sentinels, rounded up to
 // whole 32-bit words for the checksum.
-const STAGING_SIZE = (MAX_FRAME - 1 + MAX_NOTIFICATION + 1 + 3) & ~3;
+const STAGING_SIZE = (MAX_FRAME - 1 + MAX_NOTIFICATION + 2 + 3) & ~3;
 
-/** Counters, every byte received ends up in exactly one of: a delivered frame, garbageBytes,
- *  discardedBytes, or `FrameAssembler.pending`. */
+/** Counters, every byte received ends up in exactly one of: a delivered frame (module frames too, when
+ *  the sink takes them), garbageBytes, discardedBytes, or `FrameAssembler.pending`. */
 export class AssemblerStats {
   /** Bytes received. */
   bytes = 0;
@@ -33,13 +42,17 @@ export class AssemblerStats {
   frames = 0;
   /** Delivered frames whose status byte is not 0. */
   errorStatus = 0;
-  /** Bytes that belong to no frame: before a 0xDD, after a frame, or a 0xDD without a JBD header. */
+  /** FF AA frames of the BLE module with a right sum (not in `frames`), delivered or, without
+   *  onModuleFrame, dropped. */
+  moduleFrames = 0;
+  /** Bytes that belong to no frame: before a start, after a frame, a 0xDD without a JBD header, a 0xFF
+   *  without 0xAA after it, and module frames the sink does not take. */
   garbageBytes = 0;
   /** 0xDD bytes not followed by a JBD header (see isFrameHeader). */
   badHeader = 0;
   /** Complete frames whose last byte is not 0x77. */
   badEnd = 0;
-  /** Complete frames whose checksum does not match. */
+  /** Complete frames whose checksum (JBD) or sum (FF AA) does not match. */
   badChecksum = 0;
   /** Partial frames dropped because the next notification came too late. */
   gapTimeouts = 0;
@@ -49,7 +62,7 @@ export class AssemblerStats {
   discardedBytes = 0;
 
   clear(): void {
-    this.bytes = this.frames = this.errorStatus = this.garbageBytes = this.badHeader = 0;
+    this.bytes = this.frames = this.errorStatus = this.moduleFrames = this.garbageBytes = this.badHeader = 0;
     this.badEnd = this.badChecksum = this.gapTimeouts = this.truncated = this.discardedBytes = 0;
   }
 }
@@ -60,7 +73,7 @@ export class FrameAssembler {
   readonly #gapMs: number;
   readonly #bytes = new Uint8Array(STAGING_SIZE);
   readonly #words = new Uint32Array(this.#bytes.buffer);
-  /** Bytes held; when non-zero, #bytes[0] is 0xDD and the candidate frame is incomplete. */
+  /** Bytes held; when non-zero, #bytes[0] is 0xDD or 0xFF and the candidate frame is incomplete. */
   #have = 0;
   /** Length of the candidate frame once its header has been checked, else 0. */
   #length = 0;
@@ -92,22 +105,11 @@ export class FrameAssembler {
       }
     }
     this.#lastMs = nowMs;
-    if (have !== 0) {
-      bytes.set(chunk, have);
-      this.#have = have + n;
-    } else {
-      // Looking for a frame start: search the notification itself, copy only from the 0xDD on.
-      const start = chunk.indexOf(FRAME_START);
-      if (start < 0) {
-        this.stats.garbageBytes += n;
-        return;
-      }
-      bytes.set(chunk, 0);
-      if (start > 0) {
-        this.stats.garbageBytes += start;
-        bytes.copyWithin(0, start, n);
-      }
-      this.#have = n - start;
+    bytes.set(chunk, have);
+    this.#have = have + n;
+    // Looking for a frame start: a notification that begins with one (nearly all) is not searched.
+    if (have === 0 && n !== 0 && chunk[0] !== FRAME_START && chunk[0] !== FFAA_START) {
+      this.stats.garbageBytes += this.#shiftToNextStart(1);
     }
     this.#drain();
   }
@@ -120,6 +122,11 @@ export class FrameAssembler {
   /** Drop any partial frame (link lost). */
   reset(): void {
     if (this.#have === 0) return;
+    if (this.#loneStart()) {
+      this.stats.garbageBytes++;
+      this.#have = 0;
+      return;
+    }
     this.stats.truncated++;
     this.stats.discardedBytes += this.#have;
     this.#have = this.#length = 0;
@@ -131,21 +138,48 @@ export class FrameAssembler {
     const stats = this.stats;
     for (;;) {
       const have = this.#have;
+      if (have === 0) return;
       let length = this.#length;
+      const module = bytes[0] === FFAA_START;
       if (length === 0) {
         // The header is checked once per candidate, as soon as its first four bytes are in.
-        if (have < 3) return;
-        if (!isFrameHeader(bytes[1], bytes[2])) {
-          stats.badHeader++;
-          stats.garbageBytes += this.#shiftToNextStart(1);
-          continue;
+        if (module) {
+          if (have < 2) return;
+          if (bytes[1] !== FFAA_SECOND) {
+            stats.garbageBytes += this.#shiftToNextStart(1);
+            continue;
+          }
+          if (have < 4) return;
+          length = this.#length = bytes[3] + FFAA_OVERHEAD;
+        } else {
+          if (have < 3) return;
+          if (!isFrameHeader(bytes[1], bytes[2])) {
+            stats.badHeader++;
+            stats.garbageBytes += this.#shiftToNextStart(1);
+            continue;
+          }
+          if (have < 4) return;
+          length = this.#length = bytes[3] + FRAME_OVERHEAD;
         }
-        if (have < 4) return;
-        length = this.#length = bytes[3] + FRAME_OVERHEAD;
       }
       if (have < length) return;
       this.#length = 0;
-      if (bytes[length - 1] !== FRAME_END) {
+      if (module) {
+        if (!this.#moduleSumMatches(length)) {
+          stats.badChecksum++;
+          stats.discardedBytes += this.#shiftToNextStart(1);
+          continue;
+        }
+        stats.moduleFrames++;
+        const sink = this.#sink;
+        if (sink.onModuleFrame) sink.onModuleFrame(bytes, length);
+        else stats.garbageBytes += length;
+        if (have === length) {
+          this.#have = 0;
+          return;
+        }
+        stats.garbageBytes += this.#shiftToNextStart(length) - length;
+      } else if (bytes[length - 1] !== FRAME_END) {
         stats.badEnd++;
         stats.discardedBytes += this.#shiftToNextStart(1);
       } else if (!this.#checksumMatches(length)) {
@@ -164,23 +198,43 @@ export class FrameAssembler {
     }
   }
 
-  // Move the first 0xDD at or after `from` to offset 0 (dropping what precedes it); return how many
-  // bytes were dropped. A sentinel 0xDD just past the held bytes bounds the native search.
+  // Move the first start at or after `from` to offset 0 (dropping what precedes it); return how many
+  // bytes were dropped. A start is 0xDD, or 0xFF followed by 0xAA or last of the held bytes. Sentinels
+  // (0xDD, then 0xFF) just past the held bytes bound the native searches.
   #shiftToNextStart(from: number): number {
     const bytes = this.#bytes;
     const have = this.#have;
     this.#length = 0;
     bytes[have] = FRAME_START;
-    const next = bytes.indexOf(FRAME_START, from);
+    bytes[have + 1] = FFAA_START;
+    let next = bytes.indexOf(FRAME_START, from);
+    if (next > from) {
+      for (let ff = bytes.indexOf(FFAA_START, from); ff < next; ff = bytes.indexOf(FFAA_START, ff + 1)) {
+        if (ff === have - 1 || bytes[ff + 1] === FFAA_SECOND) {
+          next = ff;
+          break;
+        }
+      }
+    }
     if (next < have) bytes.copyWithin(0, next, have);
     this.#have = have - next;
     return next;
+  }
+
+  // A 0xFF alone, waiting to see whether 0xAA follows: garbage, not a partial frame, when dropped.
+  #loneStart(): boolean {
+    return this.#have === 1 && this.#bytes[0] === FFAA_START;
   }
 
   // The candidate held is stale: drop it, but deliver any complete frame found behind it (a false
   // start can hide one), then drop whatever is still incomplete.
   #expire(): void {
     while (this.#have > 0) {
+      if (this.#loneStart()) {
+        this.stats.garbageBytes++;
+        this.#have = 0;
+        return;
+      }
       this.stats.gapTimeouts++;
       this.stats.discardedBytes += this.#shiftToNextStart(1);
       this.#drain();
@@ -215,6 +269,14 @@ export class FrameAssembler {
     let sum = (even & 0xffff) + (even >>> 16) + (odd & 0xffff) + (odd >>> 16) - bytes[0] - bytes[1];
     for (let i = wholeWords << 2; i < end; i++) sum += bytes[i];
     return ((0x10000 - sum) & 0xffff) === ((bytes[end] << 8) | bytes[end + 1]);
+  }
+
+  // FF AA frames: an 8-bit sum over cmd, len and data, in the last byte. Short frames: a plain loop.
+  #moduleSumMatches(length: number): boolean {
+    const bytes = this.#bytes;
+    let sum = 0;
+    for (let i = 2; i < length - 1; i++) sum += bytes[i];
+    return (sum & 0xff) === bytes[length - 1];
   }
 
   // Only for pushes longer than any notification (logs, serial captures): views allocate here.

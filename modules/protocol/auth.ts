@@ -9,11 +9,9 @@
 //
 // Captured sessions (jbd-frames.json, esphome-jbd-bms docs/ffaa-auth-flow) are the test vectors.
 import { buildRequest } from "./commands";
+import { FFAA_OVERHEAD, FFAA_SECOND, FFAA_START } from "./frame";
 
-export const FFAA_START = 0xff;
-export const FFAA_SECOND = 0xaa;
-/** FF AA cmd len + sum8: the bytes around an FF AA frame's data. */
-export const FFAA_OVERHEAD = 5;
+export { FFAA_OVERHEAD, FFAA_SECOND, FFAA_START };
 
 export const FFAA_RENAME = 0x07;
 export const FFAA_APP_KEY = 0x15, FFAA_CHANGE_PASSWORD = 0x16, FFAA_RANDOM = 0x17, FFAA_USER_PASSWORD = 0x18, FFAA_ROOT_PASSWORD = 0x1d;

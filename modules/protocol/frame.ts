@@ -18,6 +18,14 @@ export const PAYLOAD_OFFSET = 4;
 export const MAX_PAYLOAD = 255;
 export const MAX_FRAME = MAX_PAYLOAD + FRAME_OVERHEAD;
 
+/** Frames of the BLE module itself (FF AA login replies): FF AA cmd len data... sum8(cmd, len, data). */
+export const FFAA_START = 0xff;
+export const FFAA_SECOND = 0xaa;
+/** Bytes around an FF AA frame's data: FF, AA, cmd, len, sum. */
+export const FFAA_OVERHEAD = 5;
+/** Offset of the first data byte in an FF AA frame. */
+export const FFAA_DATA_OFFSET = 4;
+
 export const CMD_BASIC_INFO = 0x03;
 export const CMD_CELLS = 0x04;
 export const CMD_HARDWARE = 0x05;
