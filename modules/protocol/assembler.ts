@@ -138,12 +138,11 @@ export class FrameAssembler {
     const stats = this.stats;
     for (;;) {
       const have = this.#have;
-      if (have === 0) return;
       let length = this.#length;
-      const module = bytes[0] === FFAA_START;
       if (length === 0) {
-        // The header is checked once per candidate, as soon as its first four bytes are in.
-        if (module) {
+        // The header is checked once per candidate, as soon as its first four bytes are in. With
+        // nothing held, bytes[0] is stale, but either branch returns for want of bytes.
+        if (bytes[0] === FFAA_START) {
           if (have < 2) return;
           if (bytes[1] !== FFAA_SECOND) {
             stats.garbageBytes += this.#shiftToNextStart(1);
@@ -164,7 +163,7 @@ export class FrameAssembler {
       }
       if (have < length) return;
       this.#length = 0;
-      if (module) {
+      if (bytes[0] === FFAA_START) {
         if (!this.#moduleSumMatches(length)) {
           stats.badChecksum++;
           stats.discardedBytes += this.#shiftToNextStart(1);
