@@ -2,12 +2,17 @@
 // FF02 goes over a UART to the BMS, which answers one frame at a time; replies come back as FF01
 // notifications of at most notifySize bytes, with latencies measured from real captures (facts §5).
 // Faults can be injected per request. All time comes from the Clock, all chance from the seed.
+// The `auth` option adds one of the three login generations (bms-auth.ts, which names the sources).
 
 import type { Clock, TimerHandle } from "./clock";
 import {
   CMD_BASIC_INFO, CMD_CELLS, CMD_ERROR_COUNTERS, CMD_FACTORY_ENTER, CMD_FACTORY_EXIT, CMD_HARDWARE,
-  CMD_MOS, CMD_MOS_FB, STATUS_INVALID, STATUS_OK, STATUS_UNSUPPORTED,
+  CMD_MOS, CMD_MOS_FB, STATUS_CHECKSUM, STATUS_INVALID, STATUS_OK, STATUS_PASSWORD, STATUS_UNSUPPORTED,
 } from "../../modules/protocol/frame";
+import {
+  BmsPasswordRegister, ModuleLogin, noAuthStats, parseMac, parseModuleFrame, validateAuth,
+  type BmsAuth, type BmsAuthStats,
+} from "./bms-auth";
 import { chunk, encodeReply, parseRequest, type Request } from "./bms-frames";
 import { corruptFrame, drawFaults, noFaults, truncateFrame, type BmsFaults, type FaultKind } from "./bms-faults";
 import {
@@ -45,6 +50,11 @@ export interface BmsSimOptions {
   mosCommand?: "e1" | "fb";
   /** Bytes per notification (ATT MTU − 3); 20 without an MTU exchange. */
   notifySize?: number;
+  /** The module's MAC in printed order ("A4:C1:37:04:2D:BE", the captured login's): the FF AA login
+   *  derives its passwords from it. */
+  address?: string;
+  /** Login generation (bms-auth.ts); none: every request answered as it comes. */
+  auth?: BmsAuth;
 }
 
 export interface BmsStats {
@@ -60,6 +70,8 @@ export interface BmsStats {
   echoes: number;
   /** Faults injected, by kind. */
   faults: Record<FaultKind, number>;
+  /** Login attempts and failures, requests held back for want of a login (all 0 without `auth`). */
+  auth: BmsAuthStats;
 }
 
 const DEFAULTS = {
@@ -76,9 +88,17 @@ const DEFAULTS = {
   name: "xiaoxiang BMS",
   mosCommand: "e1",
   notifySize: 20,
-} satisfies Required<BmsSimOptions>;
+  address: "A4:C1:37:04:2D:BE",
+  auth: undefined,
+} satisfies Omit<Required<BmsSimOptions>, "auth"> & { auth: BmsAuth | undefined };
+
+type SimOptions = Omit<Required<BmsSimOptions>, "auth"> & { auth: BmsAuth | undefined };
 
 const FACTORY_MAGIC = [0x56, 0x78];
+/** Generation-1 password registers (V11 §8, JBD_REGISTER_MAP.md). */
+const CMD_USE_PASSWORD = 0x06;
+const CMD_SET_PASSWORD = 0x07;
+const CMD_CLEAR_PASSWORD = 0x09;
 /** 0xFB targets (YY). Pre-discharge (0x03) is acknowledged but not modelled. */
 const FB_DISCHARGE = 0x00;
 const FB_CHARGE = 0x01;
@@ -88,7 +108,7 @@ const FB_BOTH = 0x0a;
 interface Outgoing {
   bytes: Uint8Array;
   /** What the frame counts as once its last byte is out. */
-  kind: "reply" | "stray" | "partial" | "echo";
+  kind: "reply" | "stray" | "partial" | "echo" | "module";
 }
 
 interface Transmission {
@@ -106,7 +126,11 @@ export class SimulatedBms {
   readonly stats: BmsStats = {
     writes: 0, ignored: 0, requests: {}, replies: 0, echoes: 0,
     faults: { unanswered: 0, errorStatus: 0, stray: 0, corrupt: 0, truncated: 0, slow: 0 },
+    auth: noAuthStats(),
   };
+  /** The module's MAC, as given (printed order). */
+  readonly address: string;
+  readonly auth: BmsAuth | undefined;
 
   readonly #clock: Clock;
   readonly #identity: BasicInfoIdentity;
@@ -126,11 +150,15 @@ export class SimulatedBms {
   #link = 0;
   #factoryMode = false;
   #lastBasicInfo: Uint8Array | undefined;
+  readonly #password: BmsPasswordRegister | undefined;
+  readonly #login: ModuleLogin | undefined;
+  /** The link is encrypted with an authenticated (passkey) pairing. */
+  #paired = false;
 
   constructor(clock: Clock, options: BmsSimOptions = {}) {
     // an option passed as undefined means "default", not "unset"
     const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-    const o: Required<BmsSimOptions> = { ...DEFAULTS, ...given };
+    const o: SimOptions = { ...DEFAULTS, ...given };
     validate(o);
     this.#clock = clock;
     this.name = o.name;
@@ -143,6 +171,37 @@ export class SimulatedBms {
     this.#timing = root.fork();
     this.#faultDraws = root.fork();
     this.#damage = root.fork();
+    // forked last, so the streams above draw as they did before auth existed
+    const randoms = root.fork();
+    this.address = o.address;
+    this.auth = o.auth;
+    if (o.auth?.kind === "bms-password") this.#password = new BmsPasswordRegister(o.auth.password, this.stats.auth);
+    if (o.auth?.kind === "ffaa") this.#login = new ModuleLogin(o.auth, parseMac(o.address)!, randoms, this.stats.auth);
+  }
+
+  /** Where each generation's login stands on this connection. */
+  get authState(): { bmsPassword: boolean; loggedIn: boolean; root: boolean; paired: boolean } {
+    return {
+      bmsPassword: this.#password?.open ?? false,
+      loggedIn: this.#login?.loggedIn ?? false,
+      root: this.#login?.root ?? false,
+      paired: this.#paired,
+    };
+  }
+
+  /** The BMS password register now (changed by 0x07, cleared by 0x09); undefined: none set. */
+  get bmsPassword(): string | undefined { return this.#password?.password; }
+
+  /** The FF AA module's user password now (changed by 0x16). */
+  get userPassword(): string | undefined { return this.#login?.userPassword; }
+
+  /**
+   * The BLE world: the link is now encrypted, after a passkey (authenticated = true) or a Just Works
+   * (false) pairing, or with a bond's keys. Only a "pairing" module cares: it answers once authenticated.
+   */
+  setEncrypted(authenticated: boolean): void {
+    if (authenticated) this.stats.auth.pairings++;
+    this.#paired = authenticated;
   }
 
   /** Between enter-factory (0x00 with 0x5678) and exit-factory (0x01). Changes no answer here. */
@@ -161,7 +220,8 @@ export class SimulatedBms {
       this.stats.ignored++;
       return;
     }
-    this.#queue.push({ bytes: bytes.slice(), echo: this.faults.echoOnly });
+    const unpaired = this.auth?.kind === "pairing" && !this.#paired;
+    this.#queue.push({ bytes: bytes.slice(), echo: this.faults.echoOnly || unpaired });
     this.#next();
   }
 
@@ -172,6 +232,9 @@ export class SimulatedBms {
     this.#queue = [];
     this.#busy = false;
     this.#link++;
+    this.#paired = false;
+    this.#password?.disconnected();
+    this.#login?.disconnected();
   }
 
   #next(): void {
@@ -188,11 +251,13 @@ export class SimulatedBms {
   }
 
   #answer(bytes: Uint8Array): Transmission | undefined {
+    if (this.#login && bytes[0] === 0xff) return this.#moduleAnswer(bytes);
     const request = parseRequest(bytes);
     if (!request) {
       this.stats.ignored++;
       return undefined;
     }
+    if (this.#login && !this.#login.forwards(request.write)) return undefined;
     this.stats.requests[request.reg] = (this.stats.requests[request.reg] ?? 0) + 1;
     const hit = drawFaults(this.#faultDraws, this.faults);
     for (const kind of hit) this.stats.faults[kind]++;
@@ -210,6 +275,17 @@ export class SimulatedBms {
     return { frames, latencyMs: sample(this.#timing, hit.has("slow") ? OUTLIER : latencyFor(request)) };
   }
 
+  /** An FF AA frame, answered by the BLE module itself (no faults: those hit the BMS's UART). */
+  #moduleAnswer(bytes: Uint8Array): Transmission | undefined {
+    const frame = parseModuleFrame(bytes);
+    const reply = frame && this.#login!.answer(frame.cmd, frame.data);
+    if (!reply) {
+      this.stats.ignored++;
+      return undefined;
+    }
+    return { frames: [{ bytes: reply, kind: "module" }], latencyMs: sample(this.#timing, LATENCY.module) };
+  }
+
   /** Handle a request as the BMS would: apply a write, build the reply frame. */
   #execute(request: Request): Uint8Array {
     const { reg, data } = request;
@@ -222,11 +298,25 @@ export class SimulatedBms {
         default: return encodeReply(reg, STATUS_UNSUPPORTED);
       }
     }
+    const password = this.#password;
     switch (reg) {
       case CMD_FACTORY_ENTER:
         if (data.length !== 2 || data[0] !== FACTORY_MAGIC[0] || data[1] !== FACTORY_MAGIC[1]) break;
+        if (password && !password.open) {
+          this.stats.auth.factoryRefused++;
+          return encodeReply(reg, STATUS_CHECKSUM); // DD 00 82 00 FF 7E 77, as logged in smagicld #218
+        }
         this.#factoryMode = true;
         return encodeReply(reg, STATUS_OK);
+      case CMD_USE_PASSWORD:
+        if (!password) break;
+        return encodeReply(reg, password.use(data) ? STATUS_OK : STATUS_PASSWORD);
+      case CMD_SET_PASSWORD:
+        if (!password) break;
+        return encodeReply(reg, password.change(data) ? STATUS_OK : STATUS_PASSWORD);
+      case CMD_CLEAR_PASSWORD:
+        if (!password) break;
+        return encodeReply(reg, password.clear(data) ? STATUS_OK : STATUS_PASSWORD);
       case CMD_FACTORY_EXIT:
         this.#factoryMode = false;
         return encodeReply(reg, STATUS_OK);
@@ -280,6 +370,7 @@ export class SimulatedBms {
       this.onNotify?.(piece);
       if (completes === "reply") this.stats.replies++;
       if (completes === "echo") this.stats.echoes++;
+      if (completes === "module") this.stats.auth.moduleReplies++;
       if (this.#link !== link) return;
       if (index < chunks.length) {
         this.#timer = this.#clock.setTimeout(sendNext, sample(this.#timing, CHUNK_GAP));
@@ -294,7 +385,7 @@ export class SimulatedBms {
   }
 }
 
-function validate(o: Required<BmsSimOptions>): void {
+function validate(o: SimOptions): void {
   const check = (ok: boolean, what: string) => { if (!ok) throw new RangeError(`SimulatedBms: ${what}`); };
   check(Number.isInteger(o.cellCount) && o.cellCount >= 1 && o.cellCount <= 32, "cellCount must be 1..32");
   check(Number.isInteger(o.ntcCount) && o.ntcCount >= 0 && o.ntcCount <= 8, "ntcCount must be 0..8");
@@ -303,4 +394,6 @@ function validate(o: Required<BmsSimOptions>): void {
   check(Number.isInteger(o.softwareVersion) && o.softwareVersion >= 0 && o.softwareVersion <= 0xff, "softwareVersion must be a byte");
   check(/^[\x20-\x7e]{0,255}$/.test(o.hardwareVersion), "hardwareVersion must be printable ASCII, at most 255 characters");
   check(Number.isInteger(o.notifySize) && o.notifySize >= 1, "notifySize must be a positive integer");
+  check(parseMac(o.address) !== undefined, "address must be a MAC like A4:C1:37:04:2D:BE");
+  if (o.auth) validateAuth(o.auth);
 }
