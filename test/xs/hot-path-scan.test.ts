@@ -11,7 +11,7 @@ import { ROOT } from "../../scripts/lib/xs";
 
 /** file -> functions (class methods by name, `#name` for private ones) on the hot path. */
 const HOT: Record<string, string[]> = {
-  "modules/protocol/assembler.ts": ["push", "#drain", "#shiftToNextStart", "#expire", "#checksumMatches", "reset"],
+  "modules/protocol/assembler.ts": ["push", "#drain", "#shiftToNextStart", "#loneStart", "#expire", "#checksumMatches", "#moduleSumMatches", "reset"],
   "modules/protocol/frame.ts": ["isFrameHeader"],
   "modules/protocol/basic-info.ts": ["decodeBasicInfo"],
   "modules/protocol/cells.ts": ["decodeCells"],
@@ -19,7 +19,7 @@ const HOT: Record<string, string[]> = {
   "modules/protocol/error-counters.ts": ["decodeErrorCounters"],
 };
 /** Native methods that work in place on typed arrays, and the sink. */
-const ALLOWED_METHODS = new Set(["indexOf", "set", "copyWithin", "onFrame"]);
+const ALLOWED_METHODS = new Set(["indexOf", "set", "copyWithin", "onFrame", "onModuleFrame"]);
 /** Calls that leave the hot path on purpose. */
 const COLD_CALLS: Record<string, string> = {
   "#pushInPieces": "pushes longer than a notification (512 bytes) only: logs, never BLE",
