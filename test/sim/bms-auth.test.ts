@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { VirtualClock } from "./clock";
 import { SimulatedBms, type BmsSimOptions } from "./bms";
 import type { BmsAuth } from "./bms-auth";
-import { decodeBasicInfo, fromHex, hex, request } from "./bms-harness";
+import { Recorder, decodeBasicInfo, fromHex, hex, request } from "./bms-harness";
 import {
   appKeyRequest, bmsPasswordRequest, changeBmsPasswordRequest, changePasswordRequest, clearPasswordRequest,
   macBytes, randomRequest, rootPasswordRequest, userPasswordRequest,
@@ -387,5 +387,17 @@ describe("options", () => {
 
   it("the default address is the captured module's", () => {
     assert.equal(new SimulatedBms(new VirtualClock()).address, CAPTURE_MAC);
+  });
+});
+
+describe("harness", () => {
+  it("Recorder.frames() cuts FF AA frames (len + 5) and JBD frames (len + 7) apart", () => {
+    const clock = new VirtualClock();
+    const bms = new SimulatedBms(clock, { auth: ffaa(undefined) });
+    const recorder = new Recorder(clock, bms);
+    bms.write(appKeyRequest());
+    bms.write(READ_CELLS);
+    clock.advance(2000);
+    assert.deepEqual(recorder.frames().map((f) => hex(f.subarray(0, 4))), ["ffaa1501", "dd040008"]);
   });
 });

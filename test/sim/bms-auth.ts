@@ -32,6 +32,11 @@
 //      btsnoop: DD 5A 00 56 78 after the 0x18 login gets no reply, 0x03 / 0x04 do; after 0x1D the
 //      0x09 and factory enter are answered).
 //    - Login, root and random byte last one connection (the V1.3 app logs in again after reconnecting).
+//    - Not sourced, chosen here: with no user password a 0x18 is accepted too; a NACK after the login
+//      does not log out; 0x1D before the user login is refused; other commands get no answer. The
+//      module's replies take the module latency of facts §5 (11 / 35 / 52 ms) but queue behind a BMS
+//      reply in flight (the real module answers on its own: in the V1.3 capture a 0x04 reply and a
+//      random byte cross within 11 ms). No injected fault hits them (faults are the BMS's UART's).
 // 3. "pairing": newest modules (esphome-jbd-bms #245, batmon-ha #217): until the link is encrypted with
 //    an authenticated (passkey) pairing every written value comes back unchanged on FF01 and nothing
 //    is answered; after it plain DD requests work, no FF AA. The pairing itself (PIN, bonds) is the

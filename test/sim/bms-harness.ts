@@ -31,12 +31,13 @@ export class Recorder {
     bms.onNotify = (bytes) => this.notifications.push({ at: clock.now(), bytes });
   }
 
-  /** Complete frames in arrival order, read by length from the first notification on (an incomplete tail is left out). */
+  /** Complete frames in arrival order, read by length from the first notification on (an incomplete tail is left out).
+   *  FF AA frames of the module (FF AA cmd len data sum) are len + 5 bytes, JBD frames len + 7. */
   frames(): Uint8Array[] {
     const stream = Buffer.concat(this.notifications.map((n) => n.bytes));
     const frames: Uint8Array[] = [];
     for (let at = 0; at + 4 <= stream.length; ) {
-      const end = at + stream[at + 3] + 7;
+      const end = at + stream[at + 3] + (stream[at] === 0xff ? 5 : 7);
       if (end > stream.length) break;
       frames.push(new Uint8Array(stream.subarray(at, end)));
       at = end;
