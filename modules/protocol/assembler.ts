@@ -4,8 +4,8 @@
 // notification boundaries. The BLE module's own replies (FF AA login, facts §4.7) come on the same
 // notifications: FF AA cmd len data... sum8, (len + 5) bytes, no end byte; they go to onModuleFrame.
 // Each notification is copied once into a preallocated staging buffer; frames are validated in place
-// at offset 0 and handed to the sink. Bytes only move (one native
-// copyWithin) when a notification holds garbage before a frame or more than one frame.
+// at offset 0 and handed to the sink. Bytes only move (one native copyWithin) when a notification
+// holds garbage before a frame or more than one frame.
 // Any rejected candidate loses only its first byte: the held bytes are searched again for the next
 // start (0xDD, or 0xFF 0xAA), so a frame hidden behind a false start is not lost. A 0xFF that is the
 // last byte held is kept until the next byte says whether 0xAA follows.
