@@ -5,7 +5,7 @@ import Timer from "timer";
 import { Config } from "./modules/config/config";
 import { platformConfigSource, platformDeviceIdStore } from "./modules/config/platform";
 import { deviceId } from "./modules/config/device-id";
-import { bmsId, formatMac, type BmsEntry } from "./modules/config/schema";
+import { bmsId, bmsSecretKeys, formatMac, type BmsEntry } from "./modules/config/schema";
 import { Log, traceSink } from "./modules/console/log";
 import { CommandRegistry } from "./modules/console/registry";
 import { Console } from "./modules/console/console";
@@ -86,12 +86,19 @@ function main(): void {
     const mac = entry.match === "mac" ? entry.mac : found;
     const address = mac ? formatMac(mac) : "";
     const id = bmsId(entry, found);
+    const secretKeys = bmsSecretKeys(index);
     const link = new BmsLink({
       id: id ?? `bms${index + 1}`,
       name: entry.name || address || `BMS ${index + 1}`,
       address,
       pattern: entry.match === "name" ? entry.pattern ?? "" : "",
       pollIntervalMs: settings.pollInterval * 1000,
+      // read at every connect: a password set at the console counts from the next one
+      secrets: () => ({
+        modulePassword: config.get(secretKeys.modulePassword) as string, bmsPin: config.get(secretKeys.bmsPin) as string,
+        rootPassword: config.get("bmsRootPassword"),
+      }),
+      secretSettings: secretKeys,
       // first sight of a scanned-for BMS: its MAC becomes its id (unless named), kept in flash
       onFound: id ? undefined : (found, at) => {
         const hex = at.replace(/:/g, "").toLowerCase();

@@ -18,8 +18,9 @@ import { MqttConnection, type MqttPlatform } from "./mqtt-connection";
 import { bmsDiagJson, gatewayDiagJson, infoJson, softwareVersion, stateJson } from "./payloads";
 import type { Clock, TimerHandle } from "./ports";
 import { Pump } from "./pump";
+import { ReleaseCommands } from "./release-commands";
 import { Retirement, type RetirePlan, type TopicGroup } from "./retire";
-import { BmsTopics, GatewayTopics, OFFLINE, ONLINE } from "./topics";
+import { BmsTopics, GatewayTopics, OFFLINE, ONLINE, RELEASED } from "./topics";
 
 export interface BridgeSettings {
   /** First level(s) of every topic (default "jbd"). */
@@ -96,6 +97,7 @@ export class Bridge implements LinkListener {
   readonly #slots: BmsSlot[] = [];
   readonly #pump: Pump;
   readonly #commands: MosCommands;
+  readonly #releases: ReleaseCommands;
   readonly #w = new JsonWriter();
   readonly #gatewayNode: string;
   readonly #gatewayDiscovery: DeviceDiscovery;
@@ -136,6 +138,7 @@ export class Bridge implements LinkListener {
       log);
     this.#pump = new Pump(this.connection, ports.timers, log, () => this.#publishNext());
     this.#commands = new MosCommands(settings.mosControl, topics, this.connection.stats, this.#pump, log);
+    this.#releases = new ReleaseCommands(this.connection.stats, this.#pump, log, topics.error);
   }
 
   /** A BMS to bridge; its topics are built here, once. */
@@ -154,6 +157,7 @@ export class Bridge implements LinkListener {
 
   start(): void {
     this.connection.subscribe(this.topics.commands);
+    this.connection.subscribe(this.topics.releaseCommands);
     this.#diagTimer = this.ports.timers.set(this.#onDiag, this.settings.diagIntervalMs ?? DIAG_INTERVAL_MS);
     this.connection.start();
   }
@@ -297,7 +301,9 @@ export class Bridge implements LinkListener {
     for (const slot of this.#slots) {
       if (topic === slot.topics.chargeSet) { this.#commands.command(slot, "charge", data); return; }
       if (topic === slot.topics.dischargeSet) { this.#commands.command(slot, "discharge", data); return; }
+      if (topic === slot.topics.releaseSet) { this.#releases.command(slot, data); return; }
     }
+    if (topic.endsWith("/release/set")) { this.#releases.misaddressed(topic, this.#slots); return; }
     this.#commands.misaddressed(topic, this.settings.prefix, this.#slots);
   }
 
@@ -326,7 +332,7 @@ export class Bridge implements LinkListener {
     if (retirement) {
       const topic = retirement.current();
       if (topic === undefined) { this.#retireDone(); return 0; }
-      const sent = pump.send(topic, "", true);
+      const sent = pump.send(topic, "", true, true);
       if (sent > 0) retirement.advance();
       return sent;
     }
@@ -350,7 +356,7 @@ export class Bridge implements LinkListener {
     const t = slot.topics, view = slot.view, w = this.#w, pump = this.#pump;
     let sent: number;
     switch (need) {
-      case Need.Availability: sent = pump.send(t.availability, slot.online ? ONLINE : OFFLINE, true); break;
+      case Need.Availability: sent = pump.send(t.availability, slot.online ? ONLINE : slot.view.released ? RELEASED : OFFLINE, true); break;
       case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true); break;
       case Need.Info: sent = pump.send(t.info, infoJson(w, view), true); break;
       case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.#uptime()), true); break;
@@ -367,7 +373,7 @@ export class Bridge implements LinkListener {
       const present = hasBmsEntity(slot.shape, slot.entity);
       if (!present && !slot.removeStale) { slot.entity++; continue; }
       const entity = bmsEntity(slot.entity);
-      const sent = this.#pump.send(discovery.topic(entity), present ? discovery.payload(this.#w, entity) : "", true);
+      const sent = this.#pump.send(discovery.topic(entity), present ? discovery.payload(this.#w, entity) : "", true, true);
       if (sent > 0) slot.entity++;
       return sent;
     }
@@ -383,7 +389,7 @@ export class Bridge implements LinkListener {
       return 1;
     }
     const entity = GATEWAY_ENTITIES[this.#gatewayEntity];
-    const sent = this.#pump.send(this.#gatewayDiscovery.topic(entity), this.#gatewayDiscovery.payload(this.#w, entity), true);
+    const sent = this.#pump.send(this.#gatewayDiscovery.topic(entity), this.#gatewayDiscovery.payload(this.#w, entity), true, true);
     if (sent > 0) this.#gatewayEntity++;
     return sent;
   }
@@ -400,6 +406,7 @@ export class Bridge implements LinkListener {
       { node: slot.node, name: view.name, manufacturer: "JBD", model, softwareVersion: softwareVersion(view), via: this.#gatewayNode },
       {
         state: t.state, diag: t.diag, chargeSet: t.chargeSet, dischargeSet: t.dischargeSet,
+        releaseSet: t.releaseSet, bmsAvailability: t.availability,
         gatewayDiag: this.topics.diag, gatewayAvailability: this.topics.availability,
         availability: [this.topics.availability, t.availability],
       },

@@ -11,6 +11,9 @@ export interface DeviceTopics {
   diag?: string;
   chargeSet?: string;
   dischargeSet?: string;
+  releaseSet?: string;
+  /** The BMS's own availability: "online", "offline" or "released" (read through AVAILABLE_TEMPLATE). */
+  bmsAvailability?: string;
   gatewayDiag: string;
   gatewayAvailability: string;
   /** Every entity of the device is available only while all of these say "online". */
@@ -44,9 +47,13 @@ export function discoveryTopic(discoveryPrefix: string, node: string, entity: En
   return discoveryPrefix + "/" + entity.component + "/" + node + "/" + entity.object + "/config";
 }
 
+/** "released" (the link handed to the JBD app) is "offline" to Home Assistant, which knows only two payloads. */
+export const AVAILABLE_TEMPLATE = "{{'online' if value=='online' else 'offline'}}";
+
 /** Discovery of one device: the parts every entity's payload repeats are built once here. */
 export class DeviceDiscovery {
   readonly #availability: string;
+  readonly #gatewayAvailability: string;
   readonly #device: string;
   readonly #origin: string;
 
@@ -57,8 +64,13 @@ export class DeviceDiscovery {
     origin: { name: string; version?: string },
   ) {
     const w = new JsonWriter().beginArray();
-    for (const topic of topics.availability) w.beginObject().key("t").string(topic).endObject();
+    for (const topic of topics.availability) {
+      w.beginObject().key("t").string(topic);
+      if (topic === topics.bmsAvailability) w.key("val_tpl").string(AVAILABLE_TEMPLATE);
+      w.endObject();
+    }
     this.#availability = w.endArray().text;
+    this.#gatewayAvailability = w.beginArray().beginObject().key("t").string(topics.gatewayAvailability).endObject().endArray().text;
 
     w.clear().beginObject().key("ids").beginArray().string(info.node).endArray().key("name").string(info.name)
       .key("mf").string(info.manufacturer).key("mdl").string(info.model);
@@ -81,7 +93,7 @@ export class DeviceDiscovery {
     w.clear().beginObject();
     w.key("name").string(entity.name);
     w.key("uniq_id").string(this.info.node + "_" + entity.object);
-    w.key("stat_t").string(this.#stateTopic(entity));
+    if (entity.source !== "none") w.key("stat_t").string(this.#stateTopic(entity));
     if (entity.template) w.key("val_tpl").string(entity.template);
     if (entity.source === "gatewayAvailability") w.key("pl_on").string("online").key("pl_off").string("offline");
     if (entity.unit) w.key("unit_of_meas").string(entity.unit);
@@ -96,8 +108,10 @@ export class DeviceDiscovery {
       if (command) w.key("cmd_t").string(command);
       w.key("pl_on").string("ON").key("pl_off").string("OFF");
     }
+    if (entity.releasePayload !== undefined && t.releaseSet) w.key("cmd_t").string(t.releaseSet).key("pl_prs").string(entity.releasePayload);
     // The gateway's status entity reports "offline" itself instead of becoming unavailable.
-    if (entity.source !== "gatewayAvailability") {
+    if (entity.gatewayAvailable) w.key("avty").raw(this.#gatewayAvailability);
+    else if (entity.source !== "gatewayAvailability") {
       w.key("avty").raw(this.#availability);
       if (t.availability.length > 1) w.key("avty_mode").string("all");
     }
@@ -111,6 +125,8 @@ export class DeviceDiscovery {
     switch (entity.source) {
       case "state": return t.state ?? "";
       case "diag": return t.diag ?? "";
+      case "availability": return t.bmsAvailability ?? "";
+      case "none": return "";
       case "gatewayDiag": return t.gatewayDiag;
       case "gatewayAvailability": return t.gatewayAvailability;
     }

@@ -8,9 +8,12 @@ import { MAX_NTC, PROTECTION_NAMES } from "../protocol/basic-info";
 import { MAX_CELLS } from "../protocol/cells";
 import type { Fet } from "../link/bms-view";
 
-export type Component = "sensor" | "binary_sensor" | "switch";
-/** Which payload the entity reads: the BMS's state or diag, or the gateway's diag or availability. */
-export type Source = "state" | "diag" | "gatewayDiag" | "gatewayAvailability";
+export type Component = "sensor" | "binary_sensor" | "switch" | "button";
+/**
+ * Which payload the entity reads: the BMS's state, diag or availability, or the gateway's diag or
+ * availability; "none" for buttons, which read nothing.
+ */
+export type Source = "state" | "diag" | "availability" | "gatewayDiag" | "gatewayAvailability" | "none";
 /** Fixed entities that only some packs or settings have. */
 export type When = "extended" | "control" | "noControl";
 
@@ -31,6 +34,10 @@ export interface Entity {
   readonly attributes?: string;
   /** Switches: MOS commands go to <prefix>/<bms>/mos/<fet>/set. */
   readonly fet?: Fet;
+  /** Buttons: what a press publishes on <prefix>/<bms>/release/set. */
+  readonly releasePayload?: string;
+  /** Available while the gateway is, whatever the BMS's own availability says (the link's release controls). */
+  readonly gatewayAvailable?: boolean;
   readonly when?: When;
 }
 
@@ -120,6 +127,16 @@ const FIXED: readonly Entity[] = [
   },
   { component: "sensor", object: "link_drops", name: "Link drops", source: "diag", template: value("link.drops"), stateClass: "total_increasing", icon: "mdi:bluetooth-off", diagnostic: true },
   { component: "sensor", object: "polls_failed", name: "Polls failed", source: "diag", template: value("link.pollsFailed"), stateClass: "total_increasing", icon: "mdi:alert-circle-outline", diagnostic: true },
+  {
+    component: "binary_sensor", object: "login_problem", name: "Login problem", source: "diag", deviceClass: "problem",
+    template: onIf("value_json.login.problem"), attributes: "{{value_json.login|tojson}}", diagnostic: true, gatewayAvailable: true,
+  },
+  {
+    component: "binary_sensor", object: "link_released", name: "Link released to the app", source: "availability",
+    template: "{{'ON' if value=='released' else 'OFF'}}", icon: "mdi:cellphone-link", diagnostic: true, gatewayAvailable: true,
+  },
+  { component: "button", object: "release", name: "Release link to the app", source: "none", releasePayload: "PRESS", icon: "mdi:cellphone-link", gatewayAvailable: true },
+  { component: "button", object: "resume", name: "Take link back", source: "none", releasePayload: "off", icon: "mdi:bluetooth-connect", gatewayAvailable: true },
   { component: "sensor", object: "latency", name: "Reply latency", source: "diag", template: value("link.latency.median"), unit: "ms", deviceClass: "duration", stateClass: "measurement", diagnostic: true },
 ];
 

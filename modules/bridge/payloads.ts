@@ -58,6 +58,9 @@ export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): Array
   writeLinkStats(w, bms.stats);
   w.key("frames");
   writeFrameStats(w, bms.frameStats);
+  const login = bms.login;
+  w.key("login").beginObject().key("kind").string(login.kind).key("ok").bool(login.ok)
+    .key("problem").bool(login.problem).key("outcome").string(login.outcome).endObject();
   if (bms.errorCounters.count) {
     w.key("errorCounters").beginObject();
     writeErrorCounters(w, bms.errorCounters);

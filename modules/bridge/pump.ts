@@ -81,9 +81,12 @@ export class Pump {
     this.kick();
   }
 
-  /** For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. */
-  send(topic: string, payload: string | ArrayBuffer, retain: boolean): number {
-    const bytes = packetBytes(this.#topicLength(topic), typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
+  /**
+   * For NextItem: publish now. Returns the packet's bytes, or -1 to be called again later. `once`:
+   * a topic published once per pass (discovery, retirement), whose length is not worth keeping.
+   */
+  send(topic: string, payload: string | ArrayBuffer, retain: boolean, once = false): number {
+    const bytes = packetBytes(once ? utf8Length(topic) : this.#topicLength(topic), typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
     if (bytes > MAX_PACKET) {
       this.connection.stats.publishesTooLarge++;
       this.log.error("MQTT: a " + bytes + "-byte packet can never be written (the " + SEND_BUFFER + "-byte send buffer takes at most " + MAX_PACKET + "), not sent:", topic);
@@ -118,7 +121,7 @@ export class Pump {
     const cache = this.#topicBytes;
     let bytes = cache.get(topic);
     if (bytes === undefined) {
-      if (cache.size >= TOPIC_CACHE_SIZE) cache.clear(); // a republish's discovery topics pass through once
+      if (cache.size >= TOPIC_CACHE_SIZE) cache.clear(); // more topics than a gateway of 3 BMS has: a bound, not a plan
       cache.set(topic, bytes = utf8Length(topic));
     }
     return bytes;

@@ -3,6 +3,8 @@
 
 export const ONLINE = "online";
 export const OFFLINE = "offline";
+/** A BMS's availability while its link is released to another central (the JBD app). */
+export const RELEASED = "released";
 
 /** Topics of the gateway itself. */
 export class GatewayTopics {
@@ -18,6 +20,8 @@ export class GatewayTopics {
   readonly consoleOut: string;
   /** One subscription for every MOS command, known BMS or not, so unknown ones can be answered. */
   readonly commands: string;
+  /** The same for link releases. */
+  readonly releaseCommands: string;
 
   constructor(readonly prefix: string, readonly id: string) {
     const base = prefix + "/" + id;
@@ -27,6 +31,7 @@ export class GatewayTopics {
     this.console = base + "/console";
     this.consoleOut = base + "/console/out";
     this.commands = prefix + "/+/mos/+/set";
+    this.releaseCommands = prefix + "/+/release/set";
   }
 }
 
@@ -39,6 +44,9 @@ export class BmsTopics {
   readonly chargeSet: string;
   readonly dischargeSet: string;
   readonly result: string;
+  /** Minutes to release the link for (or "off"), and what came of it. */
+  readonly releaseSet: string;
+  readonly releaseResult: string;
 
   constructor(prefix: string, readonly id: string) {
     const base = prefix + "/" + id;
@@ -49,6 +57,8 @@ export class BmsTopics {
     this.chargeSet = base + "/mos/charge/set";
     this.dischargeSet = base + "/mos/discharge/set";
     this.result = base + "/mos/result";
+    this.releaseSet = base + "/release/set";
+    this.releaseResult = base + "/release/result";
   }
 }
 

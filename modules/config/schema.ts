@@ -38,6 +38,15 @@ export interface ConfigValues {
   haDiscovery: boolean;
   haPrefix: string;
   logLevel: LogLevelName;
+  /** Per BMS of the `bms` list, by position: the BLE module's FF AA user password, the BMS PIN. */
+  bms1Password: string;
+  bms2Password: string;
+  bms3Password: string;
+  bms1Pin: string;
+  bms2Pin: string;
+  bms3Pin: string;
+  /** The FF AA modules' root password for factory-mode writes (empty: the vendor's). */
+  bmsRootPassword: string;
 }
 
 export type ConfigKey = keyof ConfigValues;
@@ -123,6 +132,21 @@ function stringSetting(min: number, max: number, secret: boolean): ValueCodec<st
       if (n < min || n > max) return fail(min ? `must be ${min}..${max} bytes${got}` : `must be at most ${max} bytes${got}`);
       if (hasControl(text)) return fail("must not contain control characters");
       return ok(text);
+    },
+    format(value: string): string { return value; },
+  };
+}
+
+/** Empty, or exactly six characters of `allowed` (`what` names them in the error; the value is never echoed). */
+function modulePasswordSetting(): ValueCodec<string> { return codeSetting(/^[0-9A-Za-z]{6}$/, "letters or digits"); }
+
+function codeSetting(allowed: RegExp, what: string): ValueCodec<string> {
+  return {
+    kind: "string",
+    type: `six ${what}, or empty`,
+    parse(text: string): ParseResult<string> {
+      if (text === "" || allowed.test(text)) return ok(text);
+      return fail(`must be six ${what} (or empty to clear it)`);
     },
     format(value: string): string { return value; },
   };
@@ -374,7 +398,18 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("haDiscovery", "haDiscovery", true, "mqtt", "publish Home Assistant discovery", boolSetting()),
   setting("haPrefix", "haPrefix", "homeassistant", "mqtt", "Home Assistant discovery prefix", topicPrefixSetting()),
   setting("logLevel", "logLevel", "info", "live", "console/trace log level", logLevelSetting()),
+  ...[1, 2, 3].map((n) => setting(`bms${n}Password` as "bms1Password", `bms${n}Pass`, "", "live",
+    `BMS ${n}: its BLE module's login password (FF AA modules; empty: try the factory defaults once)`, modulePasswordSetting(), true)),
+  ...[1, 2, 3].map((n) => setting(`bms${n}Pin` as "bms1Pin", `bms${n}Pin`, "", "live",
+    `BMS ${n}: its BMS password (PIN; firmware 0x16-0x20), sent on every connect`, codeSetting(/^[0-9]{6}$/, "digits"), true)),
+  setting("bmsRootPassword", "bmsRootPass", "", "live", "FF AA modules' root password for MOS writes (empty: the vendor's)", stringSetting(0, 32, true), true),
 ] as Setting[]);
+
+/** The setting names of BMS `index`'s (0-based, in the `bms` list) passwords. */
+export function bmsSecretKeys(index: number): { modulePassword: ConfigKey; bmsPin: ConfigKey } {
+  const n = index + 1;
+  return { modulePassword: `bms${n}Password` as ConfigKey, bmsPin: `bms${n}Pin` as ConfigKey };
+}
 
 /** Setting by key, case-insensitive, also by its preference name. */
 export function findSetting(name: string): Setting | undefined {

@@ -6,6 +6,7 @@ import Time from "time";
 import type { BmsLink } from "../link/bms-link";
 import type { BleCentral } from "../link/ble-central";
 import type { MosResult } from "../link/bms-view";
+import { RELEASE_DEFAULT_MINUTES, parseReleaseRequest } from "../link/release-request";
 import type { WifiManager } from "../net/wifi-manager";
 import { buildRequest, parseHex, toHex } from "../protocol/commands";
 import { describeFrames } from "../protocol/describe";
@@ -91,8 +92,9 @@ function printStatus(parts: GatewayParts, out: Output): void {
     `${c.suspectSince !== undefined ? ", a connect may hang" : ""}, stack resets ${c.stackResets}, connect timeouts ${c.connectTimeouts}`);
   if (parts.restartReason) out.line(`last restart: ${parts.restartReason}`);
   for (const link of parts.links) {
-    out.line(`bms ${link.id}: ${link.stateName}${link.online ? ", online" : ", offline"}, address ${link.address ?? "(not found yet)"}` +
-      `, rssi ${link.rssi ?? "?"} dBm, last reading ${age(link.infoAt)}`);
+    const released = link.released ? ` for ${Math.ceil(link.releaseRemainingMs / 60_000)} more min` : "";
+    out.line(`bms ${link.id}: ${link.stateName}${released}${link.online ? ", online" : ", offline"}, address ${link.address ?? "(not found yet)"}` +
+      `, rssi ${link.rssi ?? "?"} dBm, last reading ${age(link.infoAt)}${link.login.outcome ? `, login: ${link.login.outcome}` : ""}`);
   }
 }
 
@@ -209,6 +211,19 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     if (what === "mqtt") { parts.mqttReconnect(); out.line("MQTT reconnecting"); return; }
     if (what === "ble") { out.line("BLE: checking the stack; a pending connect can only be cleared by a restart"); parts.central.recover("console: reconnect ble"); return; }
     for (const link of what ? [findLink(parts, args[0])] : parts.links) { link.reconnect(); out.line(`${link.id}: reconnecting`); }
+  });
+
+  registry.register("release", "release [bms] [minutes|off]", `let the JBD app have a BMS for a while (default ${RELEASE_DEFAULT_MINUTES} min), or take it back`, (args, out) => {
+    const link = takeLink(parts, args);
+    if (args.length > 1) return false;
+    const request = parseReleaseRequest(args[0] ?? "");
+    if (typeof request === "string") throw new UsageError(request);
+    if ("resume" in request) {
+      out.line(link.resume("console") ? `${link.id}: release over, connecting again` : `${link.id}: not released`);
+      return;
+    }
+    link.release(request.minutes);
+    out.line(`${link.id}: released for ${request.minutes} min: the link closes and comes back by itself (release ${link.id} off: at once)`);
   });
 
   registry.register("send", "send [bms] <hex frame> | send [bms] read <reg>", "send a raw request, print the reply in hex", (args, out) => {

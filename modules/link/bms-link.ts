@@ -3,7 +3,8 @@
 // FFF1/FFF2) in one characteristic discovery, enable notifications, let them settle, then hand the
 // held link to its poller (bms-poller). After a drop it waits for the device again at once; after
 // failed setups it backs off (capped, with jitter); when polls go unanswered it closes the link
-// itself so the next attempt starts clean.
+// itself so the next attempt starts clean. A BMS takes one central at a time, so the link can be
+// released for a while (to the phone app) and comes back by itself when that time is over.
 import type { Characteristic, Client, ConnectTarget, Service, CharacteristicValue } from "bleclient";
 import { Bytes } from "btutils";
 import { gattIds, isOneOf } from "./gatt-ids";
@@ -12,6 +13,8 @@ import { Timeout } from "../platform/timeout";
 import type { BleCentral, CentralLink, SeenDevice } from "./ble-central";
 import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
 import { BmsPoller, type PollerHost } from "./bms-poller";
+import { BmsLogin, type LoginSecrets } from "./bms-login";
+import { macBytes } from "../protocol/auth";
 import { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
 import { formatMac, globMatch, normalizeMac } from "../config/schema";
@@ -33,6 +36,10 @@ export interface LinkConfig {
   pollIntervalMs: number;
   /** Called once when a scanned-for BMS (no address configured) first comes up: its address is known. */
   onFound?: (link: BmsLink, address: string) => void;
+  /** This BMS's passwords, read at every connect (a changed setting counts from the next one). */
+  secrets?: () => LoginSecrets;
+  /** The settings those passwords are set with (named in a login failure's advice). */
+  secretSettings?: { modulePassword: string; bmsPin: string };
 }
 
 export { ATTEMPT_TIMEOUTS_MS } from "./bms-poller";
@@ -41,14 +48,20 @@ const SETTLE_MS = 300;               // the first request right after subscribin
 const DISCONNECT_WAIT_MS = 3_000;    // no onDisconnected by then: the stack is not answering
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 60_000;
+/** After a failed login: long enough not to hammer a module that counts failures, short enough to notice a fix. */
+const LOGIN_RETRY_MS = 5 * 60_000;
+const NO_SECRETS: LoginSecrets = Object.freeze({ modulePassword: "", bmsPin: "", rootPassword: "" });
 
 const WRITE_NO_RESPONSE = 4;
 
-const enum State { Down, Waiting, Connecting, Discovering, Subscribing, Settling, Ready, Closing }
+// Released is last: the `>= State.Discovering` tests below mean "a connection is being set up or held".
+const enum State { Down, Waiting, Connecting, Discovering, Subscribing, Settling, LoggingIn, Ready, Closing, Released }
 
 export class BmsLink implements CentralLink, BmsView, PollerHost {
   readonly stats = new LinkStats();
   readonly poller: BmsPoller;
+  /** What the pack needs to answer, and what the last login came to. */
+  readonly login: BmsLogin;
   rssi: number | undefined;
   client: Client | undefined;
   notifyCharacteristic: Characteristic | undefined;
@@ -65,6 +78,10 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   #everConnected = false;
   readonly #stepTimeout = new Timeout(() => this.#onStepTimeout());
   readonly #reconnect = new Timeout(() => this.#wait());
+  /** Length of the current release (0: not released) and when it began (Time.ticks). */
+  #releaseMs = 0;
+  #releasedAt = 0;
+  readonly #releaseEnd = new Timeout(() => this.resume("release time over"));
 
   constructor(
     readonly config: LinkConfig,
@@ -74,6 +91,15 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     private readonly random: () => number = Math.random,
   ) {
     this.poller = new BmsPoller(this.stats, this, this, listener, log);
+    this.login = new BmsLogin({
+      id: config.id,
+      write: (bytes) => {
+        if (this.capture) this.capture("tx", new Uint8Array(bytes));
+        this.#write?.writeWithoutResponse(bytes);
+      },
+      settingNames: config.secretSettings ?? { modulePassword: "bmsPassword", bmsPin: "bmsPin" },
+    }, log);
+    this.poller.login = this.login;
     this.#address = canonicalMac(config.address);
     this.#setTarget();
   }
@@ -96,6 +122,22 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   onNotification(value: CharacteristicValue): void { this.poller.onNotification(value); }
   onRSSI(rssi: number): void { this.rssi = rssi; }
   pollsUnanswered(): void { this.#forceClose("polls unanswered"); }
+  authorizeWrite(done: (error?: string) => void): boolean { return this.login.authorizeWrite(done); }
+  firstAnswer(): void { this.login.answered(); }
+  echoed(): void {
+    this.login.echoed();
+    this.#loginFailed();
+  }
+  firstPollSilent(): boolean {
+    if (this.login.kind !== "unknown" || this.#state !== State.Ready) return false;
+    this.poller.stop("logging in");
+    this.login.detect((ok) => {
+      if (this.#state !== State.Ready) return;
+      if (ok) this.poller.start(this.#write!);
+      else this.#loginFailed();
+    });
+    return true;
+  }
   probe(reason: string): void { this.central.probe(reason); }
   get name(): string { return this.config.name; }
   get address(): string | undefined { return this.#address || undefined; }
@@ -103,14 +145,52 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   get needsAddress(): boolean { return !this.#target; }
   get wantsConnection(): boolean { return this.#state === State.Waiting; }
   get stateName(): string {
-    return ["down", "waiting", "connecting", "discovering", "subscribing", "settling", "ready", "closing"][this.#state];
+    return ["down", "waiting", "connecting", "discovering", "subscribing", "settling", "logging in", "ready", "closing", "released"][this.#state];
+  }
+  /** Released to another central (the phone app): the link stays closed until the release ends. */
+  get released(): boolean { return this.#releaseMs > 0; }
+  /** Milliseconds until a release ends by itself (0 when not released). */
+  get releaseRemainingMs(): number {
+    return this.#releaseMs > 0 ? Math.max(0, this.#releaseMs - Time.delta(this.#releasedAt)) : 0;
   }
 
   start(): void { this.#wait(); }
 
-  /** Drop the link and connect again at once (console "reconnect"). */
+  /**
+   * Let go of the BMS for `minutes` (1..RELEASE_MAX_MINUTES, release-request.ts) so another central, the JBD app, can
+   * connect: the link closes and is not set up again until the time is over or resume() is called.
+   * A connect already under way cannot be cancelled (the SDK has no way to): it is refused when it
+   * arrives. A second release sets a new end time.
+   */
+  release(minutes: number): void {
+    this.#releaseMs = minutes * 60_000;
+    this.#releasedAt = Time.ticks;
+    this.#releaseEnd.start(this.#releaseMs);
+    this.log.info("BMS link released:", this.id + " for " + minutes + " min (another central, such as the JBD app, may connect now)");
+    if (this.#state === State.Released || this.#state === State.Closing) return; // closing: #down enters Released
+    if (this.#state >= State.Discovering) { this.#forceClose("released"); return; }
+    this.#reconnect.stop();
+    this.#enterReleased();
+  }
+
+  /** End a release now (console, MQTT, or its timer): the link waits for the BMS again. False if not released. */
+  resume(reason = "resumed"): boolean {
+    if (this.#releaseMs === 0) return false;
+    this.#releaseMs = 0;
+    this.#releaseEnd.stop();
+    this.log.info("BMS link release over:", this.id + " (" + reason + ")");
+    if (this.#state === State.Released) {
+      this.#backoffMs = BACKOFF_MIN_MS;
+      this.#wait();
+      this.#tellAvailability(); // "released" becomes "offline" until the link is up again
+    }
+    return true;
+  }
+
+  /** Drop the link and connect again at once (console "reconnect"); ends a release. */
   reconnect(): void {
-    if (this.#state >= State.Discovering) this.#forceClose("reconnect requested");
+    if (this.resume("reconnect requested")) return;
+    if (this.#state >= State.Discovering && this.#state !== State.Released) this.#forceClose("reconnect requested");
     else { this.#reconnect.stop(); this.#backoffMs = BACKOFF_MIN_MS; this.#wait(); }
   }
 
@@ -164,6 +244,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
 
   onConnected(client: Client): boolean {
     // a connection the link still wants: waiting, connecting, or backing off after a timeout
+    // (Released is above Discovering: a connect that arrives after a release is refused)
     if (this.#state >= State.Discovering) return false;
     this.#reconnect.stop();
     this.client = client;
@@ -205,7 +286,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
 
   #onStepTimeout(): void {
     switch (this.#state) {
-      case State.Settling: this.#linkUp(); return;
+      case State.Settling: this.#logIn(); return;
       case State.Discovering:
       case State.Subscribing: this.#giveUp("discovery timeout"); return;
       case State.Closing:
@@ -214,6 +295,24 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
         this.central.probe("no disconnect callback");
         return;
     }
+  }
+
+  /** Log in as far as the pack needs (bms-login), then poll; a failed login closes and retries later. */
+  #logIn(): void {
+    this.#state = State.LoggingIn;
+    const device = this.#tentative ?? this.#target;
+    const mac = this.#address ? macBytes(this.#address) : device ? macBytes(canonicalMac(String(device.address))) : undefined;
+    let secrets = NO_SECRETS;
+    try { secrets = this.config.secrets?.() ?? NO_SECRETS; } catch (error) { this.log.error("BMS secrets:", error); }
+    this.login.begin(mac, secrets, (ok) => {
+      if (this.#state !== State.LoggingIn) return;
+      if (ok) this.#linkUp(); else this.#loginFailed();
+    });
+  }
+
+  #loginFailed(): void {
+    this.#backoffMs = LOGIN_RETRY_MS;
+    this.#forceClose("login failed, next try in " + LOGIN_RETRY_MS / 60_000 + " min: " + this.login.outcome);
   }
 
   #linkUp(): void {
@@ -278,11 +377,13 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     const wasUp = this.#state === State.Ready || (this.#state === State.Closing && this.#closingWorkingLink);
     if (wasUp || this.#downSince === 0) this.#downSince = Time.ticks;
     this.#state = State.Down;
+    this.login.stop();
     this.client = undefined;
     this.notifyCharacteristic = undefined;
     this.#write = undefined;
     this.central.setupDone(this);
-    this.poller.stop("not connected");
+    this.poller.stop(this.#releaseMs > 0 ? "released" : "not connected");
+    if (this.#releaseMs > 0) { this.#enterReleased(); return; }
     if (unexpected) this.log.warn("BMS link dropped:", this.id);
     // a drop of a working link: wait for the device again at once (it advertises as soon as it is
     // free); failed setups back off, capped and exponential with +-25 % jitter
@@ -291,5 +392,18 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
     this.central.update();
     this.#reconnect.start(delay);
+  }
+
+  #enterReleased(): void {
+    this.#state = State.Released;
+    this.#tentative = undefined;
+    this.central.update(); // nobody else waiting: the central stops scanning
+    this.#tellAvailability();
+  }
+
+  // The bridge reads `released` to say "released" rather than "offline"; called even when the
+  // link was already offline (a release while waiting changes what availability says).
+  #tellAvailability(): void {
+    try { this.listener.onAvailability(this, this.online); } catch (error) { this.log.error("availability:", error); }
   }
 }

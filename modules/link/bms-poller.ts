@@ -15,7 +15,7 @@ import { ErrorCounters, decodeErrorCounters } from "../protocol/error-counters";
 import {
   READ_BASIC_INFO, READ_CELLS, READ_HARDWARE, READ_ERROR_COUNTERS, EXIT_FACTORY, mosRequest, mosFbRequest,
 } from "../protocol/commands";
-import { CMD_BASIC_INFO, CMD_CELLS, CMD_HARDWARE, CMD_ERROR_COUNTERS, CMD_MOS, CMD_MOS_FB, CMD_FACTORY_EXIT, statusText } from "../protocol/frame";
+import { CMD_BASIC_INFO, CMD_CELLS, CMD_HARDWARE, CMD_ERROR_COUNTERS, CMD_MOS, CMD_MOS_FB, CMD_FACTORY_EXIT, READ, statusText } from "../protocol/frame";
 import { Timeout } from "../platform/timeout";
 import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
 import type { LinkStats } from "./link-stats";
@@ -29,7 +29,7 @@ const FAILED_CYCLES_BEFORE_OFFLINE = 2;
 const ERROR_COUNTERS_EVERY = 60;     // poll cycles between 0xAA reads
 const MOS_READBACK_DELAY_MS = 250;
 
-const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosWrite, MosFb, MosExit, MosReadBack, Raw }
+const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosAuthorize, MosWrite, MosFb, MosExit, MosReadBack, Raw }
 
 /** What the poller needs from its link. */
 export interface PollerHost {
@@ -39,6 +39,23 @@ export interface PollerHost {
   pollsUnanswered(): void;
   /** Ask the central to check the BLE stack (a host reset shows first as silence). */
   probe(reason: string): void;
+  /** Before a MOS write: the module's root login where it has one; false when none is needed. */
+  authorizeWrite(done: (error?: string) => void): boolean;
+  /** The first poll of this connection was answered. */
+  firstAnswer(): void;
+  /** The first poll of this connection went unanswered: true when the host takes over (a login), the poller stopped. */
+  firstPollSilent(): boolean;
+  /** Our request came back as it was sent (a module that wants pairing). */
+  echoed(): void;
+}
+
+interface MosCommand { fet: Fet; on: boolean; done: (r: MosResult) => void; command: "e1" | "fb"; authorized: boolean }
+
+/** Frames for a login under way (bms-login) rather than for the poll. */
+export interface LoginSink {
+  readonly busy: boolean;
+  onFrame(frame: Uint8Array): boolean;
+  onModuleFrame(frame: Uint8Array): void;
 }
 
 export class BmsPoller implements FrameSink {
@@ -52,6 +69,8 @@ export class BmsPoller implements FrameSink {
   online = false;
   /** Called with every frame in and out when capture is on (console "capture"). */
   capture: ((direction: "tx" | "rx", bytes: Uint8Array) => void) | undefined;
+  /** Gets the frames while a login step waits (set by the link). */
+  login: LoginSink | undefined;
 
   #write: Characteristic | undefined;
   #step = Step.Idle;
@@ -63,7 +82,9 @@ export class BmsPoller implements FrameSink {
   #failedCycles = 0;
   #pollDue = false;
   #hardwareAsked = false;
-  #mos: { fet: Fet; on: boolean; done: (r: MosResult) => void; command: "e1" | "fb" } | undefined;
+  /** A poll of this connection was answered. */
+  #answered = false;
+  #mos: MosCommand | undefined;
   #raw: { bytes: ArrayBuffer; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
   readonly #replyTimeout = new Timeout(() => this.#onReplyTimeout());
   readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.#startCycle(); });
@@ -86,6 +107,7 @@ export class BmsPoller implements FrameSink {
     this.#write = write;
     this.#failedCycles = 0;
     this.#hardwareAsked = false; // 0x05 once per connection
+    this.#answered = false;
     this.#pollDue = true;
     this.#startCycle();
   }
@@ -149,7 +171,12 @@ export class BmsPoller implements FrameSink {
 
   /** A complete, checksum-valid frame (FrameSink). `frame` is the assembler's buffer. */
   onFrame(frame: Uint8Array, _length: number): void {
+    const login = this.login;
+    if (login !== undefined && login.busy && login.onFrame(frame)) return;
     const cmd = frame[1];
+    if (this.#step === Step.MosAuthorize) { this.stats.strays++; return; }
+    // DD A5 <our register>: the request itself, sent back by a module that wants a paired link
+    if (cmd === READ && frame[2] === this.#requestCmd && this.#step !== Step.Idle) { this.#step = Step.Idle; this.#replyTimeout.stop(); this.host.echoed(); return; }
     if (this.#step === Step.Idle || cmd !== this.#requestCmd) { this.stats.strays++; return; }
     this.#replyTimeout.stop();
     this.stats.latency.add(Time.delta(this.#sentAt));
@@ -203,11 +230,19 @@ export class BmsPoller implements FrameSink {
     }
   }
 
+  /** An FF AA frame of the BLE module (FrameSink): a login's, else a stray. */
+  onModuleFrame(frame: Uint8Array, _length: number): void {
+    const login = this.login;
+    if (login !== undefined && login.busy) login.onModuleFrame(frame);
+    else this.stats.strays++;
+  }
+
   #cycleDone(): void {
     this.#step = Step.Idle;
     this.#cycles++;
     this.#failedCycles = 0;
     this.stats.pollsOk++;
+    if (!this.#answered) { this.#answered = true; this.host.firstAnswer(); }
     this.host.client?.readRSSI(); // NimBLE answers synchronously through onRSSI
     this.#setOnline(true);
     this.listener.onReading(this.view);
@@ -227,6 +262,7 @@ export class BmsPoller implements FrameSink {
     this.stats.pollsFailed++;
     this.log.debug("poll failed:", reason);
     this.host.probe("poll failed"); // a host reset shows first as silence
+    if (!this.#answered && this.#failedCycles === 0 && this.host.firstPollSilent()) return;
     if (++this.#failedCycles >= FAILED_CYCLES_BEFORE_OFFLINE) this.#setOnline(false);
     if (this.#failedCycles >= FAILED_CYCLES_BEFORE_RECONNECT) { this.host.pollsUnanswered(); return; }
     this.#startCycle();
@@ -243,16 +279,27 @@ export class BmsPoller implements FrameSink {
     if (this.#mos) { done({ fet, requested: on, ok: false, error: "busy: another MOS command is running" }); return; }
     if (!this.#write) { done({ fet, requested: on, ok: false, error: "not connected" }); return; }
     if (this.infoAt === -1) { done({ fet, requested: on, ok: false, error: "state unknown: no reading yet" }); return; }
-    this.#mos = { fet, on, done, command: "e1" };
+    this.#mos = { fet, on, done, command: "e1", authorized: false };
     if (this.#step === Step.Idle) this.#startCycle();
   }
 
   #startMos(): void {
     const mos = this.#mos!;
+    if (!mos.authorized) {
+      mos.authorized = true;
+      if (this.host.authorizeWrite((error) => this.#authorized(mos, error))) { this.#step = Step.MosAuthorize; return; }
+    }
     // read-modify-write: keep the other FET as the BMS last reported it
     const charge = mos.fet === "charge" ? mos.on : this.info.chargeOn;
     const discharge = mos.fet === "discharge" ? mos.on : this.info.dischargeOn;
     this.#send(Step.MosWrite, mosRequest(charge, discharge), CMD_MOS);
+  }
+
+  #authorized(mos: MosCommand, error?: string): void {
+    if (this.#step !== Step.MosAuthorize || this.#mos !== mos) return;
+    this.#step = Step.Idle;
+    if (error) { this.#finishMos("root login failed: " + error); return; }
+    this.#startMos();
   }
 
   #mosFallback(): void {

@@ -24,6 +24,17 @@ export interface MosResult {
   command?: "e1" | "fb";
 }
 
+export interface LoginState {
+  /** "unknown" | "none" | "module" (FF AA login) | "pairing". */
+  readonly kind: string;
+  /** In words, with what to do when it failed; "" before the first connect. */
+  readonly outcome: string;
+  /** The last login let the link poll. */
+  readonly ok: boolean;
+  /** Something for the user to fix (what `outcome` says), whether or not the link polls. */
+  readonly problem: boolean;
+}
+
 export interface BmsView {
   /** Topic id: configured name, else the MAC in lowercase hex without colons. */
   readonly id: string;
@@ -34,6 +45,10 @@ export interface BmsView {
   readonly connected: boolean;
   /** True while readings are fresh (link up and the last polls answered). */
   readonly online: boolean;
+  /** Released to another central (the JBD app) for a while: offline by request, not by fault. */
+  readonly released: boolean;
+  /** What the pack needs to answer (bms-login), and what the last login came to. */
+  readonly login: LoginState;
   readonly info: BasicInfo;
   /** Time.ticks of the last good 0x03 reading, or -1 (test `=== -1`: ticks are negative half the time on the ESP32). */
   readonly infoAt: number;
@@ -47,13 +62,19 @@ export interface BmsView {
   readonly frameStats: AssemblerStats;
   /** Closed-loop MOS change; `done` is called exactly once. */
   setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void;
+  /** Milliseconds until a release ends by itself (0 when not released). */
+  readonly releaseRemainingMs: number;
+  /** Close the link and keep it closed for `minutes` (1..1440), for another central. */
+  release(minutes: number): void;
+  /** End a release now; false if the link was not released. */
+  resume(reason?: string): boolean;
 }
 
 /** Link → consumers. Called from BLE/timer callbacks: implementations must not throw. */
 export interface LinkListener {
   /** A poll cycle completed: info (and cells) are new. */
   onReading(bms: BmsView): void;
-  /** Freshness changed (link up with readings / readings stopped). */
+  /** Freshness changed (link up with readings / readings stopped), or a release began or ended. */
   onAvailability(bms: BmsView, online: boolean): void;
   /** Hardware version or other static info became known. */
   onInfo(bms: BmsView): void;

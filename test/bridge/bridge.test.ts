@@ -128,17 +128,29 @@ test("discovery: a complete battery device and a gateway device, all accepted by
   const firstBms = h.consumer.messages.findIndex((m) => m.topic.includes("/" + bmsNode + "/"));
   assert.ok(firstGateway >= 0 && firstGateway < firstBms, "the gateway device is announced before the BMS names it as via_device");
 
-  // availability wired to both topics
+  // availability wired to both topics, the BMS's read so that "released" is offline; the link's
+  // release controls only to the gateway's (they must work while the BMS is released)
+  const releaseControls = ["link_released", "release", "resume", "login_problem"];
   for (const d of bmsEntities) {
-    assert.deepEqual(d.config.availability, [{ topic: h.topic(h.gateway, "availability") }, { topic: h.topic(bms, "availability") }], d.topic);
+    if (releaseControls.includes(d.object)) {
+      assert.deepEqual(d.config.availability, [{ topic: h.topic(h.gateway, "availability") }], d.topic);
+      continue;
+    }
+    assert.deepEqual(d.config.availability, [
+      { topic: h.topic(h.gateway, "availability") },
+      { topic: h.topic(bms, "availability"), value_template: "{{'online' if value=='online' else 'offline'}}" },
+    ], d.topic);
     assert.equal(d.config.availability_mode, "all", d.topic);
+    for (const payload of ["online", "offline", "released"]) {
+      assert.equal(render(d.config.availability[1].value_template as string, payload), payload === "online" ? "online" : "offline");
+    }
   }
 
   // the entity set of a 4S pack with 3 NTC and MOS control on
   const names = objects(list, bmsNode);
   for (const o of ["voltage", "current", "power", "soc", "remaining", "nominal", "cycles", "cell_min", "cell_max", "cell_delta", "cell_avg",
     "rssi", "protection", "balancing", "charging", "charge_mos", "discharge_mos", "prot_cellOvervoltage", "prot_shortCircuit",
-    "link_connects", "latency", "temp_1", "temp_3", "cell_1", "cell_4"]) {
+    "link_connects", "latency", "temp_1", "temp_3", "cell_1", "cell_4", ...releaseControls]) {
     assert.ok(names.includes(o), "has " + o);
   }
   for (const o of ["temp_4", "cell_5", "full_charge", "balance_current", "humidity", "alarm"]) assert.ok(!names.includes(o), "lacks " + o);
@@ -156,12 +168,18 @@ test("discovery: a complete battery device and a gateway device, all accepted by
   assert.equal(charge.config.command_topic, h.topic(bms, "mos/charge/set"));
   assert.deepEqual([charge.config.payload_on, charge.config.payload_off], ["ON", "OFF"]);
   assert.equal(bmsEntities.find((d) => d.object === "discharge_mos")!.config.command_topic, h.topic(bms, "mos/discharge/set"));
+  // buttons release the link and take it back
+  const release = bmsEntities.find((d) => d.object === "release")!, resume = bmsEntities.find((d) => d.object === "resume")!;
+  assert.deepEqual([release.component, release.config.command_topic, release.config.payload_press], ["button", h.topic(bms, "release/set"), "PRESS"]);
+  assert.deepEqual([resume.component, resume.config.command_topic, resume.config.payload_press], ["button", h.topic(bms, "release/set"), "off"]);
 
   // every template reads keys that the payload on its topic really has
   const payloads = new Map<string, unknown>();
   for (const topic of [h.topic(bms, "state"), h.topic(bms, "diag"), h.topic(h.gateway, "diag")]) payloads.set(topic, h.consumer.lastJson(topic));
   payloads.set(h.topic(h.gateway, "availability"), "online");
+  payloads.set(h.topic(bms, "availability"), h.consumer.last(h.topic(bms, "availability"))?.text);
   for (const d of list) {
+    if (d.component === "button") continue; // no state
     const payload = payloads.get(d.config.state_topic);
     assert.ok(payload !== undefined, `${d.topic}: its state topic ${d.config.state_topic} was published`);
     const value = d.config.value_template ? render(d.config.value_template, payload, d.topic) : String(payload);
@@ -309,7 +327,7 @@ test("one command at a time per BMS: a second one while the first runs is refuse
   assert.match(busy.error, /^busy/);
   assert.equal(bms.mosCalls.length, 1);
 
-  const done = await result(h, bms, async () => bms.release());
+  const done = await result(h, bms, async () => bms.answerHeld());
   assert.deepEqual([done.fet, done.ok], ["charge", true]);
   bms.mosMode = "apply";
   const next = await result(h, bms, () => h.command(h.topic(bms, "mos/discharge/set"), "OFF"));

@@ -53,7 +53,18 @@ export class FakeBms implements BmsView {
   rssi: number | undefined;
   online = false;
   connected = false;
-  /** apply: the BMS does it; ignore: accepted but the FET stays; hold: no answer until release(); throw: a bug. */
+  released = false;
+  login = { kind: "none", outcome: "not needed", ok: true, problem: false };
+  releaseRemainingMs = 0;
+  /** Minutes of each release() asked, 0 for each resume() that ended one. */
+  readonly releaseCalls: number[] = [];
+  release(minutes: number): void { this.released = true; this.releaseRemainingMs = minutes * 60_000; this.releaseCalls.push(minutes); }
+  resume(): boolean {
+    if (!this.released) return false;
+    this.released = false; this.releaseRemainingMs = 0; this.releaseCalls.push(0);
+    return true;
+  }
+  /** apply: the BMS does it; ignore: accepted but the FET stays; hold: no answer until answerHeld(); throw: a bug. */
   mosMode: MosMode = "apply";
   readonly mosCalls: Array<{ fet: Fet; on: boolean }> = [];
   #held: (() => void) | undefined;
@@ -86,7 +97,7 @@ export class FakeBms implements BmsView {
   }
 
   /** Answers a held command. */
-  release(): void {
+  answerHeld(): void {
     const held = this.#held;
     this.#held = undefined;
     held?.();

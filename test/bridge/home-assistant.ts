@@ -1,5 +1,5 @@
 // What Home Assistant's MQTT discovery accepts, written down from its sources
-// (homeassistant/components/mqtt: abbreviations.py, schemas of sensor/binary_sensor/switch;
+// (homeassistant/components/mqtt: abbreviations.py, schemas of sensor/binary_sensor/switch/button;
 // sensor/const.py DEVICE_CLASS_UNITS), for the few components and keys the gateway uses; and a
 // tiny evaluator for the value templates we write, to check them against real state payloads.
 import assert from "node:assert/strict";
@@ -9,13 +9,15 @@ const ABBREVIATIONS: Record<string, string> = {
   dev: "device", dev_cla: "device_class", ent_cat: "entity_category", ic: "icon", json_attr_t: "json_attributes_topic",
   json_attr_tpl: "json_attributes_template", o: "origin", pl_off: "payload_off", pl_on: "payload_on",
   stat_cla: "state_class", stat_t: "state_topic", sug_dsp_prc: "suggested_display_precision", uniq_id: "unique_id",
-  unit_of_meas: "unit_of_measurement", val_tpl: "value_template", name: "name", ret: "retain",
+  unit_of_meas: "unit_of_measurement", val_tpl: "value_template", name: "name", ret: "retain", pl_prs: "payload_press",
 };
 const DEVICE_ABBREVIATIONS: Record<string, string> = {
   ids: "identifiers", name: "name", mf: "manufacturer", mdl: "model", sw: "sw_version", hw: "hw_version",
   via_device: "via_device", cns: "connections", sa: "suggested_area", sn: "serial_number",
 };
-const AVAILABILITY_ABBREVIATIONS: Record<string, string> = { t: "topic", pl_avail: "payload_available", pl_not_avail: "payload_not_available" };
+const AVAILABILITY_ABBREVIATIONS: Record<string, string> = {
+  t: "topic", pl_avail: "payload_available", pl_not_avail: "payload_not_available", val_tpl: "value_template",
+};
 const ORIGIN_ABBREVIATIONS: Record<string, string> = { name: "name", sw: "sw_version", url: "support_url" };
 
 /** Units HA accepts per sensor device class (only the classes we use). */
@@ -33,6 +35,7 @@ const BINARY_SENSOR_CLASSES = new Set(["battery", "battery_charging", "carbon_mo
   "gas", "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power", "presence", "problem",
   "running", "safety", "smoke", "sound", "tamper", "update", "vibration", "window"]);
 const SWITCH_CLASSES = new Set(["outlet", "switch"]);
+const BUTTON_CLASSES = new Set(["identify", "restart", "update"]);
 const STATE_CLASSES = new Set(["measurement", "measurement_angle", "total", "total_increasing"]);
 /** DEVICE_CLASS_STATE_CLASSES: state classes HA allows per sensor device class (unlisted: any). */
 const DEVICE_STATE_CLASSES: Record<string, readonly string[]> = {
@@ -72,15 +75,20 @@ export function parseDiscovery(prefix: string, topic: string, payload: string): 
 /** Everything HA's schemas require of the entity, or would refuse. */
 export function assertAccepted(d: Discovered): void {
   const c = d.config, where = d.topic;
-  assert.ok(["sensor", "binary_sensor", "switch"].includes(d.component), `${where}: component`);
+  assert.ok(["sensor", "binary_sensor", "switch", "button"].includes(d.component), `${where}: component`);
   assert.ok(typeof c.name === "string" && c.name.length > 0, `${where}: name`);
   assert.ok(typeof c.unique_id === "string" && c.unique_id.length > 0, `${where}: unique_id (required with a device)`);
-  assert.ok(typeof c.state_topic === "string" && c.state_topic.length > 0 && !/[+#]/.test(c.state_topic), `${where}: state_topic`);
+  // a button has no state (button.py's schema has no state_topic)
+  if (d.component === "button") assert.equal(c.state_topic, undefined, `${where}: a button has no state_topic`);
+  else assert.ok(typeof c.state_topic === "string" && c.state_topic.length > 0 && !/[+#]/.test(c.state_topic), `${where}: state_topic`);
   assert.ok(c.device && Array.isArray(c.device.identifiers) && c.device.identifiers.length > 0, `${where}: device identifiers`);
   assert.ok(typeof c.device.name === "string" && c.device.name, `${where}: device name`);
   if (c.availability !== undefined) {
     assert.ok(Array.isArray(c.availability) && c.availability.length > 0, `${where}: availability list`);
-    for (const a of c.availability) assert.ok(typeof a.topic === "string" && a.topic, `${where}: availability topic`);
+    for (const a of c.availability) {
+      assert.ok(typeof a.topic === "string" && a.topic, `${where}: availability topic`);
+      if (a.value_template !== undefined) assert.equal(typeof a.value_template, "string", `${where}: availability value_template`);
+    }
     assert.equal(c.availability_topic, undefined, `${where}: availability and availability_topic are exclusive`);
   }
   if (c.availability_mode !== undefined) assert.ok(["all", "any", "latest"].includes(c.availability_mode), `${where}: availability_mode`);
@@ -116,6 +124,12 @@ export function assertAccepted(d: Discovered): void {
       assert.equal(c.payload_off ?? "OFF", "OFF", where);
       assert.equal(c.state_class, undefined, where);
       break;
+    case "button":
+      assert.ok(typeof c.command_topic === "string" && c.command_topic && !/[+#]/.test(c.command_topic), `${where}: command_topic`);
+      if (c.device_class !== undefined) assert.ok(BUTTON_CLASSES.has(c.device_class), `${where}: button device_class`);
+      assert.equal(c.unit_of_measurement, undefined, where);
+      assert.equal(c.value_template, undefined, where);
+      break;
   }
 }
 
@@ -139,7 +153,10 @@ function truthy(value: unknown): boolean {
  * key it reads is missing (HA would log a template error and show nothing).
  */
 export function render(template: string, payload: unknown, where = template): string {
-  let m = /^\{\{value_json\.([\w.[\]]+)\}\}$/.exec(template);
+  // templates over the raw payload (`value`), e.g. an availability topic's text
+  let m = /^\{\{'(\w+)' if value=='(\w+)' else '(\w+)'\}\}$/.exec(template);
+  if (m) return String(payload) === m[2] ? m[1] : m[3];
+  m = /^\{\{value_json\.([\w.[\]]+)\}\}$/.exec(template);
   if (m) { const v = lookup({ value_json: payload }, "value_json." + m[1], where); return v === null ? "None" : String(v); }
   m = /^\{\{value_json\.([\w.[\]]+)\|tojson\}\}$/.exec(template);
   if (m) return JSON.stringify(lookup({ value_json: payload }, "value_json." + m[1], where));

@@ -73,7 +73,7 @@ test("status: uptime, memory, Wi-Fi, MQTT, BLE and one line per BMS", async () =
   assert.equal(mqttLine, "mqtt connected 127.0.0.1:1883");
   assert.match(bleLine, new RegExp(`^ble ready.*, stack resets ${h.central.stackResets}, connect timeouts ${h.central.connectTimeouts}$`));
   assert.equal(bms.length, 3);
-  assert.match(bms[0], new RegExp(`^bms house: ready, online, address ${HOUSE}, rssi -\\d+ dBm, last reading \\d+\\.\\d s ago$`));
+  assert.match(bms[0], new RegExp(`^bms house: ready, online, address ${HOUSE}, rssi -\\d+ dBm, last reading \\d+\\.\\d s ago, login: not needed$`));
   const age = Number(/last reading (\S+) s ago/.exec(bms[0])![1]);
   assert.ok(age >= 0 && age <= POLL_MS / 1000 + 1, `the last reading is at most a poll interval old: ${age} s`);
   assert.match(bms[1], /^bms garage: ready, online/);
@@ -216,6 +216,28 @@ test("reconnect: one BMS, all, or Wi-Fi, MQTT, BLE", async () => {
   assert.match(await run("reconnect nobody"), /^no BMS 'nobody'/);
 });
 
+test("release: hands a BMS to the JBD app for some minutes, status shows it, off takes it back", async () => {
+  await h.runUntil(() => house.online, 30_000);
+  assert.equal(await run("release house 15"), "house: released for 15 min: the link closes and comes back by itself (release house off: at once)\n");
+  await h.runUntil(() => house.stateName === "released", 5_000);
+  assert.match(await run("status"), /\nbms house: released for 15 more min, offline, address A4:C1:38:00:03:01/);
+  await h.run(60_000);
+  assert.match(await run("status"), /\nbms house: released for 14 more min, offline/);
+  assert.equal(house.connected, false);
+  assert.equal(await run("release house off"), "house: release over, connecting again\n");
+  assert.equal(await run("release house off"), "house: not released\n");
+  await h.runUntil(() => house.online, 30_000);
+  assert.equal(await run("release garage"), "garage: released for 10 min: the link closes and comes back by itself (release garage off: at once)\n");
+  assert.equal(await run("release garage resume"), "garage: release over, connecting again\n");
+  // usage errors release nothing
+  assert.match(await run("release house 0.5"), /^release: minutes 1\.\.1440, or off to take the link back; got '0\.5'/);
+  assert.match(await run("release house 1441"), /^release: minutes 1\.\.1440/);
+  assert.match(await run("release 10"), /^which BMS\? one of: house, garage, attic/);
+  assert.equal(await run("release house 5 6"), "usage: release [bms] [minutes|off]\n");
+  assert.equal(house.released, false);
+  await h.runUntil(() => garage.online, 30_000);
+});
+
 test("scan: lists what it heard when it ends, and the BMS it holds", async () => {
   await h.run(10_000);
   const started = h.clock.now();
@@ -258,7 +280,7 @@ test("help lists every gateway command with its summary", async () => {
     reading: "the latest reading and cell voltages", cells: "cell voltages with min/max/delta",
     stats: "link, frame and MQTT statistics", scan: "list nearby BLE devices (name, address, RSSI)",
     mos: "switch a FET and confirm by reading back", reconnect: "drop a link and connect again",
-    send: "send a raw request, print the reply in hex", capture: "print every frame in and out in hex", reboot: "restart the gateway",
+    send: "send a raw request, print the reply in hex", release: "let the JBD app have a BMS for a while (default 10 min), or take it back", capture: "print every frame in and out in hex", reboot: "restart the gateway",
   };
   for (const [name, summary] of Object.entries(summaries)) assert.ok(help.split("\n").some((l) => l.startsWith("  " + name + " ") && l.endsWith(" " + summary)), name);
   assert.equal(await run("help mos"), "usage: mos [bms] <charge|discharge> <on|off>\n  switch a FET and confirm by reading back\n");

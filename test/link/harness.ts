@@ -32,6 +32,8 @@ export interface HarnessBms {
   absent?: boolean;
   nameIn?: "scanResponse" | "advertisement";
   connectDelayMs?: number;
+  /** The BMS's passwords as the gateway is configured with them. */
+  secrets?: import("../../modules/link/bms-login").LoginSecrets;
 }
 
 export async function startLinks(bmsList: HarnessBms[], options: { seed?: number; flash?: Map<string, unknown> } = {}): Promise<LinkHarness> {
@@ -39,7 +41,8 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
   const logs: string[] = [];
   const readings: LinkHarness["readings"] = [];
   const availability: LinkHarness["availability"] = [];
-  const sims = bmsList.map((b, i) => new SimulatedBms(clock, { seed: (options.seed ?? 7) + i, ...b.sim }));
+  // the sim's MAC (its FF AA password derivation) is the address it is found at
+  const sims = bmsList.map((b, i) => new SimulatedBms(clock, { seed: (options.seed ?? 7) + i, address: b.address, ...b.sim }));
   const harness = { clock, sims, readings, availability, logs } as Partial<LinkHarness> as LinkHarness;
 
   const transport = new NodeTransport(async () => {
@@ -68,6 +71,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
       const link = new BmsLink({
         id: b.id ?? `bms${i + 1}`, name: b.name ?? `BMS ${i + 1}`, address: b.configuredAddress ?? b.address,
         pattern: b.pattern ?? "", pollIntervalMs: POLL_MS,
+        secrets: b.secrets ? () => b.secrets! : undefined, secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin` },
       }, central, listener, log, random);
       central.add(link);
       return link;

@@ -57,6 +57,7 @@ class Bench {
   readonly host = {
     client: this.client as unknown, config: { pollIntervalMs: 5_000 },
     pollsUnanswered: () => { this.unanswered++; }, probe: (reason: string) => { this.probes.push(reason); },
+    authorizeWrite: () => false, firstAnswer: () => {}, firstPollSilent: () => false, echoed: () => {},
   };
 
   constructor(pollIntervalMs = 5_000, mosCommand: "e1" | "fb" = "e1") {

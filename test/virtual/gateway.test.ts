@@ -101,7 +101,9 @@ for (const [brokerName, makeBroker] of brokers) {
         const d = parseDiscovery("homeassistant", m.topic, m.text);
         assertAccepted(d);
         const payload = ha.messages.filter((x) => x.topic === d.config.state_topic).at(-1);
-        if (payload && d.config.value_template) render(d.config.value_template, JSON.parse(payload.text), m.topic);
+        // templates over `value` read the text itself (availability), the others its JSON
+        const raw = d.config.value_template?.includes("value_json") === false;
+        if (payload && d.config.value_template) render(d.config.value_template, raw ? payload.text : JSON.parse(payload.text), m.topic);
       }
       const switches = [...latest.values()].filter((m) => m.topic.startsWith("homeassistant/switch/"));
       assert.equal(switches.length, 4, "charge and discharge switches for each of the two BMS");
