@@ -79,6 +79,7 @@ function main(): void {
   };
 
   const central = new BleCentral(log, recovery);
+  const readSetting = (key: string) => String(config.get(key as "bmsRootPassword"));
   const links = settings.bms.map((entry: BmsEntry, index: number) => {
     // a BMS found by scanning is named after its MAC; the address found last time keeps it stable
     const query = entry.match === "name" ? entry.pattern ?? "" : "*";
@@ -86,19 +87,14 @@ function main(): void {
     const mac = entry.match === "mac" ? entry.mac : found;
     const address = mac ? formatMac(mac) : "";
     const id = bmsId(entry, found);
-    const secretKeys = bmsSecretKeys(index);
     const link = new BmsLink({
       id: id ?? `bms${index + 1}`,
       name: entry.name || address || `BMS ${index + 1}`,
       address,
       pattern: entry.match === "name" ? entry.pattern ?? "" : "",
       pollIntervalMs: settings.pollInterval * 1000,
-      // read at every connect: a password set at the console counts from the next one
-      secrets: () => ({
-        modulePassword: config.get(secretKeys.modulePassword) as string, bmsPin: config.get(secretKeys.bmsPin) as string,
-        rootPassword: config.get("bmsRootPassword"),
-      }),
-      secretSettings: secretKeys,
+      // read when a login needs them: a password set at the console counts from the next login
+      secretSettings: bmsSecretKeys(index), readSetting,
       // first sight of a scanned-for BMS: its MAC becomes its id (unless named), kept in flash
       onFound: id ? undefined : (found, at) => {
         const hex = at.replace(/:/g, "").toLowerCase();

@@ -113,7 +113,7 @@ export class Bridge implements LinkListener {
   readonly #log: Logger;
   readonly #onDiag = () => {
     this.#diagTimer = undefined;
-    try { this.#diagDue(); } catch (error) { this.#log.error("bridge diag:", error); }
+    try { this.diagDue(); } catch (error) { this.#log.error("bridge diag:", error); }
   };
   readonly #consoleReply = (text: string) => {
     try {
@@ -130,22 +130,22 @@ export class Bridge implements LinkListener {
     this.#gatewayDiscovery = new DeviceDiscovery(settings.discoveryPrefix,
       { node: this.#gatewayNode, name: "JBD gateway " + settings.gatewayId, manufacturer: ORIGIN, model: "ESP32 BLE-MQTT gateway", softwareVersion: settings.firmwareVersion },
       { gatewayDiag: topics.diag, gatewayAvailability: topics.availability, availability: [topics.availability] },
-      this.#origin());
+      this.origin());
     this.connection = new MqttConnection(
       { ...broker, clientId: broker.clientId || settings.gatewayId, willTopic: topics.availability },
       ports,
-      { onOnline: () => this.#online(), onOffline: () => this.#offline(), onMessage: (topic, data) => this.#message(topic, data) },
+      { onOnline: () => this.wentOnline(), onOffline: () => this.offline(), onMessage: (topic, data) => this.message(topic, data) },
       log);
-    this.#pump = new Pump(this.connection, ports.timers, log, () => this.#publishNext());
-    this.#commands = new MosCommands(settings.mosControl, topics, this.connection.stats, this.#pump, log);
-    this.#releases = new ReleaseCommands(this.connection.stats, this.#pump, log, topics.error);
+    this.#pump = new Pump(this.connection, ports.timers, log, () => this.publishNext());
+    this.#commands = new MosCommands(this.#w, settings.mosControl, topics, this.connection.stats, this.#pump, log);
+    this.#releases = new ReleaseCommands(this.#w, this.connection.stats, this.#pump, log, topics.error);
   }
 
   /** A BMS to bridge; its topics are built here, once. */
   addBms(view: BmsView): void {
     const slot = new BmsSlot(view, new BmsTopics(this.settings.prefix, view.id), "jbd_" + nodeId(view.id));
     this.#slots.push(slot);
-    if (view.infoAt !== -1) this.#reading(slot);
+    if (view.infoAt !== -1) this.reading(slot);
     this.#pump.kick();
   }
 
@@ -190,7 +190,7 @@ export class Bridge implements LinkListener {
     this.#retirement = new Retirement(groups);
     this.#retired = done;
     if (this.connection.online) this.#pump.kick();
-    else this.#retireDone();
+    else this.retireDone();
   }
 
   /** Wi-Fi down / up (the Wi-Fi manager calls these). */
@@ -201,7 +201,7 @@ export class Bridge implements LinkListener {
   setMosControl(enabled: boolean): void {
     if (this.#commands.enabled === enabled) return;
     this.#commands.enabled = enabled;
-    for (const slot of this.#slots) if (slot.known) this.#announce(slot);
+    for (const slot of this.#slots) if (slot.known) this.announce(slot);
     this.#pump.kick();
   }
 
@@ -209,16 +209,16 @@ export class Bridge implements LinkListener {
 
   onReading(bms: BmsView): void {
     try {
-      const slot = this.#slot(bms);
+      const slot = this.slot(bms);
       if (!slot) return;
-      this.#reading(slot);
+      this.reading(slot);
       this.#pump.kick();
     } catch (error) { this.#log.error("bridge onReading:", error); }
   }
 
   onAvailability(bms: BmsView, online: boolean): void {
     try {
-      const slot = this.#slot(bms);
+      const slot = this.slot(bms);
       if (!slot) return;
       slot.online = online;
       slot.need |= Need.Availability;
@@ -228,17 +228,17 @@ export class Bridge implements LinkListener {
 
   onInfo(bms: BmsView): void {
     try {
-      const slot = this.#slot(bms);
+      const slot = this.slot(bms);
       if (!slot) return;
       slot.need |= Need.Info;
-      if (slot.known) this.#announce(slot); // the model in the device block changed
+      if (slot.known) this.announce(slot); // the model in the device block changed
       this.#pump.kick();
     } catch (error) { this.#log.error("bridge onInfo:", error); }
   }
 
   // ---------------- events ----------------
 
-  #reading(slot: BmsSlot): void {
+  private reading(slot: BmsSlot): void {
     slot.need |= Need.State;
     const view = slot.view, shape = slot.shape;
     const cells = view.cells.count, temperatures = view.info.temperatureCount, extended = view.info.hasExtended;
@@ -249,11 +249,11 @@ export class Bridge implements LinkListener {
     shape.extended = extended;
     slot.known = true;
     slot.need |= Need.Info;
-    this.#announce(slot);
+    this.announce(slot);
   }
 
   /** (Re)start the discovery pass of a BMS from its first entity. */
-  #announce(slot: BmsSlot): void {
+  private announce(slot: BmsSlot): void {
     if (!this.settings.discovery) return;
     const control = this.#commands.enabled;
     if (slot.shape.control !== control) slot.removeStale = true;
@@ -263,24 +263,24 @@ export class Bridge implements LinkListener {
     slot.need |= Need.Discovery;
   }
 
-  #online(): void {
+  private wentOnline(): void {
     this.#gatewayNeed = Need.Availability | Need.Diag | (this.settings.discovery ? Need.Discovery : 0);
     this.#gatewayEntity = 0;
     for (const slot of this.#slots) {
       slot.need |= Need.Availability | Need.Diag;
       if (!slot.known) continue;
       slot.need |= Need.State | Need.Info;
-      this.#announce(slot);
+      this.announce(slot);
     }
     this.#pump.kick();
   }
 
-  #offline(): void {
+  private offline(): void {
     this.#pump.stop();
-    if (this.#retirement) this.#retireDone();
+    if (this.#retirement) this.retireDone();
   }
 
-  #retireDone(): void {
+  private retireDone(): void {
     this.#retirement = undefined;
     const done = this.#retired;
     this.#retired = undefined;
@@ -289,15 +289,15 @@ export class Bridge implements LinkListener {
     }, 0);
   }
 
-  #diagDue(): void {
+  private diagDue(): void {
     this.#diagTimer = this.ports.timers.set(this.#onDiag, this.settings.diagIntervalMs ?? DIAG_INTERVAL_MS);
     this.#gatewayNeed |= Need.Diag;
     for (const slot of this.#slots) slot.need |= Need.Diag;
     this.#pump.kick();
   }
 
-  #message(topic: string, data: ArrayBuffer): void {
-    if (topic === this.topics.console) { this.#console(data); return; }
+  private message(topic: string, data: ArrayBuffer): void {
+    if (topic === this.topics.console) { this.console(data); return; }
     for (const slot of this.#slots) {
       if (topic === slot.topics.chargeSet) { this.#commands.command(slot, "charge", data); return; }
       if (topic === slot.topics.dischargeSet) { this.#commands.command(slot, "discharge", data); return; }
@@ -307,7 +307,7 @@ export class Bridge implements LinkListener {
     this.#commands.misaddressed(topic, this.settings.prefix, this.#slots);
   }
 
-  #console(data: ArrayBuffer): void {
+  private console(data: ArrayBuffer): void {
     const handler = this.#consoleHandler;
     if (!handler) return;
     const line = payloadText(data, MAX_CONSOLE_LINE);
@@ -326,49 +326,49 @@ export class Bridge implements LinkListener {
 
   // ---------------- what to publish next (the pump's NextItem) ----------------
 
-  #publishNext(): number {
+  private publishNext(): number {
     const pump = this.#pump;
     const retirement = this.#retirement;
     if (retirement) {
       const topic = retirement.current();
-      if (topic === undefined) { this.#retireDone(); return 0; }
+      if (topic === undefined) { this.retireDone(); return 0; }
       const sent = pump.send(topic, "", true, true);
       if (sent > 0) retirement.advance();
       return sent;
     }
-    if (this.#gatewayNeed & Need.Availability) return this.#gatewaySent(pump.send(this.topics.availability, ONLINE, true), Need.Availability);
+    if (this.#gatewayNeed & Need.Availability) return this.gatewaySent(pump.send(this.topics.availability, ONLINE, true), Need.Availability);
     for (let level = 0; level < ORDER.length; level++) {
       const need = ORDER[level];
       // the gateway first: a BMS device names it as via_device, which must exist by then
-      if (need === Need.Discovery && this.#gatewayNeed & need) return this.#publishGatewayEntity();
+      if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayEntity();
       if (need === Need.Diag && this.#gatewayNeed & need) {
-        return this.#gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.#uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true), need);
+        return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true), need);
       }
       for (let i = 0; i < this.#slots.length; i++) {
         const slot = this.#slots[i];
-        if (slot.need & need) return this.#publishBms(slot, need);
+        if (slot.need & need) return this.publishBms(slot, need);
       }
     }
     return 0;
   }
 
-  #publishBms(slot: BmsSlot, need: Need): number {
+  private publishBms(slot: BmsSlot, need: Need): number {
     const t = slot.topics, view = slot.view, w = this.#w, pump = this.#pump;
     let sent: number;
     switch (need) {
       case Need.Availability: sent = pump.send(t.availability, slot.online ? ONLINE : slot.view.released ? RELEASED : OFFLINE, true); break;
       case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true); break;
       case Need.Info: sent = pump.send(t.info, infoJson(w, view), true); break;
-      case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.#uptime()), true); break;
-      default: return this.#publishBmsEntity(slot);
+      case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.uptime()), true); break;
+      default: return this.publishBmsEntity(slot);
     }
     if (sent > 0) slot.need &= ~need;
     return sent;
   }
 
   /** One step of a BMS's discovery pass: the next entity it has, or an empty config for one it lacks. */
-  #publishBmsEntity(slot: BmsSlot): number {
-    const discovery = slot.discovery ??= this.#bmsDiscovery(slot);
+  private publishBmsEntity(slot: BmsSlot): number {
+    const discovery = slot.discovery ??= this.bmsDiscovery(slot);
     while (slot.entity < BMS_ENTITY_SLOTS) {
       const present = hasBmsEntity(slot.shape, slot.entity);
       if (!present && !slot.removeStale) { slot.entity++; continue; }
@@ -383,7 +383,7 @@ export class Bridge implements LinkListener {
     return 1;
   }
 
-  #publishGatewayEntity(): number {
+  private publishGatewayEntity(): number {
     if (this.#gatewayEntity >= GATEWAY_ENTITIES.length) {
       this.#gatewayNeed &= ~Need.Discovery;
       return 1;
@@ -394,12 +394,12 @@ export class Bridge implements LinkListener {
     return sent;
   }
 
-  #gatewaySent(sent: number, need: Need): number {
+  private gatewaySent(sent: number, need: Need): number {
     if (sent > 0) this.#gatewayNeed &= ~need;
     return sent;
   }
 
-  #bmsDiscovery(slot: BmsSlot): DeviceDiscovery {
+  private bmsDiscovery(slot: BmsSlot): DeviceDiscovery {
     const t = slot.topics, view = slot.view;
     const model = view.hardware.length ? view.hardware.text() : "Smart BMS";
     return new DeviceDiscovery(this.settings.discoveryPrefix,
@@ -410,25 +410,25 @@ export class Bridge implements LinkListener {
         gatewayDiag: this.topics.diag, gatewayAvailability: this.topics.availability,
         availability: [this.topics.availability, t.availability],
       },
-      this.#origin());
+      this.origin());
   }
 
   // ---------------- helpers ----------------
 
-  #slot(view: BmsView): BmsSlot | undefined {
+  private slot(view: BmsView): BmsSlot | undefined {
     for (let i = 0; i < this.#slots.length; i++) if (this.#slots[i].view === view) return this.#slots[i];
     return undefined;
   }
 
   /** Seconds since start; summed per call so the 32-bit tick counter's wrap does not matter. */
-  #uptime(): number {
+  private uptime(): number {
     if (this.ports.uptimeSeconds) return this.ports.uptimeSeconds();
     this.#uptimeMs += this.ports.clock.since(this.#uptimeTick);
     this.#uptimeTick = this.ports.clock.ticks();
     return Math.floor(this.#uptimeMs / 1000);
   }
 
-  #origin(): { name: string; version?: string } {
+  private origin(): { name: string; version?: string } {
     return { name: ORIGIN, version: this.settings.firmwareVersion };
   }
 }

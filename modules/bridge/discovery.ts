@@ -93,7 +93,7 @@ export class DeviceDiscovery {
     w.clear().beginObject();
     w.key("name").string(entity.name);
     w.key("uniq_id").string(this.info.node + "_" + entity.object);
-    if (entity.source !== "none") w.key("stat_t").string(this.#stateTopic(entity));
+    if (entity.source !== "none") w.key("stat_t").string(this.stateTopic(entity));
     if (entity.template) w.key("val_tpl").string(entity.template);
     if (entity.source === "gatewayAvailability") w.key("pl_on").string("online").key("pl_off").string("offline");
     if (entity.unit) w.key("unit_of_meas").string(entity.unit);
@@ -102,7 +102,7 @@ export class DeviceDiscovery {
     if (entity.precision !== undefined) w.key("sug_dsp_prc").number(entity.precision);
     if (entity.icon) w.key("ic").string(entity.icon);
     if (entity.diagnostic) w.key("ent_cat").string("diagnostic");
-    if (entity.attributes) w.key("json_attr_t").string(this.#stateTopic(entity)).key("json_attr_tpl").string(entity.attributes);
+    if (entity.attributes) w.key("json_attr_t").string(this.stateTopic(entity)).key("json_attr_tpl").string(entity.attributes);
     if (entity.fet) {
       const command = entity.fet === "charge" ? t.chargeSet : t.dischargeSet;
       if (command) w.key("cmd_t").string(command);
@@ -120,7 +120,7 @@ export class DeviceDiscovery {
     return w.endObject().payload;
   }
 
-  #stateTopic(entity: Entity): string {
+  private stateTopic(entity: Entity): string {
     const t = this.topics;
     switch (entity.source) {
       case "state": return t.state ?? "";

@@ -3,7 +3,7 @@
 // the BMS and the configuration all allow it, and only one command per BMS runs at a time.
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { Logger } from "../link/logger";
-import { JsonWriter } from "../protocol/json";
+import type { JsonWriter } from "../protocol/json";
 import { MAX_SWITCH_PAYLOAD, parseSwitch, payloadText, quoted } from "./incoming";
 import type { MqttStats } from "./mqtt-connection";
 import { mosResultJson, refusalJson } from "./payloads";
@@ -18,15 +18,17 @@ export interface CommandTarget {
 }
 
 export class MosCommands {
-  readonly #w = new JsonWriter();
+  readonly #w: JsonWriter;
 
   constructor(
+    /** The bridge's writer, borrowed: answers are written at once, never kept. */
+    w: JsonWriter,
     public enabled: boolean,
     private readonly gateway: GatewayTopics,
     private readonly stats: MqttStats,
     private readonly pump: Pump,
     private readonly log: Logger,
-  ) {}
+  ) { this.#w = w; }
 
   /** A payload on <prefix>/<bms>/mos/<fet>/set. */
   command(target: CommandTarget, fet: Fet, data: ArrayBuffer): void {
@@ -47,7 +49,7 @@ export class MosCommands {
     this.log.info("MOS command: " + target.topics.id + " " + fet, on ? "ON" : "OFF");
     target.mosBusy = true;
     try {
-      target.view.setMos(fet, on, (outcome) => this.#done(target, outcome));
+      target.view.setMos(fet, on, (outcome) => this.done(target, outcome));
     } catch (error) {
       target.mosBusy = false;
       this.log.error("setMos:", error);
@@ -73,7 +75,7 @@ export class MosCommands {
     this.pump.enqueue(this.gateway.error, w.endObject().payload);
   }
 
-  #done(target: CommandTarget, outcome: MosResult): void {
+  private done(target: CommandTarget, outcome: MosResult): void {
     target.mosBusy = false;
     try {
       this.pump.enqueue(target.topics.result, mosResultJson(this.#w, outcome));

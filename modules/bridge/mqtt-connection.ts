@@ -86,7 +86,7 @@ export class MqttConnection {
   #failures = 0;
   readonly #subscriptions: string[] = [];
   readonly #onTimer = () => {
-    try { this.#timerFired(); } catch (error) { this.log.error("MQTT timer:", error); }
+    try { this.timerFired(); } catch (error) { this.log.error("MQTT timer:", error); }
   };
 
   constructor(
@@ -106,7 +106,7 @@ export class MqttConnection {
     if (this.settings.tls && !this.platform.SecureSocket) { this.log.error("MQTT: TLS asked for but no SecureSocket given"); return; }
     if (passwordWithoutUser(this.settings)) this.log.warn("MQTT: password ignored without a user name (config set mqttUser ...)");
     this.#started = true;
-    if (!this.#paused) this.#connect();
+    if (!this.#paused) this.connect();
   }
 
   /**
@@ -117,13 +117,13 @@ export class MqttConnection {
     if (!this.#started) return;
     this.#started = false;
     if (announce) this.publish(this.settings.willTopic, OFFLINE, true);
-    this.#drop(false);
+    this.drop(false);
   }
 
   /** Wi-Fi went down: the socket is gone with it; wait for resume() instead of retrying. */
   pause(): void {
     this.#paused = true;
-    this.#drop(true);
+    this.drop(true);
   }
 
   /** Wi-Fi is back: connect at once, with a fresh backoff. */
@@ -131,14 +131,14 @@ export class MqttConnection {
     if (!this.#paused) return;
     this.#paused = false;
     this.#failures = 0;
-    if (this.#started) this.#connect();
+    if (this.#started) this.connect();
   }
 
   /** Remembered and sent again after every reconnect. */
   subscribe(topic: string): void {
     if (this.#subscriptions.includes(topic)) return;
     this.#subscriptions.push(topic);
-    if (this.#state === State.Online) this.#subscribe(topic);
+    if (this.#state === State.Online) this.sendSubscribe(topic);
   }
 
   /** False instead of an exception when not connected or the SDK refuses the write. */
@@ -156,8 +156,8 @@ export class MqttConnection {
     }
   }
 
-  #connect(): void {
-    this.#clearTimer();
+  private connect(): void {
+    this.clearTimer();
     const s = this.settings;
     const options: MqttOptions = {
       host: s.host,
@@ -181,18 +181,18 @@ export class MqttConnection {
       client = new this.platform.MQTT(options);
     } catch (error) {
       this.log.error("MQTT: cannot create the client:", error);
-      this.#retry();
+      this.retry();
       return;
     }
     this.#client = client;
     // Each body is caught here: the SDK would swallow the exception without a trace.
     client.onReady = () => {
       if (client !== this.#client) return;
-      try { this.#ready(); } catch (error) { this.log.error("MQTT onReady:", error); }
+      try { this.ready(); } catch (error) { this.log.error("MQTT onReady:", error); }
     };
     client.onMessage = (topic, data) => {
       if (client !== this.#client) return;
-      try { this.#message(topic, data); } catch (error) { this.log.error("MQTT onMessage:", error); }
+      try { this.message(topic, data); } catch (error) { this.log.error("MQTT onMessage:", error); }
     };
     // Handled on the next turn: the SDK calls onClose from inside the socket's disconnect callback,
     // and on the lin simulator a garbage collection there crashes mcsim (modSocket.c socketReadable).
@@ -200,47 +200,47 @@ export class MqttConnection {
       if (client !== this.#client) return;
       this.platform.timers.set(() => {
         if (client !== this.#client) return;
-        try { this.#closed(); } catch (error) { this.log.error("MQTT onClose:", error); }
+        try { this.closed(); } catch (error) { this.log.error("MQTT onClose:", error); }
       }, 0);
     };
   }
 
-  #ready(): void {
-    this.#clearTimer();
+  private ready(): void {
+    this.clearTimer();
     this.#state = State.Online;
     this.stats.connects++;
     this.log.info("MQTT connected to", this.settings.host);
     this.#timer = this.platform.timers.set(this.#onTimer, STABLE_MS);
-    for (let i = 0; i < this.#subscriptions.length; i++) this.#subscribe(this.#subscriptions[i]);
+    for (let i = 0; i < this.#subscriptions.length; i++) this.sendSubscribe(this.#subscriptions[i]);
     this.listener.onOnline();
   }
 
-  #message(topic: string, data: ArrayBuffer): void {
+  private message(topic: string, data: ArrayBuffer): void {
     this.stats.messagesIn++;
     this.listener.onMessage(topic, data);
   }
 
   /** The SDK closed the instance itself (refused, broken, keep-alive timeout: it does not say). */
-  #closed(): void {
+  private closed(): void {
     this.#client = undefined;
     const wasOnline = this.#state === State.Online;
     if (wasOnline) this.stats.disconnects++;
     this.log.warn(wasOnline ? "MQTT connection lost:" : "MQTT connect failed:", this.settings.host);
-    this.#retry();
+    this.retry();
     if (wasOnline) this.listener.onOffline();
   }
 
-  #timerFired(): void {
+  private timerFired(): void {
     this.#timer = undefined; // a fired one-shot must not be cleared again
     switch (this.#state) {
       case State.Waiting:
-        this.#connect();
+        this.connect();
         return;
       case State.Connecting:
         this.stats.connectTimeouts++;
         this.log.warn("MQTT connect timed out:", this.settings.host);
-        this.#closeClient(true);
-        this.#retry();
+        this.closeClient(true);
+        this.retry();
         return;
       case State.Online:
         this.#failures = 0;
@@ -248,8 +248,8 @@ export class MqttConnection {
     }
   }
 
-  #retry(): void {
-    this.#clearTimer();
+  private retry(): void {
+    this.clearTimer();
     this.#state = State.Waiting;
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#failures);
     if (ceiling < BACKOFF_MAX_MS) this.#failures++;
@@ -259,16 +259,16 @@ export class MqttConnection {
   }
 
   /** Ends whatever is under way; tells the listener if we were online. */
-  #drop(immediate: boolean): void {
-    this.#clearTimer();
+  private drop(immediate: boolean): void {
+    this.clearTimer();
     const wasOnline = this.#state === State.Online;
-    this.#closeClient(immediate);
+    this.closeClient(immediate);
     this.#state = State.Idle;
     if (!wasOnline) return;
     try { this.listener.onOffline(); } catch (error) { this.log.error("MQTT onOffline:", error); }
   }
 
-  #closeClient(immediate: boolean): void {
+  private closeClient(immediate: boolean): void {
     const client = this.#client;
     this.#client = undefined;
     try {
@@ -278,7 +278,7 @@ export class MqttConnection {
     }
   }
 
-  #subscribe(topic: string): void {
+  private sendSubscribe(topic: string): void {
     try {
       this.#client?.subscribe(topic);
     } catch (error) {
@@ -286,7 +286,7 @@ export class MqttConnection {
     }
   }
 
-  #clearTimer(): void {
+  private clearTimer(): void {
     if (this.#timer === undefined) return;
     this.platform.timers.clear(this.#timer);
     this.#timer = undefined;

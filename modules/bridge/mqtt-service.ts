@@ -48,7 +48,7 @@ export class MqttService implements LinkListener {
     };
     this.#ports = { ...ports, stats: this.stats, uptimeSeconds };
     this.#setup = read();
-    this.#bridge = this.#make(this.#setup);
+    this.#bridge = this.make(this.#setup);
   }
 
   /** The connection in use (or about to be). */
@@ -74,7 +74,7 @@ export class MqttService implements LinkListener {
 
   stop(): void {
     this.#started = false;
-    this.#cancelRetire();
+    this.cancelRetire();
     this.#bridge.stop();
   }
 
@@ -91,23 +91,23 @@ export class MqttService implements LinkListener {
     if (this.#applyTimer !== undefined) return;
     this.#applyTimer = this.#ports.timers.set(() => {
       this.#applyTimer = undefined;
-      try { this.#apply(false); } catch (error) { this.#ports.log.error("MQTT settings:", error); }
+      try { this.apply(false); } catch (error) { this.#ports.log.error("MQTT settings:", error); }
     }, 0);
   }
 
   /** `reconnect mqtt`: drop the connection and connect again, with the settings as they are now. */
-  reconnect(): void { this.#apply(true); }
+  reconnect(): void { this.apply(true); }
 
   onReading(bms: BmsView): void { this.#bridge.onReading(bms); }
   onAvailability(bms: BmsView, online: boolean): void { this.#bridge.onAvailability(bms, online); }
   onInfo(bms: BmsView): void { this.#bridge.onInfo(bms); }
 
-  #apply(always: boolean): void {
+  private apply(always: boolean): void {
     const next = this.read();
     if (!always && same(this.#setup, next)) return;
     const old = this.#bridge, oldSetup = this.#setup;
     this.#setup = next;
-    this.#bridge = this.#make(next);
+    this.#bridge = this.make(next);
     if (this.#retiring) { old.stop(); return; } // the bridge being retired still clears; the newest waits for it
     if (!this.#started) { old.stop(); return; }
     const plan = retirePlan(oldSetup.bridge, oldSetup.broker, next.bridge, next.broker);
@@ -115,7 +115,7 @@ export class MqttService implements LinkListener {
     if (!old.connection.online) {
       if (plan) this.#ports.log.warn("MQTT: not connected, so the retained topics left under " + where + " stay");
       old.stop();
-      this.#startCurrent();
+      this.startCurrent();
       return;
     }
     // Even with nothing to clear, the old connection first sends what it holds: the console's
@@ -127,19 +127,19 @@ export class MqttService implements LinkListener {
       this.#retireTimer = undefined;
       try {
         this.#ports.log.warn("MQTT: clearing old topics took too long, the rest stays");
-        this.#retired();
+        this.retired();
       } catch (error) { this.#ports.log.error("MQTT retire:", error); }
     }, RETIRE_LIMIT_MS);
-    old.retire(plan ?? NOTHING_TO_CLEAR, () => { if (this.#retiring === old) this.#retired(); });
+    old.retire(plan ?? NOTHING_TO_CLEAR, () => { if (this.#retiring === old) this.retired(); });
   }
 
-  #retired(): void {
+  private retired(): void {
     if (!this.#retiring) return;
-    this.#cancelRetire();
-    if (this.#started) this.#startCurrent();
+    this.cancelRetire();
+    if (this.#started) this.startCurrent();
   }
 
-  #cancelRetire(): void {
+  private cancelRetire(): void {
     if (this.#retireTimer !== undefined) this.#ports.timers.clear(this.#retireTimer);
     this.#retireTimer = undefined;
     const old = this.#retiring;
@@ -148,12 +148,12 @@ export class MqttService implements LinkListener {
     if (old) old.stop(this.#retireAnnounce);
   }
 
-  #startCurrent(): void {
+  private startCurrent(): void {
     if (this.#paused) this.#bridge.pause();
     this.#bridge.start();
   }
 
-  #make(setup: MqttSetup): Bridge {
+  private make(setup: MqttSetup): Bridge {
     const settings = this.#mosControl === undefined ? setup.bridge : { ...setup.bridge, mosControl: this.#mosControl };
     const bridge = new Bridge(settings, setup.broker, this.#ports);
     for (const view of this.#views) bridge.addBms(view);

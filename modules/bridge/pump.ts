@@ -46,7 +46,7 @@ export class Pump {
   #retryMs = RETRY_MIN_MS;
   readonly #onTimer = () => {
     this.#timer = undefined;
-    try { this.#run(); } catch (error) { this.log.error("publish pump:", error); }
+    try { this.run(); } catch (error) { this.log.error("publish pump:", error); }
   };
 
   constructor(
@@ -86,7 +86,7 @@ export class Pump {
    * a topic published once per pass (discovery, retirement), whose length is not worth keeping.
    */
   send(topic: string, payload: string | ArrayBuffer, retain: boolean, once = false): number {
-    const bytes = packetBytes(once ? utf8Length(topic) : this.#topicLength(topic), typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
+    const bytes = packetBytes(once ? utf8Length(topic) : this.topicLength(topic), typeof payload === "string" ? utf8Length(payload) : payload.byteLength);
     if (bytes > MAX_PACKET) {
       this.connection.stats.publishesTooLarge++;
       this.log.error("MQTT: a " + bytes + "-byte packet can never be written (the " + SEND_BUFFER + "-byte send buffer takes at most " + MAX_PACKET + "), not sent:", topic);
@@ -98,10 +98,10 @@ export class Pump {
     return 1;
   }
 
-  #run(): void {
+  private run(): void {
     let budget = BUDGET;
     while (this.connection.online) {
-      const sent = this.#outbox.length ? this.#sendOutbox() : this.next();
+      const sent = this.#outbox.length ? this.sendOutbox() : this.next();
       if (sent === 0) return;
       if (sent < 0) {
         if (!this.connection.online) return; // the owner marks everything again on the next connect
@@ -117,7 +117,7 @@ export class Pump {
     }
   }
 
-  #topicLength(topic: string): number {
+  private topicLength(topic: string): number {
     const cache = this.#topicBytes;
     let bytes = cache.get(topic);
     if (bytes === undefined) {
@@ -127,7 +127,7 @@ export class Pump {
     return bytes;
   }
 
-  #sendOutbox(): number {
+  private sendOutbox(): number {
     const sent = this.send(this.#outbox[0] as string, this.#outbox[1], false);
     if (sent > 0) this.#outbox.splice(0, 2);
     return sent;

@@ -3,23 +3,25 @@
 // takes one central at a time, so this is how a user lets the JBD phone app connect.
 import type { Logger } from "../link/logger";
 import { parseReleaseRequest } from "../link/release-request";
-import { JsonWriter } from "../protocol/json";
+import type { JsonWriter } from "../protocol/json";
 import type { CommandTarget } from "./mos-commands";
 import { MAX_SWITCH_PAYLOAD, payloadText, quoted } from "./incoming";
 import type { MqttStats } from "./mqtt-connection";
 import type { Pump } from "./pump";
 
 export class ReleaseCommands {
-  readonly #w = new JsonWriter();
-
-  constructor(private readonly stats: MqttStats, private readonly pump: Pump, private readonly log: Logger, private readonly errorTopic: string) {}
+  /** `w`: the bridge's writer, borrowed (answers are written at once, never kept). */
+  constructor(
+    private readonly w: JsonWriter, private readonly stats: MqttStats, private readonly pump: Pump,
+    private readonly log: Logger, private readonly errorTopic: string,
+  ) {}
 
   /** <prefix>/<id>/release/set for a BMS this gateway does not have: answered on the gateway's error topic. */
   misaddressed(topic: string, targets: readonly CommandTarget[]): void {
     this.stats.malformedCommands++;
     let known = "";
     for (const t of targets) known += (known ? ", " : "") + t.topics.id;
-    const w = this.#w.clear().beginObject();
+    const w = this.w.clear().beginObject();
     w.key("topic").string(topic).key("ok").bool(false).key("error").string("unknown BMS in " + quoted(topic) + " (this gateway has: " + (known || "none") + ")");
     this.pump.enqueue(this.errorTopic, w.endObject().payload);
   }
@@ -27,7 +29,7 @@ export class ReleaseCommands {
   command(target: CommandTarget, data: ArrayBuffer): void {
     const text = payloadText(data);
     const request = text === undefined ? undefined : parseReleaseRequest(text);
-    const w = this.#w.clear().beginObject();
+    const w = this.w.clear().beginObject();
     if (request === undefined || typeof request === "string") {
       this.stats.malformedCommands++;
       if (text === undefined && data.byteLength > MAX_SWITCH_PAYLOAD) this.stats.oversizedPayloads++;
@@ -46,6 +48,6 @@ export class ReleaseCommands {
         w.key("ok").bool(false).key("error").string("internal error: " + String(error));
       }
     }
-    this.pump.enqueue(target.topics.releaseResult, w.endObject().payload);
+    this.pump.enqueue(target.topics.releaseResult(), w.endObject().payload);
   }
 }

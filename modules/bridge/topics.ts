@@ -44,9 +44,8 @@ export class BmsTopics {
   readonly chargeSet: string;
   readonly dischargeSet: string;
   readonly result: string;
-  /** Minutes to release the link for (or "off"), and what came of it. */
+  /** Minutes to release the link for (or "off"). */
   readonly releaseSet: string;
-  readonly releaseResult: string;
 
   constructor(prefix: string, readonly id: string) {
     const base = prefix + "/" + id;
@@ -58,8 +57,10 @@ export class BmsTopics {
     this.dischargeSet = base + "/mos/discharge/set";
     this.result = base + "/mos/result";
     this.releaseSet = base + "/release/set";
-    this.releaseResult = base + "/release/result";
   }
+
+  /** What came of a release command: made when one comes (rare), not kept. */
+  releaseResult(): string { return this.releaseSet.slice(0, -3) + "result"; }
 }
 
 /** "<prefix>/<id>/mos/<fet>/set" taken apart; `fet` is whatever the sender wrote there. */

@@ -111,23 +111,23 @@ export class Config {
     try {
       storedKeys = this.#source.store.keys();
     } catch (e) {
-      this.#warn("config: preference storage unreadable, using build values (" + errorMessage(e) + ")");
+      this.warn("config: preference storage unreadable, using build values (" + errorMessage(e) + ")");
     }
     for (let i = 0; i < SETTINGS.length; i++) {
       const s = SETTINGS[i];
-      let { value, source, error } = this.#baseValue(s);
-      if (error) this.#warn(`config: build value of ${s.key} ignored: ${error}; using the default`);
+      let { value, source, error } = this.baseValue(s);
+      if (error) this.warn(`config: build value of ${s.key} ignored: ${error}; using the default`);
       if (storedKeys.includes(s.pref)) {
         let raw: StoredValue | undefined;
         try {
           raw = this.#source.store.get(s.pref);
         } catch (e) {
-          this.#warn(`config: stored ${s.key} unreadable (${errorMessage(e)}); using the ${source} value`);
+          this.warn(`config: stored ${s.key} unreadable (${errorMessage(e)}); using the ${source} value`);
         }
         if (raw !== undefined) {
           const r = fromStored(s, raw);
           if (r.error === undefined) { value = r.value; source = "stored"; }
-          else this.#warn(`config: stored ${s.key} ignored: ${r.error}; using the ${source} value`);
+          else this.warn(`config: stored ${s.key} ignored: ${r.error}; using the ${source} value`);
         }
       }
       (this.#values as unknown as Record<string, unknown>)[s.key] = value;
@@ -135,7 +135,7 @@ export class Config {
     }
     for (let i = 0; i < storedKeys.length; i++) {
       const k = storedKeys[i];
-      if (!SETTINGS.some((s) => s.pref === k)) this.#warn(`config: unknown stored key '${k}' ignored`);
+      if (!SETTINGS.some((s) => s.pref === k)) this.warn(`config: unknown stored key '${k}' ignored`);
     }
   }
 
@@ -178,7 +178,7 @@ export class Config {
     let message = `${s.key} = ${displayValue(s, r.value)} (stored${changed ? "; " + EFFECT_TEXT[s.effect] : ""})`;
     if (s.key === "mqttTls" && r.value === true && this.#values.mqttPort === 1883) message += "; note: TLS brokers usually listen on 8883";
     if (s.key === "mqttPort" && r.value === 8883 && !this.#values.mqttTls) message += "; note: 8883 is usually TLS (config set mqttTls on)";
-    if (changed) this.#notify(s.key, s.effect);
+    if (changed) this.notify(s.key, s.effect);
     return { ok: true, key: s.key, changed, effect: s.effect, message };
   }
 
@@ -206,7 +206,7 @@ export class Config {
         continue;
       }
       const before = this.#values[s.key];
-      const { value, source } = this.#baseValue(s);
+      const { value, source } = this.baseValue(s);
       (this.#values as unknown as Record<string, unknown>)[s.key] = value;
       this.#sources[s.key] = source;
       const changed = !same(s, before, value);
@@ -214,7 +214,7 @@ export class Config {
         ok: true, key: s.key, changed, effect: s.effect,
         message: `${s.key} = ${displayValue(s, value)} (${source}${changed ? "; " + EFFECT_TEXT[s.effect] : ""})`,
       });
-      if (changed) this.#notify(s.key, s.effect);
+      if (changed) this.notify(s.key, s.effect);
     }
     // keys this firmware does not know (older versions) go too on a full reset
     if (name === undefined) {
@@ -253,25 +253,25 @@ export class Config {
     this.#listeners.push(listener);
   }
 
-  #notify(key: ConfigKey, effect: Effect): void {
+  private notify(key: ConfigKey, effect: Effect): void {
     for (let i = 0; i < this.#listeners.length; i++) {
       try {
         this.#listeners[i](key, effect);
       } catch (e) {
-        this.#warn(`config: change listener failed for ${key}: ${errorMessage(e)}`);
+        this.warn(`config: change listener failed for ${key}: ${errorMessage(e)}`);
       }
     }
   }
 
   /** The value a setting has without a stored one: the build's (if valid), else the default. */
-  #baseValue(s: Setting): { value: unknown; source: Source; error?: string } {
+  private baseValue(s: Setting): { value: unknown; source: Source; error?: string } {
     const built = this.#source.build[s.key];
     if (built === undefined) return { value: s.defaultValue, source: "default" };
     const r = fromBuild(s, built);
     return r.error === undefined ? { value: r.value, source: "build" } : { value: s.defaultValue, source: "default", error: r.error };
   }
 
-  #warn(message: string): void {
+  private warn(message: string): void {
     this.warnings.push(message);
     if (this.#onWarning) {
       try { this.#onWarning(message); } catch { /* never let logging break loading */ }

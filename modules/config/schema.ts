@@ -405,10 +405,13 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("bmsRootPassword", "bmsRootPass", "", "live", "FF AA modules' root password for MOS writes (empty: the vendor's)", stringSetting(0, 32, true), true),
 ] as Setting[]);
 
+/** The setting names of each BMS's passwords, by its position in the `bms` list (a frozen table: flash on a device). */
+const SECRET_KEYS: readonly { readonly modulePassword: ConfigKey; readonly bmsPin: ConfigKey }[] = Object.freeze([1, 2, 3].map((n) =>
+  Object.freeze({ modulePassword: `bms${n}Password` as ConfigKey, bmsPin: `bms${n}Pin` as ConfigKey })));
+
 /** The setting names of BMS `index`'s (0-based, in the `bms` list) passwords. */
-export function bmsSecretKeys(index: number): { modulePassword: ConfigKey; bmsPin: ConfigKey } {
-  const n = index + 1;
-  return { modulePassword: `bms${n}Password` as ConfigKey, bmsPin: `bms${n}Pin` as ConfigKey };
+export function bmsSecretKeys(index: number): { readonly modulePassword: ConfigKey; readonly bmsPin: ConfigKey } {
+  return SECRET_KEYS[index];
 }
 
 /** Setting by key, case-insensitive, also by its preference name. */

@@ -44,15 +44,15 @@ export class Console {
     this.queue = new ByteQueue(options.queueSize ?? 2048);
     const queue = this.queue;
     this.output = {
-      write: (text: string) => { queue.pushText(text); this.#kick(); },
-      line: (text = "") => { queue.pushText(text + "\r\n"); this.#kick(); },
+      write: (text: string) => { queue.pushText(text); this.kick(); },
+      line: (text = "") => { queue.pushText(text + "\r\n"); this.kick(); },
     };
     const host: LineEditorHost = {
-      echo: (bytes, start, end) => { queue.pushBytes(bytes, start, end); this.#kick(); },
-      echoText: (text) => { queue.pushText(text); this.#kick(); },
-      line: (text) => this.#line(text),
-      interrupt: () => { if (!this.#busy) this.#showPrompt(); },
-      discarded: () => { if (!this.#busy) this.#showPrompt(); },
+      echo: (bytes, start, end) => { queue.pushBytes(bytes, start, end); this.kick(); },
+      echoText: (text) => { queue.pushText(text); this.kick(); },
+      line: (text) => this.line(text),
+      interrupt: () => { if (!this.#busy) this.showPrompt(); },
+      discarded: () => { if (!this.#busy) this.showPrompt(); },
     };
     this.#editor = new LineEditor(host, options.maxLine ?? 160);
   }
@@ -63,7 +63,7 @@ export class Console {
   start(): void {
     this.#started = true;
     if (this.#banner) this.output.line(this.#banner);
-    this.#showPrompt();
+    this.showPrompt();
   }
 
   /** Bytes from the terminal. Never throws. */
@@ -84,7 +84,7 @@ export class Console {
     this.#editor.discard();
     this.queue.pushText(`\r\n! input lost: more than ${fifoBytes} bytes arrived while the gateway was busy; ` +
       `this line is discarded up to its end: press Enter, then type it again (or paste at most ${fifoBytes} bytes at a time)\r\n`);
-    this.#kick();
+    this.kick();
   }
 
   /**
@@ -100,16 +100,16 @@ export class Console {
       const pending = this.#editor.pending();
       if (pending.length) this.queue.pushBytes(pending);
     }
-    this.#kick();
+    this.kick();
   }
 
-  #line(text: string): void {
+  private line(text: string): void {
     if (this.#busy) {
       if (text.trim()) this.output.line("busy: the previous command is still running");
       return;
     }
     if (!text.trim()) {
-      this.#showPrompt();
+      this.showPrompt();
       return;
     }
     this.commands++;
@@ -123,19 +123,19 @@ export class Console {
       this.#busy = true;
       pending.then(() => {
         this.#busy = false;
-        this.#showPrompt();
+        this.showPrompt();
       });
       return;
     }
-    this.#showPrompt();
+    this.showPrompt();
   }
 
-  #showPrompt(): void {
+  private showPrompt(): void {
     this.queue.pushText(this.prompt);
-    this.#kick();
+    this.kick();
   }
 
-  #kick(): void {
+  private kick(): void {
     const onOutput = this.onOutput;
     if (onOutput) {
       try { onOutput(); } catch { /* transport problems are the transport's */ }

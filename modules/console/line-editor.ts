@@ -68,10 +68,10 @@ export class LineEditor {
 
   feed(data: Uint8Array | ArrayBuffer): void {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-    for (let i = 0; i < bytes.length; i++) this.#byte(bytes[i]);
+    for (let i = 0; i < bytes.length; i++) this.byte(bytes[i]);
   }
 
-  #byte(b: number): void {
+  private byte(b: number): void {
     const afterCR = this.#afterCR;
     this.#afterCR = false;
 
@@ -83,16 +83,16 @@ export class LineEditor {
       return;
     }
     if (this.#esc !== ESC_NONE) {
-      this.#escape(b);
+      this.escape(b);
       return;
     }
     if (b === CR || b === LF) {
       if (b === LF && afterCR) return; // CRLF: the CR already ended the line
       this.#afterCR = b === CR;
-      this.#end();
+      this.end();
       return;
     }
-    if (b === BS || b === DEL) { this.#erase(); return; }
+    if (b === BS || b === DEL) { this.erase(); return; }
     if (b === ESC) { this.#esc = ESC_START; return; }
     if (b === CTRL_C) {
       this.#length = 0;
@@ -100,18 +100,18 @@ export class LineEditor {
       this.#host.interrupt();
       return;
     }
-    if (b === CTRL_U) { this.#eraseAll(); return; }
+    if (b === CTRL_U) { this.eraseAll(); return; }
     if (b === TAB) b = 0x20;
     if (b < 0x20) return; // other control characters
     if (this.#length >= this.maxLength) {
-      this.#bell();
+      this.bell();
       return;
     }
     this.#buffer[this.#length++] = b;
     this.#host.echo(this.#buffer, this.#length - 1, this.#length);
   }
 
-  #escape(b: number): void {
+  private escape(b: number): void {
     switch (this.#esc) {
       case ESC_START:
         if (b === 0x5b) { this.#esc = ESC_CSI; this.#csiParam = false; } // ESC [
@@ -124,7 +124,7 @@ export class LineEditor {
       case ESC_CSI:
         if (b >= 0x40 && b <= 0x7e) { // final byte
           this.#esc = ESC_NONE;
-          if (b === 0x41 && !this.#csiParam) this.#recall(); // ESC [ A: Up
+          if (b === 0x41 && !this.#csiParam) this.recall(); // ESC [ A: Up
         } else if (b < 0x20 || b > 0x7e) {
           this.#esc = ESC_NONE; // not a valid sequence: give up on it
         } else {
@@ -134,7 +134,7 @@ export class LineEditor {
     }
   }
 
-  #end(): void {
+  private end(): void {
     const n = this.#length;
     this.#length = 0;
     this.#host.echoText("\r\n");
@@ -145,9 +145,9 @@ export class LineEditor {
     this.#host.line(decodeUtf8(this.#buffer, 0, n));
   }
 
-  #erase(): void {
+  private erase(): void {
     if (!this.#length) {
-      this.#bell();
+      this.bell();
       return;
     }
     // drop continuation bytes, then the lead byte: one character on screen
@@ -157,22 +157,22 @@ export class LineEditor {
     this.#host.echoText("\b \b");
   }
 
-  #eraseAll(): void {
+  private eraseAll(): void {
     let chars = 0;
     for (let i = 0; i < this.#length; i++) if ((this.#buffer[i] & 0xc0) !== 0x80) chars++;
     this.#length = 0;
     for (let i = 0; i < chars; i++) this.#host.echoText("\b \b");
   }
 
-  #recall(): void {
+  private recall(): void {
     if (!this.#previousLength) return;
-    this.#eraseAll();
+    this.eraseAll();
     this.#buffer.set(this.#previous.subarray(0, this.#previousLength));
     this.#length = this.#previousLength;
     this.#host.echo(this.#buffer, 0, this.#length);
   }
 
-  #bell(): void {
+  private bell(): void {
     this.#one[0] = BEL;
     this.#host.echo(this.#one, 0, 1);
   }

@@ -93,16 +93,16 @@ export class Log {
   enabled(level: number): boolean { return level <= this.level; }
 
   error(message: string, a?: unknown, b?: unknown, c?: unknown): void {
-    if (this.level >= ERROR) this.#emit(ERROR, message, a, b, c);
+    if (this.level >= ERROR) this.emit(ERROR, message, a, b, c);
   }
   warn(message: string, a?: unknown, b?: unknown, c?: unknown): void {
-    if (this.level >= WARN) this.#emit(WARN, message, a, b, c);
+    if (this.level >= WARN) this.emit(WARN, message, a, b, c);
   }
   info(message: string, a?: unknown, b?: unknown, c?: unknown): void {
-    if (this.level >= INFO) this.#emit(INFO, message, a, b, c);
+    if (this.level >= INFO) this.emit(INFO, message, a, b, c);
   }
   debug(message: string, a?: unknown, b?: unknown, c?: unknown): void {
-    if (this.level >= DEBUG) this.#emit(DEBUG, message, a, b, c);
+    if (this.level >= DEBUG) this.emit(DEBUG, message, a, b, c);
   }
 
   /** The kept lines, oldest first. */
@@ -112,7 +112,7 @@ export class Log {
     return h.slice(this.#next).concat(h.slice(0, this.#next));
   }
 
-  #emit(level: number, message: string, a: unknown, b: unknown, c: unknown): void {
+  private emit(level: number, message: string, a: unknown, b: unknown, c: unknown): void {
     let line = LETTERS[level] + " " + message;
     if (a !== undefined) line += " " + formatValue(a);
     if (b !== undefined) line += " " + formatValue(b);

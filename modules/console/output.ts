@@ -87,13 +87,13 @@ export class ByteQueue {
     }
     for (let i = 0; i < text.length; i++) {
       let cp = text.codePointAt(i)!;
-      if (cp < 0x80) this.#put(cp);
-      else if (cp < 0x800) { this.#put(0xc0 | (cp >> 6)); this.#put(0x80 | (cp & 0x3f)); }
+      if (cp < 0x80) this.put(cp);
+      else if (cp < 0x800) { this.put(0xc0 | (cp >> 6)); this.put(0x80 | (cp & 0x3f)); }
       else if (cp < 0x10000) {
         if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // lone surrogate
-        this.#put(0xe0 | (cp >> 12)); this.#put(0x80 | ((cp >> 6) & 0x3f)); this.#put(0x80 | (cp & 0x3f));
+        this.put(0xe0 | (cp >> 12)); this.put(0x80 | ((cp >> 6) & 0x3f)); this.put(0x80 | (cp & 0x3f));
       } else {
-        this.#put(0xf0 | (cp >> 18)); this.#put(0x80 | ((cp >> 12) & 0x3f)); this.#put(0x80 | ((cp >> 6) & 0x3f)); this.#put(0x80 | (cp & 0x3f));
+        this.put(0xf0 | (cp >> 18)); this.put(0x80 | ((cp >> 12) & 0x3f)); this.put(0x80 | ((cp >> 6) & 0x3f)); this.put(0x80 | (cp & 0x3f));
         const next = text.charCodeAt(i + 1);
         if (next >= 0xdc00 && next <= 0xdfff) i++;
       }
@@ -109,7 +109,7 @@ export class ByteQueue {
       this.droppedWrites++;
       return false;
     }
-    for (let i = start; i < end; i++) this.#put(bytes[i]);
+    for (let i = start; i < end; i++) this.put(bytes[i]);
     return true;
   }
 
@@ -119,7 +119,7 @@ export class ByteQueue {
       this.droppedWrites++;
       return false;
     }
-    this.#put(byte);
+    this.put(byte);
     return true;
   }
 
@@ -143,7 +143,7 @@ export class ByteQueue {
     this.#size = 0;
   }
 
-  #put(byte: number): void {
+  private put(byte: number): void {
     this.#ring[(this.#head + this.#size) % this.capacity] = byte;
     this.#size++;
   }

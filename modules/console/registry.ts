@@ -46,7 +46,7 @@ export class CommandRegistry {
   failures = 0;
 
   constructor() {
-    this.register("help", "help [command]", "list commands, or show how to use one", (args, out) => this.#help(args, out));
+    this.register("help", "help [command]", "list commands, or show how to use one", (args, out) => this.help(args, out));
   }
 
   /** Add a command (or replace one of the same name). Names are matched case-insensitively. */
@@ -93,7 +93,7 @@ export class CommandRegistry {
     try {
       result = command.handler(args, out);
     } catch (e) {
-      this.#failed(command, e, out);
+      this.failed(command, e, out);
       return;
     }
     if (result === false) {
@@ -103,12 +103,12 @@ export class CommandRegistry {
     if (result && typeof (result as Promise<unknown>).then === "function") {
       return (result as Promise<void | boolean>).then(
         (r) => { if (r === false) out.line("usage: " + command.usage); },
-        (e) => { this.#failed(command, e, out); },
+        (e) => { this.failed(command, e, out); },
       ).then(undefined, () => { /* an Output that throws must not leave a rejected promise */ });
     }
   }
 
-  #failed(command: Command, e: unknown, out: Output): void {
+  private failed(command: Command, e: unknown, out: Output): void {
     try {
       if (e instanceof UsageError) {
         out.line(e.message);
@@ -122,7 +122,7 @@ export class CommandRegistry {
     }
   }
 
-  #help(args: string[], out: Output): CommandResult {
+  private help(args: string[], out: Output): CommandResult {
     if (args.length > 1) return false;
     if (args.length === 1) {
       const command = this.#commands.find((c) => c.name === args[0].toLowerCase());

@@ -59,15 +59,15 @@ export class SerialConsole {
         ...UART0_ESP32,
         ...options,
         format: "buffer",
-        onReadable: () => this.#readable(),
-        onWritable: (count: number) => this.#writable(count),
+        onReadable: () => this.readable(),
+        onWritable: (count: number) => this.writable(count),
       });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       this.#serial = undefined;
     }
     this.error = error;
-    if (this.#serial) console.onOutput = () => this.#pump();
+    if (this.#serial) console.onOutput = () => this.pump();
   }
 
   get open(): boolean { return this.#serial !== undefined; }
@@ -81,7 +81,7 @@ export class SerialConsole {
     }
   }
 
-  #readable(): void {
+  private readable(): void {
     const serial = this.#serial;
     if (!serial) return;
     try {
@@ -100,12 +100,12 @@ export class SerialConsole {
     }
   }
 
-  #writable(count: number): void {
+  private writable(count: number): void {
     this.#room = count;
-    this.#pump();
+    this.pump();
   }
 
-  #pump(): void {
+  private pump(): void {
     const serial = this.#serial;
     if (!serial || this.#pumping) return;
     this.#pumping = true;

@@ -109,15 +109,15 @@ export class BleCentral {
   #lostSince = 0;
   #reporter: ((device: DiscoveredDevice) => void) | undefined;
   #seen: SeenDevice[] = [];
-  readonly #connectTimeout = new Timeout(() => this.#onConnectTimeout());
-  readonly #session = new Timeout(() => this.#onSession());
-  readonly #userScan = new Timeout(() => { this.#reporter = undefined; this.#update(); });
-  readonly #recreate = new Timeout(() => this.#create());
-  readonly #hangCheck = new Timeout(() => { this.#checkHang(); if (this.#suspect) this.#hangCheck.start(1_000); });
+  readonly #connectTimeout = new Timeout(() => this.onConnectTimeout());
+  readonly #session = new Timeout(() => this.onSession());
+  readonly #userScan = new Timeout(() => { this.#reporter = undefined; this.updateScan(); });
+  readonly #recreate = new Timeout(() => this.create());
+  readonly #hangCheck = new Timeout(() => { this.checkHang(); if (this.#suspect) this.#hangCheck.start(1_000); });
 
   constructor(readonly log: Logger, private readonly recovery: Recovery) {}
 
-  start(): void { this.#create(); }
+  start(): void { this.create(); }
 
   get ready(): boolean { return this.#ready; }
   get scanning(): boolean { return this.#scanning; }
@@ -131,20 +131,20 @@ export class BleCentral {
   add(link: CentralLink): void { this.links.push(link); }
 
   /** A link's wish changed (down and waiting, or up): scan or stop scanning accordingly. */
-  update(): void { this.#update(); }
+  update(): void { this.updateScan(); }
 
   /** The link finished (or abandoned) its GATT setup: the next may go, scanning may resume. */
   setupDone(link: CentralLink): void {
     if (this.#setup !== link) return;
     this.#setup = undefined;
-    this.#update();
+    this.updateScan();
   }
 
   /** Something looked wrong (no disconnect callback, polls unanswered): check the BLE record now. */
   probe(reason: string): void {
     if (!this.#client) return;
-    if (this.#scanning) this.#restartScan(); // probes, and keeps the scan running
-    else if (!this.#probe()) this.#stackLost(reason);
+    if (this.#scanning) this.restartScan(); // probes, and keeps the scan running
+    else if (!this.probeStack()) this.stackLost(reason);
   }
 
   /** A user-requested scan (console): reports every device seen for `ms`. */
@@ -152,7 +152,7 @@ export class BleCentral {
     if (!this.#client || !this.#ready || this.#pending || this.#setup) return false;
     this.#reporter = report;
     this.#userScan.start(ms);
-    this.#restartScan();
+    this.restartScan();
     return true;
   }
 
@@ -163,7 +163,7 @@ export class BleCentral {
   }
 
   // ---------------- the client ----------------
-  #create(): void {
+  private create(): void {
     try {
       this.#client = new GatewayClient(this);
       this.#lostSince = 0;
@@ -177,7 +177,7 @@ export class BleCentral {
   }
 
   /** stopScanning() is harmless on a live record and throws once it is closing or gone. */
-  #probe(): boolean {
+  private probeStack(): boolean {
     try {
       this.#client!.stopScanning();
       this.#scanning = false;
@@ -188,7 +188,7 @@ export class BleCentral {
   }
 
   /** The SDK closed the client by itself (host reset): every link is gone, with no callback. */
-  #stackLost(reason: string): void {
+  private stackLost(reason: string): void {
     this.log.warn("BLE stack lost:", reason);
     this.stackResets++;
     this.#client = undefined;
@@ -207,34 +207,34 @@ export class BleCentral {
   }
 
   // ---------------- scanning ----------------
-  #wanted(): boolean {
+  private wanted(): boolean {
     if (this.#reporter) return true;
     for (const link of this.links) if (link.wantsConnection) return true;
     return false;
   }
 
-  #update(): void {
+  private updateScan(): void {
     const client = this.#client;
     if (!client || !this.#ready) return;
-    this.#checkHang();
+    this.checkHang();
     const canScan = !this.#pending && !this.#setup;
-    const params = this.#params();
-    if (canScan && this.#wanted()) {
-      if (!this.#scanning || params !== this.#scanParams) this.#restartScan();
+    const params = this.params();
+    if (canScan && this.wanted()) {
+      if (!this.#scanning || params !== this.#scanParams) this.restartScan();
     } else if (this.#scanning) {
-      this.#stopScan();
+      this.stopScan();
     }
   }
 
-  #params(): typeof BACKGROUND_SCAN {
+  private params(): typeof BACKGROUND_SCAN {
     if (this.#reporter) return USER_SCAN;
     for (const link of this.links) if (link.wantsConnection && Time.delta(link.waitingSince) < FAST_SCAN_MS) return FAST_SCAN;
     return BACKGROUND_SCAN;
   }
 
-  #restartScan(): void {
-    if (!this.#probe()) { this.#stackLost("BLE record gone (probe before scanning)"); return; }
-    const params = this.#scanParams = this.#params();
+  private restartScan(): void {
+    if (!this.probeStack()) { this.stackLost("BLE record gone (probe before scanning)"); return; }
+    const params = this.#scanParams = this.params();
     try {
       this.#client!.startScanning(params);
       this.#scanning = true;
@@ -244,18 +244,18 @@ export class BleCentral {
     }
   }
 
-  #stopScan(): void {
+  private stopScan(): void {
     this.#session.stop();
-    if (!this.#probe()) this.#stackLost("BLE record gone (stop scanning)");
+    if (!this.probeStack()) this.stackLost("BLE record gone (stop scanning)");
   }
 
-  #onSession(): void {
+  private onSession(): void {
     this.probe("periodic check");
-    this.#checkHang();
+    this.checkHang();
     if (!this.#session.armed && this.#client) this.#session.start(SCAN_SESSION_MS);
   }
 
-  #checkHang(): void {
+  private checkHang(): void {
     const suspect = this.#suspect;
     if (!suspect) return;
     const hung = Time.delta(suspect.since);
@@ -273,8 +273,8 @@ export class BleCentral {
   }
 
   // ---------------- connecting ----------------
-  #connect(link: CentralLink, target: ConnectTarget): void {
-    this.#stopScan(); // never let connect() cancel a scan: it would leave the SDK's flag set
+  private connect(link: CentralLink, target: ConnectTarget): void {
+    this.stopScan(); // never let connect() cancel a scan: it would leave the SDK's flag set
     const client = this.#client;
     if (!client) return;
     this.#pending = { link, since: Time.ticks };
@@ -283,7 +283,7 @@ export class BleCentral {
     try { client.connect(target); } catch (error) { this.log.error("BLE connect:", error); }
   }
 
-  #onConnectTimeout(): void {
+  private onConnectTimeout(): void {
     const pending = this.#pending;
     if (!pending) return;
     this.#pending = undefined;
@@ -292,14 +292,14 @@ export class BleCentral {
     this.#hangCheck.start(1_000);
     this.log.warn("BLE connect timeout:", pending.link.id);
     try { pending.link.connectTimedOut(); } catch (error) { this.log.error("connect timeout:", error); }
-    this.#update();
+    this.updateScan();
   }
 
   // ---------------- callbacks from GatewayClient (each one is a boundary: nothing may escape) ----------------
   stackReady(): void {
     this.#ready = true;
     this.log.info("BLE ready");
-    this.#update();
+    this.updateScan();
     if (!this.#session.armed) this.#session.start(SCAN_SESSION_MS);
   }
 
@@ -307,7 +307,7 @@ export class BleCentral {
     this.#suspect = undefined; // the radio scans: no connect is pending
     if (this.#reporter) this.#reporter(device);
     if (this.#pending || this.#setup) return;
-    const seen = this.#merge(device);
+    const seen = this.merge(device);
     // the most specific claim first; "any JBD device" waits for the name while a pattern link waits
     let patternWaits = false;
     for (const link of this.links) if (link.matchKind === "pattern" && link.wantsConnection) patternWaits = true;
@@ -316,12 +316,12 @@ export class BleCentral {
       for (const link of this.links) {
         if (link.matchKind !== kind) continue;
         const target = link.offer(seen);
-        if (target) { this.#connect(link, target); return; }
+        if (target) { this.connect(link, target); return; }
       }
     }
   }
 
-  #merge(device: DiscoveredDevice): SeenDevice {
+  private merge(device: DiscoveredDevice): SeenDevice {
     let seen: SeenDevice | undefined;
     for (const s of this.#seen) if (s.address.equals(device.address)) { seen = s; break; }
     if (!seen) {
@@ -350,12 +350,12 @@ export class BleCentral {
     let link: CentralLink | undefined;
     for (const l of this.links) if (l.isTarget(client.address)) { link = l; break; }
     // scan reports and GATT discovery share the SDK's one queue: no scan while the link discovers
-    if (link && !this.#setup && this.#scanning) this.#stopScan();
+    if (link && !this.#setup && this.#scanning) this.stopScan();
     if (link && !this.#setup && link.onConnected(client)) this.#setup = link;
     else {
       try { client.close(); } catch (error) { this.log.warn("BLE close:", error); }
     }
-    this.#update();
+    this.updateScan();
   }
 
   byClient(client: Client): CentralLink | undefined {
@@ -382,33 +382,33 @@ export class BleCentral {
 class GatewayClient extends BLEClient {
   constructor(private readonly central: BleCentral) { super(); }
 
-  #guard(what: string, error: unknown): void {
+  private guard(what: string, error: unknown): void {
     // On the device an exception escaping a BLE callback aborts the VM and reboots the ESP32.
     try { this.central.log.error(what, error); } catch { /* nothing left to do */ }
   }
 
   override onReady(): void {
-    try { this.central.stackReady(); } catch (e) { this.#guard("onReady:", e); }
+    try { this.central.stackReady(); } catch (e) { this.guard("onReady:", e); }
   }
   override onDiscovered(device: DiscoveredDevice): void {
-    try { this.central.discovered(device); } catch (e) { this.#guard("onDiscovered:", e); }
+    try { this.central.discovered(device); } catch (e) { this.guard("onDiscovered:", e); }
   }
   override onConnected(device: Client): void {
-    try { this.central.connected(device); } catch (e) { this.#guard("onConnected:", e); }
+    try { this.central.connected(device); } catch (e) { this.guard("onConnected:", e); }
   }
   override onDisconnected(device: Client): void {
-    try { this.central.byClient(device)?.onDisconnected(); } catch (e) { this.#guard("onDisconnected:", e); }
+    try { this.central.byClient(device)?.onDisconnected(); } catch (e) { this.guard("onDisconnected:", e); }
   }
   override onServices(services: Service[]): void {
-    try { this.central.byServices(services)?.onServices(services); } catch (e) { this.#guard("onServices:", e); }
+    try { this.central.byServices(services)?.onServices(services); } catch (e) { this.guard("onServices:", e); }
   }
   override onCharacteristics(characteristics: Characteristic[]): void {
-    try { this.central.byCharacteristics(characteristics)?.onCharacteristics(characteristics); } catch (e) { this.#guard("onCharacteristics:", e); }
+    try { this.central.byCharacteristics(characteristics)?.onCharacteristics(characteristics); } catch (e) { this.guard("onCharacteristics:", e); }
   }
   override onCharacteristicNotificationEnabled(characteristic: Characteristic): void {
     try {
       for (const link of this.central.links) if (link.notifyCharacteristic === characteristic) link.onNotificationsEnabled();
-    } catch (e) { this.#guard("onNotificationEnabled:", e); }
+    } catch (e) { this.guard("onNotificationEnabled:", e); }
   }
   // Hot path: one call per 20-byte notification. Identity comparison, no allocation of our own.
   override onCharacteristicNotification(characteristic: Characteristic, value: CharacteristicValue): void {
@@ -417,9 +417,9 @@ class GatewayClient extends BLEClient {
       for (let i = 0; i < links.length; i++) {
         if (links[i].notifyCharacteristic === characteristic) { links[i].onNotification(value); return; }
       }
-    } catch (e) { this.#guard("onNotification:", e); }
+    } catch (e) { this.guard("onNotification:", e); }
   }
   override onRSSI(device: Client, rssi: number): void {
-    try { this.central.byClient(device)?.onRSSI(rssi); } catch (e) { this.#guard("onRSSI:", e); }
+    try { this.central.byClient(device)?.onRSSI(rssi); } catch (e) { this.guard("onRSSI:", e); }
   }
 }

@@ -36,10 +36,10 @@ export interface LinkConfig {
   pollIntervalMs: number;
   /** Called once when a scanned-for BMS (no address configured) first comes up: its address is known. */
   onFound?: (link: BmsLink, address: string) => void;
-  /** This BMS's passwords, read at every connect (a changed setting counts from the next one). */
-  secrets?: () => LoginSecrets;
-  /** The settings those passwords are set with (named in a login failure's advice). */
-  secretSettings?: { modulePassword: string; bmsPin: string };
+  /** The settings this BMS's passwords are set with (named in a login failure's advice too). */
+  secretSettings?: { readonly modulePassword: string; readonly bmsPin: string };
+  /** Reads a setting's value when a login needs it (one function for every link: a closure each would cost RAM). */
+  readSetting?: (key: string) => string;
 }
 
 export { ATTEMPT_TIMEOUTS_MS } from "./bms-poller";
@@ -51,6 +51,8 @@ const BACKOFF_MAX_MS = 60_000;
 /** After a failed login: long enough not to hammer a module that counts failures, short enough to notice a fix. */
 const LOGIN_RETRY_MS = 5 * 60_000;
 const NO_SECRETS: LoginSecrets = Object.freeze({ modulePassword: "", bmsPin: "", rootPassword: "" });
+const NO_SETTINGS = Object.freeze({ modulePassword: "bmsPassword", bmsPin: "bmsPin" });
+const ROOT_PASSWORD_SETTING = "bmsRootPassword";
 
 const WRITE_NO_RESPONSE = 4;
 
@@ -76,12 +78,12 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   #downSince = 0;
   #closingWorkingLink = false;
   #everConnected = false;
-  readonly #stepTimeout = new Timeout(() => this.#onStepTimeout());
-  readonly #reconnect = new Timeout(() => this.#wait());
+  readonly #stepTimeout = new Timeout(() => this.onStepTimeout());
+  /** The backoff before waiting again, or the end of a release (one timer: never both at once). */
+  readonly #reconnect = new Timeout(() => { if (this.#releaseMs > 0) this.resume("release time over"); else this.wait(); });
   /** Length of the current release (0: not released) and when it began (Time.ticks). */
   #releaseMs = 0;
   #releasedAt = 0;
-  readonly #releaseEnd = new Timeout(() => this.resume("release time over"));
 
   constructor(
     readonly config: LinkConfig,
@@ -91,17 +93,10 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     private readonly random: () => number = Math.random,
   ) {
     this.poller = new BmsPoller(this.stats, this, this, listener, log);
-    this.login = new BmsLogin({
-      id: config.id,
-      write: (bytes) => {
-        if (this.capture) this.capture("tx", new Uint8Array(bytes));
-        this.#write?.writeWithoutResponse(bytes);
-      },
-      settingNames: config.secretSettings ?? { modulePassword: "bmsPassword", bmsPin: "bmsPin" },
-    }, log);
+    this.login = new BmsLogin(this, log);
     this.poller.login = this.login;
     this.#address = canonicalMac(config.address);
-    this.#setTarget();
+    this.setTarget();
   }
 
   get id(): string { return this.config.id; }
@@ -121,12 +116,31 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   sendRaw(bytes: ArrayBuffer, done: (reply: Uint8Array | undefined, error?: string) => void): void { this.poller.sendRaw(bytes, done); }
   onNotification(value: CharacteristicValue): void { this.poller.onNotification(value); }
   onRSSI(rssi: number): void { this.rssi = rssi; }
-  pollsUnanswered(): void { this.#forceClose("polls unanswered"); }
+  pollsUnanswered(): void { this.forceClose("polls unanswered"); }
   authorizeWrite(done: (error?: string) => void): boolean { return this.login.authorizeWrite(done); }
+  // LoginHost: the login borrows the step timer (unused while logging in or ready) and FF02
+  writeRequest(bytes: ArrayBuffer): void {
+    if (this.capture) this.capture("tx", new Uint8Array(bytes));
+    this.#write?.writeWithoutResponse(bytes);
+  }
+  loginSecrets(): LoginSecrets {
+    const read = this.config.readSetting, keys = this.config.secretSettings;
+    if (!read || !keys) return NO_SECRETS;
+    try {
+      return { modulePassword: read(keys.modulePassword), bmsPin: read(keys.bmsPin), rootPassword: read(ROOT_PASSWORD_SETTING) };
+    } catch (error) { this.log.error("BMS secrets:", error); return NO_SECRETS; }
+  }
+  loginMac(): Uint8Array | undefined {
+    const device = this.#tentative ?? this.#target;
+    return this.#address ? macBytes(this.#address) : device ? macBytes(canonicalMac(String(device.address))) : undefined;
+  }
+  startLoginTimer(ms: number): void { this.#stepTimeout.start(ms); }
+  stopLoginTimer(): void { if (this.#state === State.LoggingIn || this.#state === State.Ready) this.#stepTimeout.stop(); }
+  get secretSettings(): { modulePassword: string; bmsPin: string } { return this.config.secretSettings ?? NO_SETTINGS; }
   firstAnswer(): void { this.login.answered(); }
   echoed(): void {
     this.login.echoed();
-    this.#loginFailed();
+    this.loginFailed();
   }
   firstPollSilent(): boolean {
     if (this.login.kind !== "unknown" || this.#state !== State.Ready) return false;
@@ -134,7 +148,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.login.detect((ok) => {
       if (this.#state !== State.Ready) return;
       if (ok) this.poller.start(this.#write!);
-      else this.#loginFailed();
+      else this.loginFailed();
     });
     return true;
   }
@@ -154,7 +168,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     return this.#releaseMs > 0 ? Math.max(0, this.#releaseMs - Time.delta(this.#releasedAt)) : 0;
   }
 
-  start(): void { this.#wait(); }
+  start(): void { this.wait(); }
 
   /**
    * Let go of the BMS for `minutes` (1..RELEASE_MAX_MINUTES, release-request.ts) so another central, the JBD app, can
@@ -165,24 +179,23 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   release(minutes: number): void {
     this.#releaseMs = minutes * 60_000;
     this.#releasedAt = Time.ticks;
-    this.#releaseEnd.start(this.#releaseMs);
+    this.#reconnect.start(this.#releaseMs);
     this.log.info("BMS link released:", this.id + " for " + minutes + " min (another central, such as the JBD app, may connect now)");
     if (this.#state === State.Released || this.#state === State.Closing) return; // closing: #down enters Released
-    if (this.#state >= State.Discovering) { this.#forceClose("released"); return; }
-    this.#reconnect.stop();
-    this.#enterReleased();
+    if (this.#state >= State.Discovering) { this.forceClose("released"); return; }
+    this.enterReleased();
   }
 
   /** End a release now (console, MQTT, or its timer): the link waits for the BMS again. False if not released. */
   resume(reason = "resumed"): boolean {
     if (this.#releaseMs === 0) return false;
     this.#releaseMs = 0;
-    this.#releaseEnd.stop();
+    this.#reconnect.stop();
     this.log.info("BMS link release over:", this.id + " (" + reason + ")");
     if (this.#state === State.Released) {
       this.#backoffMs = BACKOFF_MIN_MS;
-      this.#wait();
-      this.#tellAvailability(); // "released" becomes "offline" until the link is up again
+      this.wait();
+      this.tellAvailability(); // "released" becomes "offline" until the link is up again
     }
     return true;
   }
@@ -190,18 +203,18 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   /** Drop the link and connect again at once (console "reconnect"); ends a release. */
   reconnect(): void {
     if (this.resume("reconnect requested")) return;
-    if (this.#state >= State.Discovering && this.#state !== State.Released) this.#forceClose("reconnect requested");
-    else { this.#reconnect.stop(); this.#backoffMs = BACKOFF_MIN_MS; this.#wait(); }
+    if (this.#state >= State.Discovering && this.#state !== State.Released) this.forceClose("reconnect requested");
+    else { this.#reconnect.stop(); this.#backoffMs = BACKOFF_MIN_MS; this.wait(); }
   }
 
   // ---------------- connection ----------------
-  #setTarget(): void {
+  private setTarget(): void {
     this.#target = this.#address ? { address: new Bytes(this.#address.replace(/:/g, ""), true), addressType: 0 } : undefined;
   }
 
   waitingSince = 0;
 
-  #wait(): void {
+  private wait(): void {
     this.#state = State.Waiting;
     this.waitingSince = Time.ticks;
     this.central.update();
@@ -239,7 +252,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     if (this.#state !== State.Connecting) return;
     this.stats.connectTimeouts++;
     this.#tentative = undefined;
-    this.#down(false);
+    this.down(false);
   }
 
   onConnected(client: Client): boolean {
@@ -258,7 +271,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     if (this.#state !== State.Discovering) return;
     const ids = gattIds();
     const service = services.find((s) => isOneOf(ids.services, s.uuid));
-    if (!service) { this.#giveUp("no FF00/FFF0 service"); return; }
+    if (!service) { this.giveUp("no FF00/FFF0 service"); return; }
     // One discovery for both characteristics: a second discovery call would wipe the first's
     // results and with them the routing of FF01 notifications.
     service.discoverAllCharacteristics();
@@ -269,7 +282,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     const ids = gattIds();
     const notify = characteristics.find((c) => isOneOf(ids.notify, c.uuid));
     const write = characteristics.find((c) => isOneOf(ids.write, c.uuid));
-    if (!notify || !write) { this.#giveUp("notify/write characteristic missing"); return; }
+    if (!notify || !write) { this.giveUp("notify/write characteristic missing"); return; }
     if (!(write.properties & WRITE_NO_RESPONSE)) this.log.warn("write characteristic lacks write-without-response; trying anyway:", write.properties);
     this.notifyCharacteristic = notify;
     this.#write = write;
@@ -284,38 +297,36 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.#stepTimeout.start(SETTLE_MS);
   }
 
-  #onStepTimeout(): void {
+  private onStepTimeout(): void {
     switch (this.#state) {
-      case State.Settling: this.#logIn(); return;
+      case State.Settling: this.logIn(); return;
+      case State.LoggingIn:
+      case State.Ready: this.login.onTimeout(); return;
       case State.Discovering:
-      case State.Subscribing: this.#giveUp("discovery timeout"); return;
+      case State.Subscribing: this.giveUp("discovery timeout"); return;
       case State.Closing:
         // no onDisconnected: the stack may have been reset under us
-        this.#down(false);
+        this.down(false);
         this.central.probe("no disconnect callback");
         return;
     }
   }
 
   /** Log in as far as the pack needs (bms-login), then poll; a failed login closes and retries later. */
-  #logIn(): void {
+  private logIn(): void {
     this.#state = State.LoggingIn;
-    const device = this.#tentative ?? this.#target;
-    const mac = this.#address ? macBytes(this.#address) : device ? macBytes(canonicalMac(String(device.address))) : undefined;
-    let secrets = NO_SECRETS;
-    try { secrets = this.config.secrets?.() ?? NO_SECRETS; } catch (error) { this.log.error("BMS secrets:", error); }
-    this.login.begin(mac, secrets, (ok) => {
+    this.login.begin((ok) => {
       if (this.#state !== State.LoggingIn) return;
-      if (ok) this.#linkUp(); else this.#loginFailed();
+      if (ok) this.linkUp(); else this.loginFailed();
     });
   }
 
-  #loginFailed(): void {
+  private loginFailed(): void {
     this.#backoffMs = LOGIN_RETRY_MS;
-    this.#forceClose("login failed, next try in " + LOGIN_RETRY_MS / 60_000 + " min: " + this.login.outcome);
+    this.forceClose("login failed, next try in " + LOGIN_RETRY_MS / 60_000 + " min: " + this.login.outcome);
   }
 
-  #linkUp(): void {
+  private linkUp(): void {
     this.#state = State.Ready;
     this.stats.connects++;
     if (this.#everConnected) {
@@ -338,31 +349,31 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.poller.start(this.#write!);
   }
 
-  #giveUp(reason: string): void {
+  private giveUp(reason: string): void {
     this.log.warn("BMS link setup failed:", reason);
     this.central.setupDone(this);
     this.#tentative = undefined; // a scanned-for link may try another device next time
-    this.#forceClose(reason);
+    this.forceClose(reason);
   }
 
   /** Close the link ourselves; if the stack does not confirm, reset it. */
-  #forceClose(reason: string): void {
+  private forceClose(reason: string): void {
     this.stats.forcedDisconnects++;
     this.log.info("closing BMS link:", reason);
     const client = this.client;
-    if (!client) { this.#down(false); return; }
+    if (!client) { this.down(false); return; }
     // only a close of a working link starts the reconnect clock; a failed setup's close does not
     this.#closingWorkingLink = this.#state === State.Ready;
     this.#state = State.Closing;
     this.#stepTimeout.start(DISCONNECT_WAIT_MS);
-    try { client.close(); } catch { this.#down(false); } // "connection not found": already gone
+    try { client.close(); } catch { this.down(false); } // "connection not found": already gone
   }
 
   onDisconnected(): void {
     const expected = this.#state === State.Closing;
     this.#stepTimeout.stop();
     if (!expected) this.stats.drops++;
-    this.#down(!expected);
+    this.down(!expected);
   }
 
   onStackReset(): void {
@@ -370,10 +381,10 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.stats.stackResets++;
     this.#tentative = undefined;
     this.#backoffMs = BACKOFF_MIN_MS;
-    this.#down(true);
+    this.down(true);
   }
 
-  #down(unexpected: boolean): void {
+  private down(unexpected: boolean): void {
     const wasUp = this.#state === State.Ready || (this.#state === State.Closing && this.#closingWorkingLink);
     if (wasUp || this.#downSince === 0) this.#downSince = Time.ticks;
     this.#state = State.Down;
@@ -383,27 +394,27 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     this.#write = undefined;
     this.central.setupDone(this);
     this.poller.stop(this.#releaseMs > 0 ? "released" : "not connected");
-    if (this.#releaseMs > 0) { this.#enterReleased(); return; }
+    if (this.#releaseMs > 0) { this.enterReleased(); return; }
     if (unexpected) this.log.warn("BMS link dropped:", this.id);
     // a drop of a working link: wait for the device again at once (it advertises as soon as it is
     // free); failed setups back off, capped and exponential with +-25 % jitter
-    if (unexpected) { this.#wait(); return; }
+    if (unexpected) { this.wait(); return; }
     const delay = this.#backoffMs * (0.75 + this.random() * 0.5);
     this.#backoffMs = Math.min(BACKOFF_MAX_MS, this.#backoffMs * 2);
     this.central.update();
     this.#reconnect.start(delay);
   }
 
-  #enterReleased(): void {
+  private enterReleased(): void {
     this.#state = State.Released;
     this.#tentative = undefined;
     this.central.update(); // nobody else waiting: the central stops scanning
-    this.#tellAvailability();
+    this.tellAvailability();
   }
 
   // The bridge reads `released` to say "released" rather than "offline"; called even when the
   // link was already offline (a release while waiting changes what availability says).
-  #tellAvailability(): void {
+  private tellAvailability(): void {
     try { this.listener.onAvailability(this, this.online); } catch (error) { this.log.error("availability:", error); }
   }
 }

@@ -11,7 +11,6 @@
 // login (detect()); what was learned is kept for the next connect. The field's
 // default module passwords are tried only on a module that said it wants one, when none is
 // configured, and only once per boot (a module might count failed logins).
-import { Timeout } from "../platform/timeout";
 import {
   APP_KEY_NO_PASSWORD, APP_KEY_PASSWORD_REQUIRED, CMD_USE_PASSWORD, FFAA_ACCEPTED, FFAA_APP_KEY, FFAA_RANDOM,
   FFAA_ROOT_PASSWORD, FFAA_USER_PASSWORD, ROOT_PASSWORD, appKeyRequest, bmsPasswordRequest, isBmsPassword,
@@ -35,12 +34,20 @@ export interface LoginSecrets {
 /** User passwords modules ship with: esphome-jbd-bms's default, and the SP04S034 V1.3 module's. */
 export const FIELD_PASSWORDS: readonly string[] = Object.freeze(["123123", "123456"]);
 
+/** The link, as the login uses it (its own timer and characteristic: no extra per link). */
 export interface LoginHost {
   readonly id: string;
   /** Write a request to the BMS (FF02). */
-  write(bytes: ArrayBuffer): void;
+  writeRequest(bytes: ArrayBuffer): void;
+  /** This BMS's passwords, read when a login needs them (a changed setting counts at once). */
+  loginSecrets(): LoginSecrets;
+  /** The module's MAC in printed order (its FF AA derivations), when known. */
+  loginMac(): Uint8Array | undefined;
+  /** Call onTimeout() after `ms`, unless stopped or started again. */
+  startLoginTimer(ms: number): void;
+  stopLoginTimer(): void;
   /** The setting names a user sets this BMS's passwords with (for the advice in outcomes). */
-  readonly settingNames: { modulePassword: string; bmsPin: string };
+  readonly secretSettings: { modulePassword: string; bmsPin: string };
 }
 
 const PAIRING_NEEDED = "pairing needed: this module echoes every request until the link is paired with its PIN " +
@@ -61,14 +68,11 @@ export class BmsLogin {
   problem = false;
 
   #step = Step.Idle;
-  #mac: Uint8Array | undefined;
-  #secrets: LoginSecrets = { modulePassword: "", bmsPin: "", rootPassword: "" };
-  #candidates: string[] = [];
-  #candidate = "";
+  /** User passwords still to try, the one being tried first (only while an FF AA login runs). */
+  #candidates: string[] | undefined;
   #fieldPasswordsTried = false;
   #done: ((ok: boolean) => void) | undefined;
   #rootDone: ((error?: string) => void) | undefined;
-  readonly #timeout = new Timeout(() => this.#onTimeout());
 
   constructor(private readonly host: LoginHost, private readonly log: Logger) {}
 
@@ -79,16 +83,14 @@ export class BmsLogin {
    * The link is up: log in as far as this pack needs, then `done(true)` to poll, or `done(false)`
    * when polling cannot work (the outcome says why and what to do).
    */
-  begin(mac: Uint8Array | undefined, secrets: LoginSecrets, done: (ok: boolean) => void): void {
-    this.#mac = mac;
-    this.#secrets = secrets;
+  begin(done: (ok: boolean) => void): void {
     this.#done = done;
     this.#rootDone = undefined;
     switch (this.kind) {
-      case "module": this.#appKey(); return;
-      case "pairing": this.#finish(false, PAIRING_NEEDED); return;
+      case "module": this.appKey(); return;
+      case "pairing": this.finish(false, PAIRING_NEEDED); return;
       // unknown: the first poll finds out (answered(), echoed(), detect())
-      default: this.#pin(this.kind === "none" ? "not needed" : "");
+      default: this.pin(this.kind === "none" ? "not needed" : "");
     }
   }
 
@@ -114,13 +116,13 @@ export class BmsLogin {
    */
   detect(done: (ok: boolean) => void): void {
     this.#done = done;
-    this.#appKey();
+    this.appKey();
   }
 
   /** The link dropped: whatever was under way is dropped with it, without a callback. */
   stop(): void {
     this.#step = Step.Idle;
-    this.#timeout.stop();
+    this.host.stopLoginTimer();
     this.#done = undefined;
     this.#rootDone = undefined;
   }
@@ -130,9 +132,9 @@ export class BmsLogin {
    * False when none is needed; else `done` follows, with an error when the module refused.
    */
   authorizeWrite(done: (error?: string) => void): boolean {
-    if (this.kind !== "module" || !this.#mac || this.busy) return false;
+    if (this.kind !== "module" || this.busy) return false;
     this.#rootDone = done;
-    this.#send(Step.RootRandom, randomRequest().buffer as ArrayBuffer);
+    this.send(Step.RootRandom, randomRequest().buffer as ArrayBuffer);
     return true;
   }
 
@@ -140,10 +142,10 @@ export class BmsLogin {
   onFrame(frame: Uint8Array): boolean {
     const step = this.#step;
     if (step === Step.Pin && frame[1] === CMD_USE_PASSWORD) {
-      this.#stepDone();
-      if (frame[2] === 0) { this.#finish(true, this.outcome + (this.outcome ? "; " : "") + "BMS PIN accepted"); return true; }
+      this.stepDone();
+      if (frame[2] === 0) { this.finish(true, this.outcome + (this.outcome ? "; " : "") + "BMS PIN accepted"); return true; }
       // the PIN gates factory mode only: readings go on, MOS writes and settings will not
-      this.#finish(true, `BMS PIN rejected (readings go on; MOS and settings writes will fail): set the PIN of ${this.host.id}: config set ${this.host.settingNames.bmsPin} <six digits>`, true);
+      this.finish(true, `BMS PIN rejected (readings go on; MOS and settings writes will fail): set the PIN of ${this.host.id}: config set ${this.host.secretSettings.bmsPin} <six digits>`, true);
       return true;
     }
     return false;
@@ -155,108 +157,120 @@ export class BmsLogin {
     switch (this.#step) {
       case Step.AppKey:
         if (cmd !== FFAA_APP_KEY) return;
-        this.#stepDone();
+        this.stepDone();
         this.kind = "module";
-        if (first === APP_KEY_NO_PASSWORD) { this.#pin("FF AA module without a password"); return; }
-        if (first !== APP_KEY_PASSWORD_REQUIRED) { this.#finish(false, "FF AA module refused the app key (reply " + first + ")"); return; }
-        this.#candidates = this.#passwordsToTry();
-        if (!this.#candidates.length) { this.#finish(false, this.#askForPassword("the module wants a password")); return; }
-        this.#nextPassword();
+        if (first === APP_KEY_NO_PASSWORD) { this.pin("FF AA module without a password"); return; }
+        if (first !== APP_KEY_PASSWORD_REQUIRED) { this.finish(false, "FF AA module refused the app key (reply " + first + ")"); return; }
+        this.#candidates = this.passwordsToTry();
+        if (!this.#candidates.length) { this.#candidates = undefined; this.finish(false, this.askForPassword("the module wants a password")); return; }
+        this.nextPassword();
         return;
       case Step.Random:
         if (cmd !== FFAA_RANDOM || len < 1) return;
-        this.#stepDone();
-        this.#send(Step.UserPassword, userPasswordRequest(this.#candidate, this.#mac!, first).buffer as ArrayBuffer);
+        this.stepDone();
+        this.withMac((mac) => this.send(Step.UserPassword, userPasswordRequest(this.#candidates![0], mac, first).buffer as ArrayBuffer));
         return;
       case Step.UserPassword:
         if (cmd !== FFAA_USER_PASSWORD) return;
-        this.#stepDone();
+        this.stepDone();
+        const candidates = this.#candidates!;
+        const configured = candidates[0] === this.host.loginSecrets().modulePassword;
         if (first === FFAA_ACCEPTED) {
-          const configured = this.#candidate === this.#secrets.modulePassword;
-          this.#pin(configured ? "FF AA login accepted" : "FF AA login accepted with a factory default password");
+          this.#candidates = undefined;
+          this.pin(configured ? "FF AA login accepted" : "FF AA login accepted with a factory default password");
           return;
         }
-        this.log.warn("BMS login:", this.host.id + ": module password rejected" + (this.#candidate === this.#secrets.modulePassword ? "" : " (a factory default)"));
-        if (this.#candidates.length) { this.#nextPassword(); return; }
-        this.#finish(false, this.#askForPassword("module password rejected"));
+        this.log.warn("BMS login:", this.host.id + (configured ? ": module password rejected" : ": module password rejected (a factory default)"));
+        candidates.shift();
+        if (candidates.length) { this.nextPassword(); return; }
+        this.#candidates = undefined;
+        this.finish(false, this.askForPassword("module password rejected"));
         return;
       case Step.RootRandom:
         if (cmd !== FFAA_RANDOM || len < 1) return;
-        this.#stepDone();
-        this.#send(Step.RootPassword, rootPasswordRequest(this.#mac!, first, this.#secrets.rootPassword || ROOT_PASSWORD).buffer as ArrayBuffer);
+        this.stepDone();
+        this.withMac((mac) => this.send(Step.RootPassword, rootPasswordRequest(mac, first, this.host.loginSecrets().rootPassword || ROOT_PASSWORD).buffer as ArrayBuffer));
         return;
       case Step.RootPassword:
         if (cmd !== FFAA_ROOT_PASSWORD) return;
-        this.#stepDone();
-        this.#rootFinished(first === FFAA_ACCEPTED ? undefined : "the module refused the root password (set it: config set bmsRootPassword ...)");
+        this.stepDone();
+        this.rootFinished(first === FFAA_ACCEPTED ? undefined : "the module refused the root password (set it: config set bmsRootPassword ...)");
         return;
     }
   }
 
-  #passwordsToTry(): string[] {
-    const configured = this.#secrets.modulePassword;
+  private passwordsToTry(): string[] {
+    const configured = this.host.loginSecrets().modulePassword;
     if (configured) return isModulePassword(configured) ? [configured] : [];
     if (this.#fieldPasswordsTried) return [];
     this.#fieldPasswordsTried = true;
     return FIELD_PASSWORDS.slice();
   }
 
-  #askForPassword(what: string): string {
-    return `${what}: set the password of ${this.host.id}: config set ${this.host.settingNames.modulePassword} <six letters or digits>`;
+  private askForPassword(what: string): string {
+    return `${what}: set the password of ${this.host.id}: config set ${this.host.secretSettings.modulePassword} <six letters or digits>`;
   }
 
-  #nextPassword(): void {
-    this.#candidate = this.#candidates.shift()!;
-    this.#send(Step.Random, randomRequest().buffer as ArrayBuffer);
+  /** The derivations need the MAC; a link without one (cannot happen once connected) fails the step. */
+  private withMac(send: (mac: Uint8Array) => void): void {
+    const mac = this.host.loginMac();
+    if (mac) { send(mac); return; }
+    if (this.#rootDone) this.rootFinished("the module's MAC is not known");
+    else this.finish(false, "FF AA login: the module's MAC is not known");
   }
 
-  #appKey(): void {
-    this.#send(Step.AppKey, appKeyRequest().buffer as ArrayBuffer);
+  private nextPassword(): void {
+    this.send(Step.Random, randomRequest().buffer as ArrayBuffer);
+  }
+
+  private appKey(): void {
+    this.send(Step.AppKey, appKeyRequest().buffer as ArrayBuffer);
   }
 
   /** The module part is done (`outcome`): the BMS PIN when one is configured, then poll. */
-  #pin(outcome: string): void {
+  private pin(outcome: string): void {
     this.outcome = outcome;
-    const pin = this.#secrets.bmsPin;
-    if (!pin) { this.#finish(true, outcome); return; }
+    const pin = this.host.loginSecrets().bmsPin;
+    if (!pin) { this.finish(true, outcome); return; }
     const sep = outcome ? "; " : "";
-    if (!isBmsPassword(pin)) { this.#finish(true, outcome + sep + `BMS PIN not sent: ${this.host.settingNames.bmsPin} must be six digits`); return; }
-    this.#send(Step.Pin, bmsPasswordRequest(pin).buffer as ArrayBuffer);
+    if (!isBmsPassword(pin)) { this.finish(true, outcome + sep + `BMS PIN not sent: ${this.host.secretSettings.bmsPin} must be six digits`); return; }
+    this.send(Step.Pin, bmsPasswordRequest(pin).buffer as ArrayBuffer);
   }
 
-  #send(step: Step, bytes: ArrayBuffer): void {
+  private send(step: Step, bytes: ArrayBuffer): void {
     this.#step = step;
-    this.#timeout.start(STEP_TIMEOUT_MS);
-    try { this.host.write(bytes); } catch (error) { this.log.warn("BMS login write:", error); }
+    this.host.startLoginTimer(STEP_TIMEOUT_MS);
+    try { this.host.writeRequest(bytes); } catch (error) { this.log.warn("BMS login write:", error); }
   }
 
-  #stepDone(): void {
+  private stepDone(): void {
     this.#step = Step.Idle;
-    this.#timeout.stop();
+    this.host.stopLoginTimer();
   }
 
-  #onTimeout(): void {
+  /** The step's reply did not come (the host's timer). */
+  onTimeout(): void {
     const step = this.#step;
     this.#step = Step.Idle;
     switch (step) {
       case Step.AppKey:
         // neither the poll nor the login answered: nothing a login can fix that we can tell
-        this.#finish(this.kind !== "module", this.kind === "module" ? "FF AA module did not answer the login"
+        this.finish(this.kind !== "module", this.kind === "module" ? "FF AA module did not answer the login"
           : "no answer to reads or to the FF AA login (another central connected? the wrong device?)");
         return;
       case Step.Random: case Step.UserPassword:
-        this.#finish(false, "FF AA login: the module stopped answering");
+        this.finish(false, "FF AA login: the module stopped answering");
         return;
       case Step.Pin:
-        this.#finish(true, this.outcome + (this.outcome ? "; " : "") + "BMS PIN not answered (firmware without the register?)");
+        this.finish(true, this.outcome + (this.outcome ? "; " : "") + "BMS PIN not answered (firmware without the register?)");
         return;
       case Step.RootRandom: case Step.RootPassword:
-        this.#rootFinished("the module did not answer the root login");
+        this.rootFinished("the module did not answer the root login");
         return;
     }
   }
 
-  #finish(ok: boolean, outcome: string, problem = !ok): void {
+  private finish(ok: boolean, outcome: string, problem = !ok): void {
     this.ok = ok;
     this.outcome = outcome;
     this.problem = problem;
@@ -267,7 +281,7 @@ export class BmsLogin {
     if (done) done(ok);
   }
 
-  #rootFinished(error?: string): void {
+  private rootFinished(error?: string): void {
     const done = this.#rootDone;
     this.#rootDone = undefined;
     if (error) this.log.warn("BMS root login:", this.host.id + ": " + error);

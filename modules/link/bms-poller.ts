@@ -86,9 +86,9 @@ export class BmsPoller implements FrameSink {
   #answered = false;
   #mos: MosCommand | undefined;
   #raw: { bytes: ArrayBuffer; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
-  readonly #replyTimeout = new Timeout(() => this.#onReplyTimeout());
-  readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.#startCycle(); });
-  readonly #mosDelay = new Timeout(() => this.#send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO));
+  readonly #replyTimeout = new Timeout(() => this.onReplyTimeout());
+  readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.startCycle(); });
+  readonly #mosDelay = new Timeout(() => this.send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO));
 
   constructor(
     private readonly stats: LinkStats,
@@ -109,7 +109,7 @@ export class BmsPoller implements FrameSink {
     this.#hardwareAsked = false; // 0x05 once per connection
     this.#answered = false;
     this.#pollDue = true;
-    this.#startCycle();
+    this.startCycle();
   }
 
   /** The link is gone: nothing in flight survives it. */
@@ -119,30 +119,30 @@ export class BmsPoller implements FrameSink {
     this.#pollTimer.stop();
     this.#mosDelay.stop();
     this.assembler.reset();
-    this.#abortPending(reason);
-    this.#setOnline(false);
+    this.abortPending(reason);
+    this.setOnline(false);
   }
 
   /** Start whatever is due: a queued command first, else the poll when its interval has come. */
-  #startCycle(): void {
+  private startCycle(): void {
     if (!this.#write || this.#step !== Step.Idle) return;
-    if (this.#mos) { this.#startMos(); return; }
-    if (this.#raw) { this.#startRaw(); return; }
+    if (this.#mos) { this.startMos(); return; }
+    if (this.#raw) { this.startRaw(); return; }
     if (!this.#pollDue) return;
     this.#pollDue = false;
     this.#pollTimer.start(this.config.pollIntervalMs);
-    this.#send(Step.BasicInfo, READ_BASIC_INFO, CMD_BASIC_INFO);
+    this.send(Step.BasicInfo, READ_BASIC_INFO, CMD_BASIC_INFO);
   }
 
-  #send(step: Step, request: ArrayBuffer, cmd: number): void {
+  private send(step: Step, request: ArrayBuffer, cmd: number): void {
     this.#step = step;
     this.#request = request;
     this.#requestCmd = cmd;
     this.#attempt = 0;
-    this.#transmit();
+    this.transmit();
   }
 
-  #transmit(): void {
+  private transmit(): void {
     const write = this.#write;
     if (!write) return;
     this.#sentAt = Time.ticks;
@@ -151,15 +151,15 @@ export class BmsPoller implements FrameSink {
     write.writeWithoutResponse(this.#request);
   }
 
-  #onReplyTimeout(): void {
+  private onReplyTimeout(): void {
     if (this.#step === Step.Idle) return;
     if (++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) {
       this.stats.retries++;
-      this.#transmit();
+      this.transmit();
       return;
     }
     this.stats.timeouts++;
-    this.#requestFailed("timeout");
+    this.requestFailed("timeout");
   }
 
   onNotification(value: CharacteristicValue): void {
@@ -181,41 +181,41 @@ export class BmsPoller implements FrameSink {
     this.#replyTimeout.stop();
     this.stats.latency.add(Time.delta(this.#sentAt));
     const status = frame[2];
-    if (this.#step === Step.Raw) { this.#finishRaw(frame); return; }
+    if (this.#step === Step.Raw) { this.finishRaw(frame); return; }
     if (status !== 0) {
       this.stats.errorReplies++;
-      if (this.#step === Step.MosWrite && status === 0x80) { this.#mosFallback(); return; }
+      if (this.#step === Step.MosWrite && status === 0x80) { this.mosFallback(); return; }
       // a read answered with an error status is retried like an unanswered one
-      if (this.#step < Step.MosWrite && ++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) { this.stats.retries++; this.#transmit(); return; }
-      this.#requestFailed(this.#step >= Step.MosWrite ? "BMS refused: " + statusText(status) : statusText(status));
+      if (this.#step < Step.MosWrite && ++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) { this.stats.retries++; this.transmit(); return; }
+      this.requestFailed(this.#step >= Step.MosWrite ? "BMS refused: " + statusText(status) : statusText(status));
       return;
     }
     switch (this.#step) {
       case Step.BasicInfo:
-        if (!decodeBasicInfo(frame, this.info)) { this.#requestFailed("bad 0x03 payload"); return; }
+        if (!decodeBasicInfo(frame, this.info)) { this.requestFailed("bad 0x03 payload"); return; }
         this.infoAt = Time.ticks;
-        this.#send(Step.Cells, READ_CELLS, CMD_CELLS);
+        this.send(Step.Cells, READ_CELLS, CMD_CELLS);
         return;
       case Step.Cells:
-        if (!decodeCells(frame, this.cells)) { this.#requestFailed("bad 0x04 payload"); return; }
+        if (!decodeCells(frame, this.cells)) { this.requestFailed("bad 0x04 payload"); return; }
         this.cellsAt = Time.ticks;
-        if (!this.#hardwareAsked) { this.#hardwareAsked = true; this.#send(Step.Hardware, READ_HARDWARE, CMD_HARDWARE); return; }
-        if (this.#cycles % ERROR_COUNTERS_EVERY === 0) { this.#send(Step.ErrorCounters, READ_ERROR_COUNTERS, CMD_ERROR_COUNTERS); return; }
-        this.#cycleDone();
+        if (!this.#hardwareAsked) { this.#hardwareAsked = true; this.send(Step.Hardware, READ_HARDWARE, CMD_HARDWARE); return; }
+        if (this.#cycles % ERROR_COUNTERS_EVERY === 0) { this.send(Step.ErrorCounters, READ_ERROR_COUNTERS, CMD_ERROR_COUNTERS); return; }
+        this.cycleDone();
         return;
       case Step.Hardware:
         if (decodeHardware(frame, this.hardware)) this.listener.onInfo(this.view);
-        this.#send(Step.ErrorCounters, READ_ERROR_COUNTERS, CMD_ERROR_COUNTERS);
+        this.send(Step.ErrorCounters, READ_ERROR_COUNTERS, CMD_ERROR_COUNTERS);
         return;
       case Step.ErrorCounters:
         decodeErrorCounters(frame, this.errorCounters);
-        this.#cycleDone();
+        this.cycleDone();
         return;
       case Step.MosWrite:
       case Step.MosFb:
         this.#step = Step.Idle;
         if (this.#mos) this.#mos.command = cmd === CMD_MOS_FB ? "fb" : "e1";
-        if (cmd === CMD_MOS) this.#send(Step.MosExit, EXIT_FACTORY, CMD_FACTORY_EXIT);
+        if (cmd === CMD_MOS) this.send(Step.MosExit, EXIT_FACTORY, CMD_FACTORY_EXIT);
         else this.#mosDelay.start(MOS_READBACK_DELAY_MS);
         return;
       case Step.MosExit:
@@ -225,7 +225,7 @@ export class BmsPoller implements FrameSink {
       case Step.MosReadBack:
         this.#step = Step.Idle;
         if (decodeBasicInfo(frame, this.info)) this.infoAt = Time.ticks;
-        this.#finishMos();
+        this.finishMos();
         return;
     }
   }
@@ -237,38 +237,38 @@ export class BmsPoller implements FrameSink {
     else this.stats.strays++;
   }
 
-  #cycleDone(): void {
+  private cycleDone(): void {
     this.#step = Step.Idle;
     this.#cycles++;
     this.#failedCycles = 0;
     this.stats.pollsOk++;
     if (!this.#answered) { this.#answered = true; this.host.firstAnswer(); }
     this.host.client?.readRSSI(); // NimBLE answers synchronously through onRSSI
-    this.#setOnline(true);
+    this.setOnline(true);
     this.listener.onReading(this.view);
-    this.#startCycle(); // a command waiting for this cycle, or a poll that came due meanwhile
+    this.startCycle(); // a command waiting for this cycle, or a poll that came due meanwhile
   }
 
-  #requestFailed(reason: string): void {
+  private requestFailed(reason: string): void {
     const step = this.#step;
     this.#step = Step.Idle;
-    if (step === Step.Raw) { this.#finishRaw(undefined, reason); return; }
-    if (step >= Step.MosWrite) { this.#finishMos(reason === "timeout" ? "timeout: the BMS did not answer" : reason); return; }
+    if (step === Step.Raw) { this.finishRaw(undefined, reason); return; }
+    if (step >= Step.MosWrite) { this.finishMos(reason === "timeout" ? "timeout: the BMS did not answer" : reason); return; }
     if (step === Step.Hardware || step === Step.ErrorCounters) {
       // optional reads: some firmware doesn't answer them; the reading itself is complete
-      this.#cycleDone();
+      this.cycleDone();
       return;
     }
     this.stats.pollsFailed++;
     this.log.debug("poll failed:", reason);
     this.host.probe("poll failed"); // a host reset shows first as silence
     if (!this.#answered && this.#failedCycles === 0 && this.host.firstPollSilent()) return;
-    if (++this.#failedCycles >= FAILED_CYCLES_BEFORE_OFFLINE) this.#setOnline(false);
+    if (++this.#failedCycles >= FAILED_CYCLES_BEFORE_OFFLINE) this.setOnline(false);
     if (this.#failedCycles >= FAILED_CYCLES_BEFORE_RECONNECT) { this.host.pollsUnanswered(); return; }
-    this.#startCycle();
+    this.startCycle();
   }
 
-  #setOnline(online: boolean): void {
+  private setOnline(online: boolean): void {
     if (this.online === online) return;
     this.online = online;
     this.listener.onAvailability(this.view, online);
@@ -280,35 +280,35 @@ export class BmsPoller implements FrameSink {
     if (!this.#write) { done({ fet, requested: on, ok: false, error: "not connected" }); return; }
     if (this.infoAt === -1) { done({ fet, requested: on, ok: false, error: "state unknown: no reading yet" }); return; }
     this.#mos = { fet, on, done, command: "e1", authorized: false };
-    if (this.#step === Step.Idle) this.#startCycle();
+    if (this.#step === Step.Idle) this.startCycle();
   }
 
-  #startMos(): void {
+  private startMos(): void {
     const mos = this.#mos!;
     if (!mos.authorized) {
       mos.authorized = true;
-      if (this.host.authorizeWrite((error) => this.#authorized(mos, error))) { this.#step = Step.MosAuthorize; return; }
+      if (this.host.authorizeWrite((error) => this.authorized(mos, error))) { this.#step = Step.MosAuthorize; return; }
     }
     // read-modify-write: keep the other FET as the BMS last reported it
     const charge = mos.fet === "charge" ? mos.on : this.info.chargeOn;
     const discharge = mos.fet === "discharge" ? mos.on : this.info.dischargeOn;
-    this.#send(Step.MosWrite, mosRequest(charge, discharge), CMD_MOS);
+    this.send(Step.MosWrite, mosRequest(charge, discharge), CMD_MOS);
   }
 
-  #authorized(mos: MosCommand, error?: string): void {
+  private authorized(mos: MosCommand, error?: string): void {
     if (this.#step !== Step.MosAuthorize || this.#mos !== mos) return;
     this.#step = Step.Idle;
-    if (error) { this.#finishMos("root login failed: " + error); return; }
-    this.#startMos();
+    if (error) { this.finishMos("root login failed: " + error); return; }
+    this.startMos();
   }
 
-  #mosFallback(): void {
+  private mosFallback(): void {
     // Newer firmware replaced 0xE1 by 0xFB (V11): per-FET command, 0 = discharge, 1 = charge.
     const mos = this.#mos!;
-    this.#send(Step.MosFb, mosFbRequest(mos.fet === "charge" ? 1 : 0, mos.on), CMD_MOS_FB);
+    this.send(Step.MosFb, mosFbRequest(mos.fet === "charge" ? 1 : 0, mos.on), CMD_MOS_FB);
   }
 
-  #finishMos(error?: string): void {
+  private finishMos(error?: string): void {
     const mos = this.#mos;
     this.#mos = undefined;
     if (!mos) return;
@@ -318,15 +318,15 @@ export class BmsPoller implements FrameSink {
     else {
       result.command = mos.command;
       result.ok = (mos.fet === "charge" ? charge : discharge) === mos.on;
-      if (!result.ok) result.error = "state did not change: " + this.#whyUnchanged();
+      if (!result.ok) result.error = "state did not change: " + this.whyUnchanged();
     }
     if (this.#write) this.listener.onReading(this.view);
     try { mos.done(result); } catch (e) { this.log.error("MOS result handler:", e); }
-    this.#startCycle();
+    this.startCycle();
   }
 
   /** Best guess at why the BMS kept a FET as it was (for the MOS result; not on the poll path). */
-  #whyUnchanged(): string {
+  private whyUnchanged(): string {
     const active = PROTECTION_NAMES.filter((_, bit) => bit !== 12 && this.info.isProtected(bit));
     if (active.length) return "protection active (" + active.join(", ") + ")";
     return "the BMS ignored the command (load current too high, or it needs authentication)";
@@ -338,27 +338,27 @@ export class BmsPoller implements FrameSink {
     if (!this.#write) { done(undefined, "not connected"); return; }
     if (this.#raw) { done(undefined, "busy"); return; }
     this.#raw = { bytes, done };
-    if (this.#step === Step.Idle) this.#startCycle();
+    if (this.#step === Step.Idle) this.startCycle();
   }
 
-  #startRaw(): void {
+  private startRaw(): void {
     const bytes = this.#raw!.bytes;
-    this.#send(Step.Raw, bytes, new Uint8Array(bytes)[2]);
+    this.send(Step.Raw, bytes, new Uint8Array(bytes)[2]);
   }
 
-  #finishRaw(frame: Uint8Array | undefined, error?: string): void {
+  private finishRaw(frame: Uint8Array | undefined, error?: string): void {
     const raw = this.#raw;
     this.#raw = undefined;
     this.#step = Step.Idle;
     if (raw) {
       try { raw.done(frame && frame.slice(0, frame[3] + 7), error); } catch (e) { this.log.error("raw reply handler:", e); }
     }
-    this.#startCycle();
+    this.startCycle();
   }
 
-  #abortPending(reason: string): void {
+  private abortPending(reason: string): void {
     this.#step = Step.Idle;
-    if (this.#mos) this.#finishMos(`${reason}: the link dropped before the BMS confirmed`);
-    if (this.#raw) this.#finishRaw(undefined, reason);
+    if (this.#mos) this.finishMos(`${reason}: the link dropped before the BMS confirmed`);
+    if (this.#raw) this.finishRaw(undefined, reason);
   }
 }

@@ -53,7 +53,7 @@ export class ClockSync {
   #current: SettledSNTP | undefined;
   #wanted = false;
   #retryMs = RETRY_MIN_MS;
-  readonly #again = new Timeout(() => this.#begin());
+  readonly #again = new Timeout(() => this.begin());
 
   constructor(private readonly log: Logger) {}
 
@@ -61,7 +61,7 @@ export class ClockSync {
   start(): void {
     this.#wanted = true;
     if (this.#current || this.#again.armed) return;
-    this.#begin();
+    this.begin();
   }
 
   /** The network is down: stop retrying; a running instance is closed (later, see above). */
@@ -73,7 +73,7 @@ export class ClockSync {
     current?.close();
   }
 
-  #begin(): void {
+  private begin(): void {
     if (!this.#wanted) return;
     if (this.#client) return; // the previous instance is still closing; its onClosed begins again
     let index = 0;
@@ -117,7 +117,7 @@ export class ClockSync {
     client.onClosed = () => {
       if (this.#client === client) this.#client = undefined;
       if (this.#current === client) this.#current = undefined; // closed by the platform on its own
-      if (this.#wanted && !this.#again.armed && !this.#current) this.#begin();
+      if (this.#wanted && !this.#again.armed && !this.#current) this.begin();
     };
     this.#client = client;
     this.#current = client;

@@ -30,12 +30,12 @@ export class WifiManager {
   #station: WiFi | undefined;
   #ssid: string;
   #password: string;
-  readonly #retry = new Timeout(() => this.#connect());
+  readonly #retry = new Timeout(() => this.connect());
   readonly #attempt = new Timeout(() => {
     this.lastError = "no IP address within 30 s";
     this.log.warn("Wi-Fi:", this.lastError);
-    this.#disconnect();
-    this.#scheduleRetry();
+    this.disconnect();
+    this.scheduleRetry();
   });
 
   constructor(ssid: string, password: string, private readonly listener: WifiListener, private readonly log: Logger) {
@@ -65,14 +65,14 @@ export class WifiManager {
     if (!this.configured) { this.log.warn("Wi-Fi: no SSID configured (set one with: config set ssid <name>)"); return; }
     if (!this.#station) {
       this.#station = new WiFi(undefined, (message: string, code?: number) => {
-        try { this.#onNotify(message, code); } catch (error) { this.log.error("Wi-Fi callback:", error); }
+        try { this.onNotify(message, code); } catch (error) { this.log.error("Wi-Fi callback:", error); }
       });
     }
-    this.#connect();
+    this.connect();
   }
 
   /** Drop and reconnect now (console "reconnect wifi"). */
-  reconnect(): void { if (this.configured) { this.#disconnect(); this.#connect(); } }
+  reconnect(): void { if (this.configured) { this.disconnect(); this.connect(); } }
 
   /** New credentials (config ssid / password): reconnect with them, or stop when the SSID is now empty. */
   setCredentials(ssid: string, password: string): void {
@@ -84,18 +84,18 @@ export class WifiManager {
     if (!this.configured) {
       this.#retry.stop();
       this.#attempt.stop();
-      this.#disconnect();
+      this.disconnect();
       return;
     }
     if (this.#station) this.reconnect();
     else this.start();
   }
 
-  #disconnect(): void {
+  private disconnect(): void {
     try { WiFi.disconnect(); } catch (error) { this.log.warn("Wi-Fi disconnect:", error); }
   }
 
-  #connect(): void {
+  private connect(): void {
     this.#retry.stop();
     if (!this.configured) return;
     this.#attempt.start(ATTEMPT_MS);
@@ -105,16 +105,16 @@ export class WifiManager {
       this.lastError = String(error);
       this.log.error("Wi-Fi connect:", error);
       this.#attempt.stop();
-      this.#scheduleRetry();
+      this.scheduleRetry();
     }
   }
 
-  #scheduleRetry(): void {
+  private scheduleRetry(): void {
     this.#retry.start(this.#retryMs);
     this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
   }
 
-  #onNotify(message: string, code?: number): void {
+  private onNotify(message: string, code?: number): void {
     if (message === WiFi.gotIP) {
       this.#attempt.stop();
       this.#retry.stop(); // a retry scheduled by an earlier disconnect would drop this connection
@@ -147,7 +147,7 @@ export class WifiManager {
         this.lastError = "could not connect (no reason given)";
         this.log.warn(`Wi-Fi: ${this.#ssid}: could not connect; retrying`);
       }
-      if (this.configured && !this.#retry.armed) this.#scheduleRetry();
+      if (this.configured && !this.#retry.armed) this.scheduleRetry();
     }
   }
 

@@ -92,7 +92,7 @@ export class FrameAssembler {
   push(chunk: Uint8Array, nowMs: number): void {
     const n = chunk.length;
     if (n > MAX_NOTIFICATION) {
-      this.#pushInPieces(chunk, nowMs);
+      this.pushInPieces(chunk, nowMs);
       return;
     }
     this.stats.bytes += n;
@@ -101,7 +101,7 @@ export class FrameAssembler {
     if (have !== 0) {
       const gap = nowMs - this.#lastMs;
       if (gap > this.#gapMs || gap < 0) {
-        this.#expire();
+        this.expire();
         have = 0;
       }
     }
@@ -110,9 +110,9 @@ export class FrameAssembler {
     this.#have = have + n;
     // Looking for a frame start: a notification that begins with one (nearly all) is not searched.
     if (have === 0 && n !== 0 && chunk[0] !== FRAME_START && chunk[0] !== FFAA_START) {
-      this.stats.garbageBytes += this.#shiftToNextStart(1);
+      this.stats.garbageBytes += this.shiftToNextStart(1);
     }
-    this.#drain();
+    this.drain();
   }
 
   /** Convenience for untyped notifications (allocates a view: not for the hot path). */
@@ -123,7 +123,7 @@ export class FrameAssembler {
   /** Drop any partial frame (link lost). */
   reset(): void {
     if (this.#have === 0) return;
-    if (this.#loneStart()) {
+    if (this.loneStart()) {
       this.stats.garbageBytes++;
       this.#have = 0;
       return;
@@ -134,7 +134,7 @@ export class FrameAssembler {
   }
 
   // Deliver or reject every complete candidate held; stop at an incomplete one.
-  #drain(): void {
+  private drain(): void {
     const bytes = this.#bytes;
     const stats = this.stats;
     for (;;) {
@@ -146,7 +146,7 @@ export class FrameAssembler {
         if (bytes[0] === FFAA_START) {
           if (have < 2) return;
           if (bytes[1] !== FFAA_SECOND) {
-            stats.garbageBytes += this.#shiftToNextStart(1);
+            stats.garbageBytes += this.shiftToNextStart(1);
             continue;
           }
           if (have < 4) return;
@@ -155,7 +155,7 @@ export class FrameAssembler {
           if (have < 3) return;
           if (!isFrameHeader(bytes[1], bytes[2])) {
             stats.badHeader++;
-            stats.garbageBytes += this.#shiftToNextStart(1);
+            stats.garbageBytes += this.shiftToNextStart(1);
             continue;
           }
           if (have < 4) return;
@@ -165,9 +165,9 @@ export class FrameAssembler {
       if (have < length) return;
       this.#length = 0;
       if (bytes[0] === FFAA_START) {
-        if (!this.#moduleSumMatches(length)) {
+        if (!this.moduleSumMatches(length)) {
           stats.badChecksum++;
-          stats.discardedBytes += this.#shiftToNextStart(1);
+          stats.discardedBytes += this.shiftToNextStart(1);
           continue;
         }
         stats.moduleFrames++;
@@ -178,13 +178,13 @@ export class FrameAssembler {
           this.#have = 0;
           return;
         }
-        stats.garbageBytes += this.#shiftToNextStart(length) - length;
+        stats.garbageBytes += this.shiftToNextStart(length) - length;
       } else if (bytes[length - 1] !== FRAME_END) {
         stats.badEnd++;
-        stats.discardedBytes += this.#shiftToNextStart(1);
-      } else if (!this.#checksumMatches(length)) {
+        stats.discardedBytes += this.shiftToNextStart(1);
+      } else if (!this.checksumMatches(length)) {
         stats.badChecksum++;
-        stats.discardedBytes += this.#shiftToNextStart(1);
+        stats.discardedBytes += this.shiftToNextStart(1);
       } else {
         stats.frames++;
         if (bytes[2] !== 0) stats.errorStatus++;
@@ -193,7 +193,7 @@ export class FrameAssembler {
           this.#have = 0;
           return;
         }
-        stats.garbageBytes += this.#shiftToNextStart(length) - length;
+        stats.garbageBytes += this.shiftToNextStart(length) - length;
       }
     }
   }
@@ -201,7 +201,7 @@ export class FrameAssembler {
   // Move the first start at or after `from` to offset 0 (dropping what precedes it); return how many
   // bytes were dropped. A start is 0xDD, or 0xFF followed by 0xAA or last of the held bytes. Sentinels
   // (0xDD, then 0xFF) just past the held bytes bound the native searches.
-  #shiftToNextStart(from: number): number {
+  private shiftToNextStart(from: number): number {
     const bytes = this.#bytes;
     const have = this.#have;
     this.#length = 0;
@@ -222,22 +222,22 @@ export class FrameAssembler {
   }
 
   // A 0xFF alone, waiting to see whether 0xAA follows: garbage, not a partial frame, when dropped.
-  #loneStart(): boolean {
+  private loneStart(): boolean {
     return this.#have === 1 && this.#bytes[0] === FFAA_START;
   }
 
   // The candidate held is stale: drop it, but deliver any complete frame found behind it (a false
   // start can hide one), then drop whatever is still incomplete.
-  #expire(): void {
+  private expire(): void {
     while (this.#have > 0) {
-      if (this.#loneStart()) {
+      if (this.loneStart()) {
         this.stats.garbageBytes++;
         this.#have = 0;
         return;
       }
       this.stats.gapTimeouts++;
-      this.stats.discardedBytes += this.#shiftToNextStart(1);
-      this.#drain();
+      this.stats.discardedBytes += this.shiftToNextStart(1);
+      this.drain();
     }
   }
 
@@ -246,7 +246,7 @@ export class FrameAssembler {
   // masked with 0x00FF00FF (bytes 0 and 2 of each word, as two 16-bit lanes). all - even is bytes 1
   // and 3, shifted up by 8 bits. No lane can carry: 65 words * 255 < 2^16. Bytes 0-1 of the frame
   // (start, cmd) are summed with the rest and subtracted. About 40 % of a per-byte loop's cost on XS.
-  #checksumMatches(length: number): boolean {
+  private checksumMatches(length: number): boolean {
     const bytes = this.#bytes;
     const words = this.#words;
     const end = length - 3;
@@ -272,7 +272,7 @@ export class FrameAssembler {
   }
 
   // FF AA frames: an 8-bit sum over cmd, len and data, in the last byte. Short frames: a plain loop.
-  #moduleSumMatches(length: number): boolean {
+  private moduleSumMatches(length: number): boolean {
     const bytes = this.#bytes;
     let sum = 0;
     for (let i = 2; i < length - 1; i++) sum += bytes[i];
@@ -280,7 +280,7 @@ export class FrameAssembler {
   }
 
   // Only for pushes longer than any notification (logs, serial captures): views allocate here.
-  #pushInPieces(chunk: Uint8Array, nowMs: number): void {
+  private pushInPieces(chunk: Uint8Array, nowMs: number): void {
     for (let offset = 0; offset < chunk.length; offset += MAX_NOTIFICATION) {
       this.push(chunk.subarray(offset, Math.min(chunk.length, offset + MAX_NOTIFICATION)), nowMs);
     }

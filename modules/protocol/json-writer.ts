@@ -44,10 +44,10 @@ export class JsonWriter {
     return this;
   }
 
-  beginObject(): this { return this.#open("{"); }
-  endObject(): this { return this.#close("}"); }
-  beginArray(): this { return this.#open("["); }
-  endArray(): this { return this.#close("]"); }
+  beginObject(): this { return this.open("{"); }
+  endObject(): this { return this.close("}"); }
+  beginArray(): this { return this.open("["); }
+  endArray(): this { return this.close("]"); }
 
   /** `name` is an identifier-like constant of the caller (letters, digits, _): written unescaped. */
   key(name: string): this {
@@ -58,12 +58,12 @@ export class JsonWriter {
 
   /** A number as JavaScript prints it (integers, mostly); null when not finite. */
   number(value: number): this {
-    return this.#value(Number.isFinite(value) ? String(value) : "null");
+    return this.value(Number.isFinite(value) ? String(value) : "null");
   }
 
   /** A number rounded to `decimals` places and always printed with them. */
   fixed(value: number, decimals: number): this {
-    if (!Number.isFinite(value)) return this.#value("null");
+    if (!Number.isFinite(value)) return this.value("null");
     const scale = 10 ** decimals;
     const scaled = Math.round(Math.abs(value) * scale);
     const whole = Math.floor(scaled / scale);
@@ -115,9 +115,9 @@ export class JsonWriter {
     return this;
   }
 
-  bool(value: boolean): this { return this.#value(value ? "true" : "false"); }
-  string(value: string): this { return this.#value(JSON.stringify(value)); }
-  null(): this { return this.#value("null"); }
+  bool(value: boolean): this { return this.value(value ? "true" : "false"); }
+  string(value: string): this { return this.value(JSON.stringify(value)); }
+  null(): this { return this.value("null"); }
 
   /**
    * Fragments: JSON text that changes rarely, kept by the writer under (table, key) for the last
@@ -147,23 +147,23 @@ export class JsonWriter {
   }
 
   /** Text that is already JSON (a nested encoding, kept by the caller). */
-  raw(json: string): this { return this.#value(json); }
+  raw(json: string): this { return this.value(json); }
 
-  #value(json: string): this {
+  private value(json: string): this {
     if (this.#needComma) this.#parts.push(",", json);
     else this.#parts.push(json);
     this.#needComma = true;
     return this;
   }
 
-  #open(bracket: string): this {
+  private open(bracket: string): this {
     if (this.#needComma) this.#parts.push(",", bracket);
     else this.#parts.push(bracket);
     this.#needComma = false;
     return this;
   }
 
-  #close(bracket: string): this {
+  private close(bracket: string): this {
     this.#parts.push(bracket);
     this.#needComma = true;
     return this;

@@ -71,7 +71,9 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
       const link = new BmsLink({
         id: b.id ?? `bms${i + 1}`, name: b.name ?? `BMS ${i + 1}`, address: b.configuredAddress ?? b.address,
         pattern: b.pattern ?? "", pollIntervalMs: POLL_MS,
-        secrets: b.secrets ? () => b.secrets! : undefined, secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin` },
+        secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin` },
+        readSetting: (key: string) => key.endsWith("Password") && key !== "bmsRootPassword" ? b.secrets?.modulePassword ?? ""
+          : key.endsWith("Pin") ? b.secrets?.bmsPin ?? "" : b.secrets?.rootPassword ?? "",
       }, central, listener, log, random);
       central.add(link);
       return link;

@@ -11,7 +11,7 @@ import { ROOT } from "../../scripts/lib/xs";
 
 /** file -> functions (class methods by name, `#name` for private ones) on the hot path. */
 const HOT: Record<string, string[]> = {
-  "modules/protocol/assembler.ts": ["push", "#drain", "#shiftToNextStart", "#loneStart", "#expire", "#checksumMatches", "#moduleSumMatches", "reset"],
+  "modules/protocol/assembler.ts": ["push", "drain", "shiftToNextStart", "loneStart", "expire", "checksumMatches", "moduleSumMatches", "reset"],
   "modules/protocol/frame.ts": ["isFrameHeader"],
   "modules/protocol/basic-info.ts": ["decodeBasicInfo"],
   "modules/protocol/cells.ts": ["decodeCells"],
@@ -22,7 +22,7 @@ const HOT: Record<string, string[]> = {
 const ALLOWED_METHODS = new Set(["indexOf", "set", "copyWithin", "onFrame", "onModuleFrame"]);
 /** Calls that leave the hot path on purpose. */
 const COLD_CALLS: Record<string, string> = {
-  "#pushInPieces": "pushes longer than a notification (512 bytes) only: logs, never BLE",
+  "pushInPieces": "pushes longer than a notification (512 bytes) only: logs, never BLE",
 };
 const FORBIDDEN = new Set(["StringLiteral", "TemplateLiteral", "TaggedTemplateExpression", "ArrayExpression",
   "ObjectExpression", "ArrowFunctionExpression", "FunctionExpression", "ClassExpression", "NewExpression",
