@@ -79,6 +79,7 @@ function writeFrameStats(w: JsonWriter, s: AssemblerStats): void {
   w.key("badChecksum").number(s.badChecksum);
   w.key("gapTimeouts").number(s.gapTimeouts);
   w.key("truncated").number(s.truncated);
+  w.key("moduleFrames").number(s.moduleFrames);
   w.endObject();
 }
 

@@ -60,14 +60,15 @@ test("info: name, address (null when unknown), hardware, versions, date, counts,
   assert.equal(softwareVersion(bms), "8.0");
 });
 
-test("BMS diag: uptime, RSSI, connected, every link and frame counter, error counters when read", () => {
+test("BMS diag: uptime, RSSI, connected, every link and frame counter, the login, error counters when read", () => {
   const bms = new FakeBms("house", "House", "A4:C1:38:00:00:01", clock).load(SP04S034);
   const s = bms.stats;
   Object.assign(s, { connects: 1, connectAttempts: 2, connectTimeouts: 3, drops: 4, forcedDisconnects: 5, stackResets: 6,
     lastReconnectMs: 7, maxReconnectMs: 8, pollsOk: 9, pollsFailed: 10, timeouts: 11, retries: 12, errorReplies: 13, strays: 14 });
   s.latency.add(80);
   s.latency.add(120);
-  Object.assign(bms.frameStats, { frames: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28 });
+  Object.assign(bms.frameStats, { frames: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28, moduleFrames: 29 });
+  bms.login = { kind: "module", ok: false, problem: true, outcome: "module password rejected: set the password of house: config set bms1Password <six letters or digits>" };
   bms.rssi = -70;
   const diag = parseJson(bmsDiagJson(w, bms, 3_600));
   assert.equal(diag.uptime, 3_600);
@@ -76,7 +77,8 @@ test("BMS diag: uptime, RSSI, connected, every link and frame counter, error cou
   assert.deepEqual(diag.link, { connects: 1, connectAttempts: 2, connectTimeouts: 3, drops: 4, forcedDisconnects: 5, stackResets: 6,
     lastReconnectMs: 7, maxReconnectMs: 8, pollsOk: 9, pollsFailed: 10, timeouts: 11, retries: 12, errorReplies: 13, strays: 14,
     latency: { count: 2, min: 80, median: s.latency.median, max: 120 } });
-  assert.deepEqual(diag.frames, { received: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28 });
+  assert.deepEqual(diag.frames, { received: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28, moduleFrames: 29 });
+  assert.deepEqual(diag.login, bms.login, "what the login came to, for the Login problem entity");
   assert.equal(diag.errorCounters.cellOvervoltage, 122);
   bms.rssi = undefined;
   bms.connected = false;
