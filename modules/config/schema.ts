@@ -45,6 +45,10 @@ export interface ConfigValues {
   bms1Pin: string;
   bms2Pin: string;
   bms3Pin: string;
+  /** Per BMS: the six-digit PIN its BLE module pairs with (passkey pairing, the newest modules). */
+  bms1Passkey: string;
+  bms2Passkey: string;
+  bms3Passkey: string;
   /** The FF AA modules' root password for factory-mode writes (empty: the vendor's). */
   bmsRootPassword: string;
 }
@@ -402,15 +406,20 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
     `BMS ${n}: its BLE module's login password (FF AA modules; empty: try the factory defaults once)`, modulePasswordSetting(), true)),
   ...[1, 2, 3].map((n) => setting(`bms${n}Pin` as "bms1Pin", `bms${n}Pin`, "", "live",
     `BMS ${n}: its BMS password (PIN; firmware 0x16-0x20), sent on every connect`, codeSetting(/^[0-9]{6}$/, "digits"), true)),
+  ...[1, 2, 3].map((n) => setting(`bms${n}Passkey` as "bms1Passkey", `bms${n}Passkey`, "", "live",
+    `BMS ${n}: the PIN its BLE module pairs with (modules that echo every request until paired; empty: no pairing)`, codeSetting(/^[0-9]{6}$/, "digits"), true)),
   setting("bmsRootPassword", "bmsRootPass", "", "live", "FF AA modules' root password for MOS writes (empty: the vendor's)", stringSetting(0, 32, true), true),
 ] as Setting[]);
 
 /** The setting names of each BMS's passwords, by its position in the `bms` list (a frozen table: flash on a device). */
-const SECRET_KEYS: readonly { readonly modulePassword: ConfigKey; readonly bmsPin: ConfigKey }[] = Object.freeze([1, 2, 3].map((n) =>
-  Object.freeze({ modulePassword: `bms${n}Password` as ConfigKey, bmsPin: `bms${n}Pin` as ConfigKey })));
+const SECRET_KEYS: readonly BmsSecretKeys[] = Object.freeze([1, 2, 3].map((n) => Object.freeze({
+  modulePassword: `bms${n}Password` as ConfigKey, bmsPin: `bms${n}Pin` as ConfigKey, passkey: `bms${n}Passkey` as ConfigKey,
+})));
+
+export interface BmsSecretKeys { readonly modulePassword: ConfigKey; readonly bmsPin: ConfigKey; readonly passkey: ConfigKey }
 
 /** The setting names of BMS `index`'s (0-based, in the `bms` list) passwords. */
-export function bmsSecretKeys(index: number): { readonly modulePassword: ConfigKey; readonly bmsPin: ConfigKey } {
+export function bmsSecretKeys(index: number): BmsSecretKeys {
   return SECRET_KEYS[index];
 }
 

@@ -51,7 +51,19 @@ export interface CentralLink {
   onRSSI(rssi: number): void;
   /** The BLE stack was reset: the link is gone without any callback. */
   onStackReset(): void;
+  /** The six-digit PIN its module pairs with ("" when it does not pair): the connect turns security on for it. */
+  readonly pairingPasskey: string;
+  /** The link's connection was encrypted (onAuthenticated); `bonded`: NimBLE keeps the keys. */
+  onAuthenticated(bonded: boolean): void;
 }
+
+/**
+ * What a pairing connect asks of NimBLE: bonded (keys kept in NVS across reboots), MITM, and a
+ * keyboard, so a passkey request comes to onPasskeyRequested (with KeyboardOnly the SDK drops it).
+ */
+const PAIRING = Object.freeze({ encryption: true, bonding: true, mitm: true, ioCapability: 3 /* KeyboardDisplay */ });
+/** Every other connect: no security at all (assigning the property turns encryption on unless it says otherwise). */
+const NO_PAIRING = Object.freeze({ encryption: false, bonding: false, mitm: false });
 
 // A device is connected within one or two of its advertising intervals (100 ms - 1 s) of a scan
 // report; longer means the connect failed silently or hangs.
@@ -102,6 +114,8 @@ export class BleCentral {
   #scanParams: typeof BACKGROUND_SCAN = BACKGROUND_SCAN;
   /** The one connect in flight. */
   #pending: { link: CentralLink; since: number } | undefined;
+  /** The client record's security flags are those of a pairing connect (a new record starts without). */
+  #pairingOn = false;
   /** The link discovering its GATT services (no scan and no other discovery meanwhile). */
   #setup: CentralLink | undefined;
   /** A connect timed out; cleared by any scan report (the radio scans, so nothing is pending). */
@@ -166,6 +180,7 @@ export class BleCentral {
   private create(): void {
     try {
       this.#client = new GatewayClient(this);
+      this.#pairingOn = false;
       this.#lostSince = 0;
     } catch (error) {
       // "BLE already initialized": the old record is not freed yet (a count is still held)
@@ -280,7 +295,12 @@ export class BleCentral {
     this.#pending = { link, since: Time.ticks };
     link.connecting();
     this.#connectTimeout.start(CONNECT_TIMEOUT_MS);
-    try { client.connect(target); } catch (error) { this.log.error("BLE connect:", error); }
+    try {
+      // the record's security flags are read at the connect event, and only one connect is ever pending
+      const pairing = link.pairingPasskey !== "";
+      if (pairing !== this.#pairingOn) { client.securityParameters = pairing ? PAIRING : NO_PAIRING; this.#pairingOn = pairing; }
+      client.connect(target);
+    } catch (error) { this.log.error("BLE connect:", error); }
   }
 
   private onConnectTimeout(): void {
@@ -358,6 +378,13 @@ export class BleCentral {
     this.updateScan();
   }
 
+  /** An encryption change of the connection being set up (pairing runs during its GATT setup). */
+  authenticated(bonded: boolean): void {
+    const link = this.#setup;
+    if (link) link.onAuthenticated(bonded);
+    else this.log.warn("BLE: authenticated, but no link is being set up");
+  }
+
   byClient(client: Client): CentralLink | undefined {
     for (const link of this.links) if (link.client === client) return link;
     return undefined;
@@ -421,5 +448,19 @@ class GatewayClient extends BLEClient {
   }
   override onRSSI(device: Client, rssi: number): void {
     try { this.central.byClient(device)?.onRSSI(rssi); } catch (e) { this.guard("onRSSI:", e); }
+  }
+  // Pairing: the passkey the module pairs with, for the link that connects to it (the SDK injects the
+  // return value as an integer); onAuthenticated names no connection: it is the link being set up.
+  override onPasskeyRequested(params: { address: Bytes }): number | void {
+    try {
+      for (const link of this.central.links) if (link.isTarget(params.address) && link.pairingPasskey) return Number(link.pairingPasskey);
+    } catch (e) { this.guard("onPasskeyRequested:", e); }
+    return undefined;
+  }
+  override onAuthenticated(params: { bonded: boolean }): void {
+    try { this.central.authenticated(!!params.bonded); } catch (e) { this.guard("onAuthenticated:", e); }
+  }
+  override onBondingDeleted(params: { address: Bytes; addressType: number }): void {
+    try { this.central.log.info("BLE bond deleted:", String(params.address)); } catch (e) { this.guard("onBondingDeleted:", e); }
   }
 }

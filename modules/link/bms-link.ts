@@ -15,6 +15,7 @@ import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
 import { BmsPoller, type PollerHost } from "./bms-poller";
 import { BmsLogin, type LoginSecrets } from "./bms-login";
 import { macBytes } from "../protocol/auth";
+import SM from "sm";
 import { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
 import { formatMac, globMatch, normalizeMac } from "../config/schema";
@@ -37,7 +38,7 @@ export interface LinkConfig {
   /** Called once when a scanned-for BMS (no address configured) first comes up: its address is known. */
   onFound?: (link: BmsLink, address: string) => void;
   /** The settings this BMS's passwords are set with (named in a login failure's advice too). */
-  secretSettings?: { readonly modulePassword: string; readonly bmsPin: string };
+  secretSettings?: { readonly modulePassword: string; readonly bmsPin: string; readonly passkey: string };
   /** Reads a setting's value when a login needs it (one function for every link: a closure each would cost RAM). */
   readSetting?: (key: string) => string;
 }
@@ -50,14 +51,16 @@ const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 60_000;
 /** After a failed login: long enough not to hammer a module that counts failures, short enough to notice a fix. */
 const LOGIN_RETRY_MS = 5 * 60_000;
-const NO_SECRETS: LoginSecrets = Object.freeze({ modulePassword: "", bmsPin: "", rootPassword: "" });
-const NO_SETTINGS = Object.freeze({ modulePassword: "bmsPassword", bmsPin: "bmsPin" });
+const NO_SECRETS: LoginSecrets = Object.freeze({ modulePassword: "", bmsPin: "", rootPassword: "", passkey: "" });
+const NO_SETTINGS = Object.freeze({ modulePassword: "bmsPassword", bmsPin: "bmsPin", passkey: "bmsPasskey" });
+/** Passkey pairing takes about a second; a wrong passkey gets no callback at all (the SDK has none for a failure). */
+const PAIRING_TIMEOUT_MS = 10_000;
 const ROOT_PASSWORD_SETTING = "bmsRootPassword";
 
 const WRITE_NO_RESPONSE = 4;
 
 // Released is last: the `>= State.Discovering` tests below mean "a connection is being set up or held".
-const enum State { Down, Waiting, Connecting, Discovering, Subscribing, Settling, LoggingIn, Ready, Closing, Released }
+const enum State { Down, Waiting, Connecting, Discovering, Pairing, Subscribing, Settling, LoggingIn, Ready, Closing, Released }
 
 export class BmsLink implements CentralLink, BmsView, PollerHost {
   readonly stats = new LinkStats();
@@ -81,6 +84,9 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   readonly #stepTimeout = new Timeout(() => this.onStepTimeout());
   /** The backoff before waiting again, or the end of a release (one timer: never both at once). */
   readonly #reconnect = new Timeout(() => { if (this.#releaseMs > 0) this.resume("release time over"); else this.wait(); });
+  /** This connection was encrypted (onAuthenticated); the pairing of this link was tried again once. */
+  #authenticated = false;
+  #pairingRetried = false;
   /** Length of the current release (0: not released) and when it began (Time.ticks). */
   #releaseMs = 0;
   #releasedAt = 0;
@@ -127,7 +133,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     const read = this.config.readSetting, keys = this.config.secretSettings;
     if (!read || !keys) return NO_SECRETS;
     try {
-      return { modulePassword: read(keys.modulePassword), bmsPin: read(keys.bmsPin), rootPassword: read(ROOT_PASSWORD_SETTING) };
+      return { modulePassword: read(keys.modulePassword), bmsPin: read(keys.bmsPin), rootPassword: read(ROOT_PASSWORD_SETTING), passkey: read(keys.passkey) };
     } catch (error) { this.log.error("BMS secrets:", error); return NO_SECRETS; }
   }
   loginMac(): Uint8Array | undefined {
@@ -136,7 +142,13 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   }
   startLoginTimer(ms: number): void { this.#stepTimeout.start(ms); }
   stopLoginTimer(): void { if (this.#state === State.LoggingIn || this.#state === State.Ready) this.#stepTimeout.stop(); }
-  get secretSettings(): { modulePassword: string; bmsPin: string } { return this.config.secretSettings ?? NO_SETTINGS; }
+  get secretSettings(): { modulePassword: string; bmsPin: string; passkey: string } { return this.config.secretSettings ?? NO_SETTINGS; }
+  /** CentralLink: the PIN to pair with, when one is set (its connect turns NimBLE's security on). */
+  get pairingPasskey(): string {
+    const read = this.config.readSetting, keys = this.config.secretSettings;
+    if (!read || !keys) return "";
+    try { const passkey = read(keys.passkey); return /^[0-9]{6}$/.test(passkey) ? passkey : ""; } catch { return ""; }
+  }
   firstAnswer(): void { this.login.answered(); }
   echoed(): void {
     this.login.echoed();
@@ -159,7 +171,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   get needsAddress(): boolean { return !this.#target; }
   get wantsConnection(): boolean { return this.#state === State.Waiting; }
   get stateName(): string {
-    return ["down", "waiting", "connecting", "discovering", "subscribing", "settling", "logging in", "ready", "closing", "released"][this.#state];
+    return ["down", "waiting", "connecting", "discovering", "pairing", "subscribing", "settling", "logging in", "ready", "closing", "released"][this.#state];
   }
   /** Released to another central (the phone app): the link stays closed until the release ends. */
   get released(): boolean { return this.#releaseMs > 0; }
@@ -261,6 +273,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     if (this.#state >= State.Discovering) return false;
     this.#reconnect.stop();
     this.client = client;
+    this.#authenticated = false;
     this.#state = State.Discovering;
     this.#stepTimeout.start(DISCOVERY_TIMEOUT_MS);
     client.discoverAllPrimaryServices();
@@ -286,9 +299,49 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     if (!(write.properties & WRITE_NO_RESPONSE)) this.log.warn("write characteristic lacks write-without-response; trying anyway:", write.properties);
     this.notifyCharacteristic = notify;
     this.#write = write;
+    // a pairing link waits for onAuthenticated before subscribing, as the SDK's security example
+    // does; it stays the central's link in setup meanwhile (onAuthenticated names no connection)
+    if (this.pairingPasskey && !this.#authenticated) {
+      this.#state = State.Pairing;
+      this.#stepTimeout.start(PAIRING_TIMEOUT_MS);
+      return;
+    }
+    this.subscribe();
+  }
+
+  private subscribe(): void {
     this.#state = State.Subscribing;
     this.central.setupDone(this); // GATT discovery is over: the central may scan again
-    notify.enableNotifications();
+    this.notifyCharacteristic!.enableNotifications();
+  }
+
+  /** CentralLink: this connection was encrypted (a passkey pairing, or a bond made by one). */
+  onAuthenticated(bonded: boolean): void {
+    if (this.#state !== State.Discovering && this.#state !== State.Pairing) return;
+    this.#authenticated = true;
+    this.#pairingRetried = false;
+    this.login.paired(bonded);
+    this.log.info("BMS paired:", this.id + (bonded ? " (bonded)" : " (no bond kept)"));
+    if (this.#state === State.Pairing) { this.#stepTimeout.stop(); this.subscribe(); }
+  }
+
+  /**
+   * No onAuthenticated: a wrong PIN, or our bond is stale (the module lost its keys, so encryption
+   * with them fails, silently too). The bond is deleted and the pairing tried again once at once;
+   * then the link waits like a failed login.
+   */
+  private pairingFailed(): void {
+    const target = this.#target ?? this.#tentative;
+    if (!this.#pairingRetried && target) {
+      this.#pairingRetried = true;
+      try { SM.deleteBonding(target.address, target.addressType); } catch (error) { this.log.warn("BLE bond delete:", error); }
+      this.giveUp("pairing: no answer; bond deleted, pairing again");
+      return;
+    }
+    this.#pairingRetried = false;
+    this.login.pairingFailed(`pairing failed (a wrong PIN?): set the PIN of ${this.id}: config set ${this.secretSettings.passkey} <six digits>`);
+    this.central.setupDone(this);
+    this.loginFailed();
   }
 
   onNotificationsEnabled(): void {
@@ -304,6 +357,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
       case State.Ready: this.login.onTimeout(); return;
       case State.Discovering:
       case State.Subscribing: this.giveUp("discovery timeout"); return;
+      case State.Pairing: this.pairingFailed(); return;
       case State.Closing:
         // no onDisconnected: the stack may have been reset under us
         this.down(false);

@@ -29,6 +29,8 @@ export interface LoginSecrets {
   bmsPin: string;
   /** The module's root password for factory-mode writes; empty: the vendor's. */
   rootPassword: string;
+  /** The six-digit PIN the BLE module pairs with (passkey pairing); empty: no pairing. */
+  passkey: string;
 }
 
 /** User passwords modules ship with: esphome-jbd-bms's default, and the SP04S034 V1.3 module's. */
@@ -47,11 +49,10 @@ export interface LoginHost {
   startLoginTimer(ms: number): void;
   stopLoginTimer(): void;
   /** The setting names a user sets this BMS's passwords with (for the advice in outcomes). */
-  readonly secretSettings: { modulePassword: string; bmsPin: string };
+  readonly secretSettings: { modulePassword: string; bmsPin: string; passkey: string };
 }
 
-const PAIRING_NEEDED = "pairing needed: this module echoes every request until the link is paired with its PIN " +
-  "(passkey pairing), which this gateway does not do yet";
+const PAIRING_NEEDED = "pairing needed: this module echoes every request until the link is paired with its PIN";
 
 const STEP_TIMEOUT_MS = 1_000;   // FF AA steps answer in 11-52 ms (facts §5), BMS replies in under 250 ms
 
@@ -88,7 +89,8 @@ export class BmsLogin {
     this.#rootDone = undefined;
     switch (this.kind) {
       case "module": this.appKey(); return;
-      case "pairing": this.finish(false, PAIRING_NEEDED); return;
+      // a paired link (the link saw onAuthenticated): the module answers like any other
+      case "pairing": if (this.ok) this.pin(this.outcome); else this.finish(false, this.outcome || PAIRING_NEEDED); return;
       // unknown: the first poll finds out (answered(), echoed(), detect())
       default: this.pin(this.kind === "none" ? "not needed" : "");
     }
@@ -104,10 +106,25 @@ export class BmsLogin {
   /** Our request came back unchanged: a module that answers only a passkey-paired link. */
   echoed(): void {
     this.kind = "pairing";
+    this.pairingFailed(this.host.loginSecrets().passkey ? "the module still echoes after pairing"
+      : `${PAIRING_NEEDED}: set its PIN: config set ${this.host.secretSettings.passkey} <six digits>, then reconnect ${this.host.id}`);
+  }
+
+  /** The link's passkey pairing did not come through (or is needed): say what to do. */
+  pairingFailed(outcome: string): void {
+    this.kind = "pairing";
     this.ok = false;
     this.problem = true;
-    this.outcome = PAIRING_NEEDED;
-    this.log.warn("BMS login:", this.host.id + ": " + PAIRING_NEEDED);
+    this.outcome = outcome;
+    this.log.warn("BMS login:", this.host.id + ": " + outcome);
+  }
+
+  /** The link was encrypted by a passkey pairing (or a bond made by one). */
+  paired(bonded: boolean): void {
+    this.kind = "pairing";
+    this.ok = true;
+    this.problem = false;
+    this.outcome = bonded ? "paired with its PIN (bonded)" : "paired with its PIN (no bond kept: NimBLE's 3 bonds are taken)";
   }
 
   /**

@@ -12,7 +12,13 @@
 // - startScanning() on a freed/closing record dereferences NULL: the ESP32 panics;
 // - every radio event that reaches a closing record takes one count (the SDK's close path relies on
 //   it), and the record's destructor ends client connections with no JS callback;
-// - a NimBLE host reset closes the client internally, with no JS callback.
+// - a NimBLE host reset closes the client internally, with no JS callback;
+// - security (modBLEClient.c, modBLESM.c, bleclient.js): the securityParameters setter fills in JS
+//   defaults (encryption true) and sets the record's flags and NimBLE's host-wide config; a connect
+//   event starts security whenever the record's encryption or mitm flag is set; a passkey request
+//   calls onPasskeyRequested and injects its return value as an integer, except with KeyboardOnly,
+//   whose onPasskeyInput event bleclient.js drops (the pairing stalls); a successful encryption
+//   change calls onAuthenticated({bonded}); a failed pairing calls nothing at all.
 import { fire } from "./meter-zone";
 import { Bytes, Advertisement, typedBufferToValue, typedValueToBuffer } from "./btutils";
 import { hostCall, on, post, toHex, fromHex } from "./runtime";
@@ -27,6 +33,8 @@ interface Rec {
   useCount: number;
   scanning: boolean;
   closing: boolean;
+  /** ble->encryption, bonding, mitm, iocap: zero in a new record (c_calloc), set by securityParameters. */
+  security: { encryption: boolean; bonding: boolean; mitm: boolean; iocap: number };
 }
 
 /** A connection record (modBLEClientConnectionRecord); id INVALID until the connect event. */
@@ -211,7 +219,7 @@ export default class BLEClient {
 
   constructor() {
     if (gBLE) throw new Error("BLE already initialized");
-    const ble: Rec = { id: nextRecord++, obj: this, useCount: 1, scanning: false, closing: false };
+    const ble: Rec = { id: nextRecord++, obj: this, useCount: 1, scanning: false, closing: false, security: { encryption: false, bonding: false, mitm: false, iocap: 0 } };
     gBLE = ble;
     records.set(ble.id, ble);
     this.#record = ble;
@@ -233,6 +241,31 @@ export default class BLEClient {
   onCharacteristicValue(_characteristic: Characteristic, _value: ArrayBuffer | Uint8Array): void {}
   onMTUExchanged(_device: Client, _mtu: number): void {}
   onRSSI(_device: Client, _rssi: number): void {}
+  onSecurityParameters(_params: { encryption: boolean; bonding: boolean; mitm: boolean }): void {}
+  onBondingDeleted(_params: { address: Bytes; addressType: number }): void {}
+  onAuthenticated(_params: { bonded: boolean }): void {}
+  onPasskeyConfirm(_params: { address: Bytes; passkey: number }): void {}
+  onPasskeyDisplay(_params: { address: Bytes; passkey: number }): void {}
+  onPasskeyRequested(_params: { address: Bytes }): unknown { return undefined; }
+
+  /** bleclient.js: JS defaults, then xs_ble_client_set_security_parameters (record flags, modBLESetSecurityParameters). */
+  set securityParameters(options: { encryption?: boolean; bonding?: boolean; mitm?: boolean; ioCapability?: number }) {
+    const { encryption = true, bonding = false, mitm = false, ioCapability = 0 } = options;
+    const ble = validateInstance();
+    const iocap = Math.trunc(Number(ioCapability)) || 0; // xsmcToInteger
+    ble.security = { encryption: !!encryption, bonding: !!bonding, mitm: !!mitm, iocap };
+    post("ble.security", !!encryption, !!bonding, !!mitm, iocap);
+    // with mitm: a new random own address, and onSecurityParameters on a later turn
+    if (mitm) post("ble.self", "ble.securityParametersEvent");
+  }
+  /** Numeric comparison answer (xs_ble_client_passkey_reply). */
+  passkeyReply(address: ArrayBuffer, accept: boolean): void {
+    validateInstance();
+    const wire = toHex(new Uint8Array(address, 0, 6));
+    const c = connections.find((x) => x.wire === wire && x.id !== INVALID);
+    if (!c) throw new Error("connection not found");
+    post("ble.passkeyInject", c.id, "numcmp", !!accept);
+  }
 
   startScanning(options: ScanParams = {}): void {
     const { active = true, duplicates = true, interval = 0x50, window = 0x30 } = options;
@@ -267,7 +300,8 @@ export default class BLEClient {
       down(ble);
     }
     connections.push({ id: INVALID, wire, addressType: type });
-    post("ble.connect", wire, type);
+    // the connect event starts security when the record's encryption or mitm flag is set (nimble_gap_event)
+    post("ble.connect", wire, type, ble.security.encryption || ble.security.mitm);
   }
   close(): void {
     const ble = this.#record;
@@ -401,6 +435,46 @@ export default class BLEClient {
       const characteristic = c.client.findCharacteristicByHandle(params.handle);
       if (characteristic) fire(c.client.ble.onCharacteristicValue, c.client.ble, characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
     });
+    on("ble.securityParametersEvent", () => {
+      const ble = gate();
+      if (!ble?.obj) return;
+      const s = ble.security;
+      fire(ble.obj.onSecurityParameters, ble.obj, { encryption: s.encryption, bonding: s.bonding, mitm: s.mitm });
+    });
+    // passkeyEvent: BLE_GAP_EVENT_PASSKEY_ACTION
+    on("ble.passkeyAction", (id: number, action: "display" | "input" | "numcmp", numcmp: number) => {
+      const ble = gate();
+      if (!ble) return;
+      const c = byId(id);
+      if (!c) throw new Error("connection not found");
+      const obj = ble.obj;
+      if (!obj) return;
+      const address = new Bytes(fromHex(c.wire));
+      if (action === "display") {
+        const passkey = 1 + (hostCall<number>("ble.random") % 999999); // (c_rand() % 999999) + 1
+        fire(obj.onPasskeyDisplay, obj, { address, passkey });
+        post("ble.passkeyInject", id, "display", passkey);
+      } else if (action === "input") {
+        if (ble.security.iocap === 2) return; // KeyboardOnly: "onPasskeyInput", which bleclient.js's callback drops
+        const answer = fire(obj.onPasskeyRequested, obj, { address });
+        post("ble.passkeyInject", id, "input", Math.trunc(Number(answer)) || 0); // xsmcToInteger(xsResult)
+      } else {
+        fire(obj.onPasskeyConfirm, obj, { address, passkey: numcmp });
+      }
+    });
+    // encryptionChangeEvent: only a success with an encrypted link reaches JavaScript
+    on("ble.encChange", (id: number, status: number, encrypted: boolean, bonded: boolean) => {
+      const ble = gate();
+      if (!ble?.obj) return;
+      if (status !== 0 || !byId(id) || !encrypted) return;
+      fire(ble.obj.onAuthenticated, ble.obj, { bonded });
+    });
+    // bondingRemovedEvent
+    on("ble.bondingRemoved", (addressHex: string, addressType: number) => {
+      const ble = gate();
+      if (!ble?.obj) return;
+      fire(ble.obj.onBondingDeleted, ble.obj, { address: new Bytes(fromHex(addressHex)), addressType });
+    });
     on("ble.mtu", (id: number, mtu: number) => {
       const c = byId(id);
       if (!c) return;
@@ -409,6 +483,23 @@ export default class BLEClient {
       fire(c.client.ble.onMTUExchanged, c.client.ble, c.client, mtu);
     });
   }
+}
+
+/**
+ * modBLESM.c deleteBonding: the first stored bond whose address and type match is deleted, and
+ * modBLEClientBondingRemoved posts onBondingDeleted (nothing without a record; a closing record
+ * only gives back a count). `address` undefined: deleteAllBondings, which deletes one bond and then
+ * hands a NULL address to modBLEClientBondingRemoved's memmove: the ESP32 panics.
+ */
+export function deleteBond(address: ArrayBuffer | undefined, addressType: number): void {
+  const wire = address ? toHex(new Uint8Array(address, 0, 6)) : undefined;
+  const hit = hostCall<boolean>("ble.deleteBond", wire ?? null, addressType);
+  if (!hit) return;
+  if (!wire) { panic("SM.deleteAllBondings"); return; }
+  const ble = gBLE;
+  if (!ble) return;
+  if (ble.closing) { down(ble); return; }
+  post("ble.self", "ble.bondingRemoved", wire, addressType);
 }
 
 /** For tests of the double: the native record's state as the SDK would hold it. */

@@ -109,6 +109,8 @@ class FakeLink implements CentralLink {
   onNotification(): void { this.#call("notification"); }
   onRSSI(rssi: number): void { this.#call(`rssi`); void rssi; }
   onStackReset(): void { this.client = undefined; this.#call("reset"); }
+  pairingPasskey = "";
+  onAuthenticated(bonded: boolean): void { this.#call(bonded ? "authenticated bonded" : "authenticated"); }
   /** Out of the way for the next test. */
   retire(): void { this.wantsConnection = false; this.accepts = () => false; this.target = undefined; this.throws.clear(); }
 }

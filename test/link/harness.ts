@@ -32,6 +32,8 @@ export interface HarnessBms {
   absent?: boolean;
   nameIn?: "scanResponse" | "advertisement";
   connectDelayMs?: number;
+  /** Its module pairs with this PIN (the BLE world's passkey peripheral). */
+  passkey?: number;
   /** The BMS's passwords as the gateway is configured with them. */
   secrets?: import("../../modules/link/bms-login").LoginSecrets;
 }
@@ -71,9 +73,9 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
       const link = new BmsLink({
         id: b.id ?? `bms${i + 1}`, name: b.name ?? `BMS ${i + 1}`, address: b.configuredAddress ?? b.address,
         pattern: b.pattern ?? "", pollIntervalMs: POLL_MS,
-        secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin` },
-        readSetting: (key: string) => key.endsWith("Password") && key !== "bmsRootPassword" ? b.secrets?.modulePassword ?? ""
-          : key.endsWith("Pin") ? b.secrets?.bmsPin ?? "" : b.secrets?.rootPassword ?? "",
+        secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin`, passkey: `bms${i + 1}Passkey` },
+        readSetting: (key: string) => key === "bmsRootPassword" ? b.secrets?.rootPassword ?? "" : key.endsWith("Password") ? b.secrets?.modulePassword ?? ""
+          : key.endsWith("Pin") ? b.secrets?.bmsPin ?? "" : key.endsWith("Passkey") ? b.secrets?.passkey ?? "" : "",
       }, central, listener, log, random);
       central.add(link);
       return link;
@@ -84,7 +86,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
 
   const device = new VirtualDevice({ clock, transport, log: (line) => logs.push(`H ${line}`), seed: options.seed, flash: options.flash });
   bmsList.forEach((b, i) => {
-    const p = device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant, addressType: b.addressType, nameIn: b.nameIn, connectDelayMs: b.connectDelayMs });
+    const p = device.ble.add({ address: b.address, name: b.name ?? sims[i].name, sim: sims[i], variant: b.variant, addressType: b.addressType, nameIn: b.nameIn, connectDelayMs: b.connectDelayMs, passkey: b.passkey });
     if (b.absent) device.ble.vanish(p);
   });
   harness.device = device;

@@ -12,7 +12,7 @@ const h = await startLinks([
   { address: "A4:C1:37:00:08:01", id: "shipped", sim: { auth: { kind: "ffaa", userPassword: "123456", rootGate: true } } },
   // its own password, configured
   { address: "A4:C1:37:00:08:02", id: "mine", sim: { auth: { kind: "ffaa", userPassword: "Xy12ab", rootGate: true } },
-    secrets: { modulePassword: "Xy12ab", bmsPin: "", rootPassword: "" } },
+    secrets: { modulePassword: "Xy12ab", bmsPin: "", rootPassword: "", passkey: "" } },
   // a password nobody told the gateway
   { address: "A4:C1:37:00:08:03", id: "locked", sim: { auth: { kind: "ffaa", userPassword: "777777", rootGate: false } } },
 ]);

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { startLinks } from "./harness";
 
-const pinSecrets = { modulePassword: "", bmsPin: "765828", rootPassword: "" };
+const pinSecrets = { modulePassword: "", bmsPin: "765828", rootPassword: "", passkey: "" };
 const h = await startLinks([
   { address: "A4:C1:38:00:09:01", id: "paired", sim: { auth: { kind: "pairing" } } },
   { address: "A4:C1:38:00:09:02", id: "pin", sim: { auth: { kind: "bms-password", password: "765828" } },

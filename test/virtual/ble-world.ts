@@ -22,15 +22,35 @@ export interface PeripheralOptions {
   advertisingMs?: number;
   /** How long a connect to it takes (default: 60-360 ms, the next advertising event). */
   connectDelayMs?: number;
+  /**
+   * Passkey pairing with this fixed six-digit PIN (DisplayOnly, MITM required): the newest JBD modules.
+   * Its sim (auth "pairing") answers only once the link is encrypted by an authenticated pairing.
+   */
+  passkey?: number;
 }
 
-export interface Peripheral extends Required<Omit<PeripheralOptions, "sim" | "connectDelayMs">> {
+export interface Peripheral extends Required<Omit<PeripheralOptions, "sim" | "connectDelayMs" | "passkey">> {
   connectDelayMs: number | undefined;
+  passkey: number | undefined;
+  /** The peer keeps our bond (its keys for us); forgetBond() clears it, as a module reset does. */
+  keepsBond: boolean;
   sim: SimulatedBms | undefined;
   present: boolean;
   connection: number;          // 0 = not connected
   notifying: boolean;
 }
+
+/** NimBLE's bond store (NVS: it survives reboots), CONFIG_BT_NIMBLE_MAX_BONDS=3 in the SDK's esp32 sdkconfig. */
+interface Bond { wire: string; type: number; authenticated: boolean }
+const MAX_BONDS = 3;
+/** An encryption change or pairing takes this long (a few connection events). */
+const SECURITY_MS = 60;
+/** SMP's timeout: a pairing that gets no answer fails after 30 s (nothing reaches JavaScript). */
+const SMP_TIMEOUT_MS = 30_000;
+/** HCI "PIN or key missing": the peer has no keys for our bond. */
+const KEY_MISSING = 0x206;
+/** SMP "confirm value failed", "authentication requirements": a wrong passkey, or Just Works where MITM is required. */
+const PASSKEY_FAILED = 0x504, AUTH_REQUIREMENTS = 0x503;
 
 // GATT layout of a typical JBD module (facts §5): FF01 value 0x11 (CCCD 0x12), FF02 value 0x15.
 const SERVICE_START = 0x10, SERVICE_END = 0x1f, NOTIFY_HANDLE = 0x11, WRITE_HANDLE = 0x15;
@@ -57,10 +77,17 @@ export class BleWorld {
   #hostUp = false;
   #scan: Scan | undefined;
   #scanTimer: number | undefined;
-  #pending: { wire: string; type: number; at: number } | undefined;
+  /** The one pending connect; `secure`: the client record asked for security (encryption or mitm) when it was made. */
+  #pending: { wire: string; type: number; at: number; secure: boolean } | undefined;
   #nextConnection = 1;
   /** GATT procedures in flight per connection: a drop completes them (empty) before the disconnect. */
   #procedures = new Map<number, () => void>();
+  /** NimBLE's host-wide security config (ble_hs_cfg sm_bonding, sm_mitm, sm_io_cap), set by securityParameters. */
+  #security = { bonding: false, mitm: false, iocap: 0 };
+  /** NimBLE's bond store. */
+  readonly bonds: Bond[] = [];
+  /** A pairing waiting for its passkey: connection -> what to do with the injected value. */
+  #passkeyWait = new Map<number, (value: number) => void>();
   /** Counters for tests and the soak. */
   readonly counts = { connects: 0, connectsFailed: 0, hostResets: 0, inits: 0, deinits: 0 };
   /** Observers (the soak): a peripheral's link came up or went down, at clock time. */
@@ -73,6 +100,7 @@ export class BleWorld {
     const p: Peripheral = {
       variant: "ff00", rssi: -60, addressType: 0, nameIn: "scanResponse", advertisingMs: 100, ...given,
       address: options.address, name: options.name, sim: options.sim, connectDelayMs: options.connectDelayMs, present: true, connection: 0, notifying: false,
+      passkey: options.passkey, keepsBond: false,
     };
     if (p.sim) {
       p.sim.onNotify = (chunk) => {
@@ -105,6 +133,9 @@ export class BleWorld {
     this.#release(p);
     this.emit("ble.disconnected", connection);
   }
+  /** The peer loses its keys for us (a module reset or a re-flash): our bond is stale. */
+  forgetBond(p: Peripheral): void { p.keepsBond = false; }
+
   /** The device stops answering and advertising; pending connects to it hang. */
   vanish(p: Peripheral): void { this.drop(p); p.present = false; }
   appear(p: Peripheral): void {
@@ -142,7 +173,7 @@ export class BleWorld {
         if (args[0]) this.#startScan(args[1] as boolean, args[2] as boolean, args[3] as number, args[4] as number);
         else this.#stopScan();
         break;
-      case "ble.connect": this.#connect(args[0] as string, args[1] as number); break;
+      case "ble.connect": this.#connect(args[0] as string, args[1] as number, args[2] === true); break;
       case "ble.disconnect":
       case "ble.terminate": {
         const p = this.#byConnection(args[0] as number);
@@ -191,6 +222,16 @@ export class BleWorld {
         if (p?.sim && args[1] === WRITE_HANDLE) p.sim.write(new Uint8Array(Buffer.from(args[2] as string, "hex")));
         break;
       }
+      case "ble.security": {
+        const [, bonding, mitm, iocap] = args as [boolean, boolean, boolean, number];
+        this.#security = { bonding, mitm, iocap };
+        break;
+      }
+      case "ble.passkeyInject": {
+        const [connection, action, value] = args as [number, string, number | boolean];
+        if (action === "input") { const wait = this.#passkeyWait.get(connection); this.#passkeyWait.delete(connection); wait?.(value as number); }
+        break;
+      }
       case "ble.mtu": {
         const p = this.#byConnection(args[0] as number);
         if (!p) break;
@@ -204,6 +245,15 @@ export class BleWorld {
   /** Synchronous calls: ble.connActive (ble_gap_conn_active), ble.rssi. */
   call(op: string, args: unknown[]): unknown {
     if (op === "ble.connActive") return this.#hostUp && !!this.#pending;
+    if (op === "ble.random") return Math.floor(this.random() * 0x7fffffff);
+    if (op === "ble.deleteBond") {
+      // deleteBonding: the first stored bond matching address and type (any, for deleteAllBondings)
+      const [wire, type] = args as [string | null, number];
+      const at = this.bonds.findIndex((b) => wire === null || (b.wire === wire && b.type === type));
+      if (at < 0) return false;
+      this.bonds.splice(at, 1);
+      return true;
+    }
     if (op === "ble.rssi") {
       const p = this.#byConnection(args[0] as number);
       return p && this.#hostUp ? Math.round(p.rssi + (this.random() - 0.5) * 6) : null;
@@ -268,12 +318,12 @@ export class BleWorld {
     this.#scan = undefined;
   }
 
-  #connect(wire: string, type: number): void {
+  #connect(wire: string, type: number, secure = false): void {
     this.#stopScan(); // NimBLE's connect cancels discovery
     if (this.#pending) return;
     // no room for another link: ble_gap_connect() fails at once (the SDK ignores its result), no event
     if (this.connectedCount >= this.maxConnections) { this.counts.connectsFailed++; return; }
-    this.#pending = { wire, type, at: this.clock.now() };
+    this.#pending = { wire, type, at: this.clock.now(), secure };
     // a wrong address type never reaches the device: the connect waits forever, like an absent one
     const p = this.peripherals.find((x) => addressToWire(x.address) === wire && x.addressType === type);
     if (p && p === this.vanishOnConnect) { this.vanishOnConnect = undefined; p.present = false; }
@@ -298,7 +348,55 @@ export class BleWorld {
       p.connection = this.#nextConnection++;
       this.onLink?.(p.address, true, this.clock.now());
       this.emit("ble.connectEvent", 0, p.connection, wire, p.addressType);
+      // nimble_gap_event BLE_GAP_EVENT_CONNECT: ble_gap_security_initiate() when the record asks for it
+      if (pending.secure) this.#startSecurity(p, p.connection);
     }, delay);
+  }
+
+  /**
+   * ble_gap_security_initiate: encryption with a stored bond, else pairing. The peer here is either a
+   * passkey module (DisplayOnly, MITM required) or an ordinary one (no IO, Just Works accepted).
+   */
+  #startSecurity(p: Peripheral, connection: number): void {
+    const wire = addressToWire(p.address);
+    const done = (status: number, authenticated: boolean, bonded: boolean) => this.clock.setTimeout(() => {
+      if (!this.#hostUp || p.connection !== connection) return;
+      if (status === 0) {
+        p.sim?.setEncrypted(authenticated);
+        this.emit("ble.encChange", connection, 0, true, bonded);
+      } else {
+        this.emit("ble.encChange", connection, status, false, false);
+      }
+    }, SECURITY_MS);
+    const bond = this.bonds.find((b) => b.wire === wire && b.type === p.addressType);
+    if (bond) {
+      // encryption with the stored keys; the peer that lost its own gives "PIN or key missing"
+      if (p.keepsBond) done(0, bond.authenticated, true); else done(KEY_MISSING, false, false);
+      return;
+    }
+    const passkeyEntry = p.passkey !== undefined && (this.#security.iocap === 2 || this.#security.iocap === 3);
+    const succeed = (authenticated: boolean) => {
+      let bonded = false;
+      if (this.#security.bonding && this.bonds.length < MAX_BONDS) {
+        // no store_status_cb in a client-only build (modBLEServer.c sets it): a full store keeps no new bond [inferred]
+        this.bonds.push({ wire, type: p.addressType, authenticated });
+        p.keepsBond = true;
+        bonded = true;
+      }
+      done(0, authenticated, bonded);
+    };
+    if (!passkeyEntry) {
+      // Just Works: a passkey module refuses it (it requires MITM); an ordinary one accepts
+      if (p.passkey !== undefined) done(AUTH_REQUIREMENTS, false, false); else succeed(false);
+      return;
+    }
+    // Passkey entry, we type: BLE_SM_IOACT_INPUT; no injection within SMP's timeout fails silently
+    const timer = this.clock.setTimeout(() => { this.#passkeyWait.delete(connection); done(PASSKEY_FAILED, false, false); }, SMP_TIMEOUT_MS);
+    this.#passkeyWait.set(connection, (value) => {
+      this.clock.clearTimeout(timer);
+      if (value === p.passkey) succeed(true); else done(PASSKEY_FAILED, false, false);
+    });
+    this.clock.setTimeout(() => { if (this.#hostUp && p.connection === connection) this.emit("ble.passkeyAction", connection, "input", 0); }, SECURITY_MS);
   }
 
   #release(p: Peripheral): void {
@@ -306,6 +404,7 @@ export class BleWorld {
       this.onLink?.(p.address, false, this.clock.now());
       this.#procedures.get(p.connection)?.();
     }
+    if (p.connection) this.#passkeyWait.delete(p.connection);
     p.connection = 0;
     p.notifying = false;
     p.sim?.disconnected();

@@ -12,6 +12,7 @@ import Instrumentation from "../doubles/instrumentation";
 import Time from "../doubles/time";
 import SecureSocket from "../doubles/securesocket";
 import { Advertisement, Bytes } from "../doubles/btutils";
+import SM from "../doubles/sm";
 
 export const DOUBLE_APIS: readonly object[] = [BLEClient, Characteristic, Client, Descriptor, Service, MQTT, Timer, Serial,
-  WiFi, SNTP, Preference, Net, Instrumentation, Time, SecureSocket, Advertisement, Bytes];
+  WiFi, SNTP, Preference, Net, Instrumentation, Time, SecureSocket, Advertisement, Bytes, SM];
