@@ -10,12 +10,12 @@ import type { BmsView, LinkListener } from "../link/bms-view";
 import type { Logger } from "../link/logger";
 import { JsonWriter } from "../protocol/json";
 import { utf8Bytes } from "../protocol/json-writer";
-import { payloadText, MAX_CONSOLE_LINE } from "./incoming";
+import { payloadText, quoted, MAX_CONSOLE_LINE } from "./incoming";
 import { DeviceDiscovery, discoveryTopic, nodeId } from "./discovery";
 import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity, hasBmsEntity, type Shape } from "./entities";
 import { MosCommands } from "./mos-commands";
 import { MqttConnection, type MqttPlatform } from "./mqtt-connection";
-import { bmsDiagJson, gatewayDiagJson, infoJson, softwareVersion, stateJson } from "./payloads";
+import { bmsDiagJson, gatewayDiagJson, infoJson, refusalJson, softwareVersion, stateJson } from "./payloads";
 import type { Clock, TimerHandle } from "./ports";
 import { Pump } from "./pump";
 import { ReleaseCommands } from "./release-commands";
@@ -134,11 +134,12 @@ export class Bridge implements LinkListener {
     this.connection = new MqttConnection(
       { ...broker, clientId: broker.clientId || settings.gatewayId, willTopic: topics.availability },
       ports,
-      { onOnline: () => this.wentOnline(), onOffline: () => this.offline(), onMessage: (topic, data) => this.message(topic, data) },
+      { onOnline: () => this.wentOnline(), onOffline: () => this.offline(), onMessage: (topic, data, replayed) => this.message(topic, data, replayed) },
       log);
     this.#pump = new Pump(this.connection, ports.timers, log, () => this.publishNext());
     this.#commands = new MosCommands(this.#w, settings.mosControl, topics, this.connection.stats, this.#pump, log);
     this.#releases = new ReleaseCommands(this.#w, this.connection.stats, this.#pump, log, topics.error);
+    this.connection.guardReplays(topics.sync);
   }
 
   /** A BMS to bridge; its topics are built here, once. */
@@ -296,7 +297,10 @@ export class Bridge implements LinkListener {
     this.#pump.kick();
   }
 
-  private message(topic: string, data: ArrayBuffer): void {
+  private message(topic: string, data: ArrayBuffer, replayed = false): void {
+    // an empty message is how a retained one is deleted (ours below too): never a command
+    if (data.byteLength === 0) return;
+    if (replayed) { this.replayed(topic, data); return; }
     if (topic === this.topics.console) { this.console(data); return; }
     for (const slot of this.#slots) {
       if (topic === slot.topics.chargeSet) { this.#commands.command(slot, "charge", data); return; }
@@ -305,6 +309,26 @@ export class Bridge implements LinkListener {
     }
     if (topic.endsWith("/release/set")) { this.#releases.misaddressed(topic, this.#slots); return; }
     this.#commands.misaddressed(topic, this.settings.prefix, this.#slots);
+  }
+
+  /**
+   * A command or console line that came before the subscriptions were live: a retained message (or
+   * one sent in the moment of a reconnect). Not obeyed; said so on its answer topic and the log; a
+   * retained copy is deleted so it does not come back at every reconnect.
+   */
+  private replayed(topic: string, data: ArrayBuffer): void {
+    const stats = this.connection.stats;
+    stats.replaysIgnored++;
+    const text = payloadText(data, MAX_CONSOLE_LINE);
+    this.#log.warn("MQTT: not obeyed (retained, or sent while the gateway subscribed):", topic + " " + quoted(text));
+    this.connection.publish(topic, "", true);
+    const why = "not obeyed: it came before the gateway's subscriptions were live (a retained message, or sent during a reconnect); send it again";
+    if (topic === this.topics.console) { this.#pump.enqueue(this.topics.consoleOut, "ignored '" + (text ?? "") + "': " + why); return; }
+    for (const slot of this.#slots) {
+      const t = slot.topics;
+      if (topic === t.chargeSet || topic === t.dischargeSet) { this.#pump.enqueue(t.result, refusalJson(this.#w, why, topic === t.chargeSet ? "charge" : "discharge")); return; }
+      if (topic === t.releaseSet) { this.#pump.enqueue(t.releaseResult(), this.#w.clear().beginObject().key("ok").bool(false).key("error").string(why).endObject().payload); return; }
+    }
   }
 
   private console(data: ArrayBuffer): void {

@@ -9,6 +9,7 @@
 import type { Logger } from "../link/logger";
 import type { MqttClient, MqttConstructor, MqttOptions, TimerHandle, Timers } from "./ports";
 import { OFFLINE } from "./topics";
+import { MARKER_RETRY_MS, ReplayGuard, SETTLE_MS } from "./replay-guard";
 
 export interface MqttSettings {
   host: string;
@@ -40,7 +41,8 @@ export interface ConnectionListener {
   /** Connected (CONNACK) and subscriptions sent: publish everything retained again. */
   onOnline(): void;
   onOffline(): void;
-  onMessage(topic: string, data: ArrayBuffer): void;
+  /** `replayed`: it came before the subscriptions were live (replay-guard): maybe a retained message. */
+  onMessage(topic: string, data: ArrayBuffer, replayed: boolean): void;
 }
 
 export class MqttStats {
@@ -59,6 +61,8 @@ export class MqttStats {
   malformedCommands = 0;
   /** Of those: payloads too long to be a command or console line, discarded without being read. */
   oversizedPayloads = 0;
+  /** Commands and console lines not obeyed: they came before the subscriptions were live (retained or replayed). */
+  replaysIgnored = 0;
 }
 
 const KEEP_ALIVE_MS = 30_000;
@@ -85,6 +89,8 @@ export class MqttConnection {
   #timer: TimerHandle | undefined;
   #failures = 0;
   readonly #subscriptions: string[] = [];
+  #guard: ReplayGuard | undefined;
+  #markerTimer: TimerHandle | undefined;
   readonly #onTimer = () => {
     try { this.timerFired(); } catch (error) { this.log.error("MQTT timer:", error); }
   };
@@ -99,6 +105,8 @@ export class MqttConnection {
   }
 
   get online(): boolean { return this.#state === State.Online; }
+  /** Messages now are obeyed: online, and past the replay guard's marker and settle time. */
+  get messagesLive(): boolean { return this.online && (this.#guard?.live ?? true); }
 
   start(): void {
     if (this.#started) return;
@@ -135,6 +143,12 @@ export class MqttConnection {
   }
 
   /** Remembered and sent again after every reconnect. */
+  /** Tell replays from live messages with a marker on `topic` (replay-guard). */
+  guardReplays(topic: string): void {
+    this.#guard = new ReplayGuard(topic);
+    this.subscribe(topic);
+  }
+
   subscribe(topic: string): void {
     if (this.#subscriptions.includes(topic)) return;
     this.#subscriptions.push(topic);
@@ -212,12 +226,33 @@ export class MqttConnection {
     this.log.info("MQTT connected to", this.settings.host);
     this.#timer = this.platform.timers.set(this.#onTimer, STABLE_MS);
     for (let i = 0; i < this.#subscriptions.length; i++) this.sendSubscribe(this.#subscriptions[i]);
+    if (this.#guard) this.sendMarker(this.#guard.restart());
     this.listener.onOnline();
+  }
+
+  private sendMarker(payload: string): void {
+    const guard = this.#guard!;
+    this.publish(guard.topic, payload, false);
+    if (this.#markerTimer !== undefined) this.platform.timers.clear(this.#markerTimer);
+    this.#markerTimer = this.platform.timers.set(() => {
+      this.#markerTimer = undefined;
+      if (this.#state === State.Online && !guard.markerBack) this.sendMarker(guard.marker());
+    }, MARKER_RETRY_MS);
   }
 
   private message(topic: string, data: ArrayBuffer): void {
     this.stats.messagesIn++;
-    this.listener.onMessage(topic, data);
+    const guard = this.#guard;
+    if (guard && topic === guard.topic) {
+      if (guard.markerBack) return;
+      guard.markerArrived(data);
+      if (!guard.markerBack) return;
+      // the retry timer becomes the settle timer
+      if (this.#markerTimer !== undefined) this.platform.timers.clear(this.#markerTimer);
+      this.#markerTimer = this.platform.timers.set(() => { this.#markerTimer = undefined; guard.settled(); }, SETTLE_MS);
+      return;
+    }
+    this.listener.onMessage(topic, data, guard !== undefined && !guard.live);
   }
 
   /** The SDK closed the instance itself (refused, broken, keep-alive timeout: it does not say). */

@@ -122,6 +122,7 @@ export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number
   w.key("messagesIn").number(s.messagesIn);
   w.key("malformedCommands").number(s.malformedCommands);
   w.key("oversizedPayloads").number(s.oversizedPayloads);
+  w.key("replaysIgnored").number(s.replaysIgnored);
   w.endObject();
   return w.endObject().payload;
 }

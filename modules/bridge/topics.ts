@@ -18,6 +18,8 @@ export class GatewayTopics {
   /** Console command lines in, answers out. */
   readonly console: string;
   readonly consoleOut: string;
+  /** The marker that tells retained and replayed messages from live ones (replay-guard). */
+  readonly sync: string;
   /** One subscription for every MOS command, known BMS or not, so unknown ones can be answered. */
   readonly commands: string;
   /** The same for link releases. */
@@ -30,6 +32,7 @@ export class GatewayTopics {
     this.error = base + "/error";
     this.console = base + "/console";
     this.consoleOut = base + "/console/out";
+    this.sync = base + "/sync";
     this.commands = prefix + "/+/mos/+/set";
     this.releaseCommands = prefix + "/+/release/set";
   }

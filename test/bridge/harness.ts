@@ -45,6 +45,8 @@ export class Harness {
     const h = new Harness(broker, consumer, n, options);
     h.bridge.start();
     await until(() => h.bridge.connection.online, 3000, "bridge online");
+    // commands are obeyed once the replay guard's marker is back and its settle time passed
+    await until(() => h.bridge.connection.messagesLive, 5000, "messages live");
     return h;
   }
 

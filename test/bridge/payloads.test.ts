@@ -92,9 +92,9 @@ test("BMS diag: uptime, RSSI, connected, every link and frame counter, the login
 
 test("gateway diag: uptime, BMS count, the restart reason when there is one, every MQTT counter", () => {
   const stats: MqttStats = { connectAttempts: 1, connects: 2, connectTimeouts: 3, disconnects: 4, publishes: 5, publishFailures: 6,
-    publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10 } as MqttStats;
+    publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10, replaysIgnored: 11 } as MqttStats;
   assert.deepEqual(parseJson(gatewayDiagJson(w, 60, 2, stats)), { uptime: 60, bms: 2, mqtt: { connectAttempts: 1, connects: 2, connectTimeouts: 3,
-    disconnects: 4, publishes: 5, publishFailures: 6, publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10 } });
+    disconnects: 4, publishes: 5, publishFailures: 6, publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10, replaysIgnored: 11 } });
   assert.equal(parseJson(gatewayDiagJson(w, 60, 2, stats, "BLE connect hung")).restartReason, "BLE connect hung");
   assert.equal(parseJson(gatewayDiagJson(w, 60, 2, stats, "")).restartReason, undefined);
 });

@@ -26,6 +26,11 @@ export class Broker {
     this.#server = server;
   }
 
+  /** Every client's connection cut (a network blip): the broker and its retained messages stay. */
+  dropClients(): void {
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
   /** Gone at once, retained messages and all, as a crashed broker would be. */
   async stop(): Promise<void> {
     const aedes = this.#aedes, server = this.#server;

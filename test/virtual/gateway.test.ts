@@ -27,7 +27,8 @@ for (const [brokerName, makeBroker] of brokers) {
       await broker.start();
       ha = await Consumer.connect(broker.port, ["jbd/#", "homeassistant/#"]);
       scenario = createScenario({ clock, transport: new XsTransport(), broker: { host: "127.0.0.1", port: broker.port }, bmsCount: 2, seed: 3 });
-      scenario.device.mqtt.onPublish = (topic, payload, retain) => sent.set(topic, { payload, retain, from: ha.messages.length });
+      // (not the replay guard's marker: one lost to a broker restart is simply sent again)
+      scenario.device.mqtt.onPublish = (topic, payload, retain) => { if (!topic.endsWith("/sync")) sent.set(topic, { payload, retain, from: ha.messages.length }); };
       const emit = scenario.device.emit.bind(scenario.device);
       scenario.device.emit = (kind: string, ...args: unknown[]) => { if (kind === "mqtt.message") received++; emit(kind, ...args); };
       await scenario.device.boot();
@@ -129,12 +130,12 @@ for (const [brokerName, makeBroker] of brokers) {
       const before = writes();
       const since = ha.messages.length;
       await command("jbd/house/mos/charge/set", "MAYBE");
-      await command("jbd/house/mos/charge/set", "");
+      await command("jbd/house/mos/charge/set", ""); // how MQTT deletes a retained message: no command, no answer
       await command("jbd/nobody/mos/charge/set", "OFF");
       await command("jbd/house/mos/heater/set", "ON");
       await settle(2_000);
       const errors = ha.messages.slice(since).filter((m) => m.topic.endsWith("/mos/result") || m.topic.endsWith("/error"));
-      assert.ok(errors.length >= 4, `an error for each: ${errors.map((m) => m.text).join(" | ")}`);
+      assert.ok(errors.length >= 3, `an error for each: ${errors.map((m) => m.text).join(" | ")}`);
       for (const m of errors) assert.ok(JSON.parse(m.text).ok === false || "error" in JSON.parse(m.text), m.text);
       assert.equal(writes(), before, "no MOS write reached any BMS");
     });
