@@ -12,7 +12,7 @@ import { Console } from "./modules/console/console";
 import { openSerialConsole } from "./modules/console/serial-platform";
 import { registerConfigCommands, registerLogCommands, applyLogLevel } from "./modules/console/config-commands";
 import { registerGatewayCommands, useTimer } from "./modules/console/gateway-commands";
-import { runCaptured } from "./modules/console/capture";
+import { runRemote } from "./modules/console/capture";
 import { BleCentral } from "./modules/link/ble-central";
 import { Recovery } from "./modules/link/ble-recovery";
 import { bleStore, foundAddress, rememberAddress } from "./modules/link/ble-memory";
@@ -144,7 +144,7 @@ function main(): void {
     },
   });
   bridge.setConsoleHandler((line, reply) => {
-    const result = runCaptured(registry, line);
+    const result = runRemote(registry, line, config.get("remoteConsole"), log);
     if (typeof result === "string") reply(result);
     else result.then(reply, (error) => reply(`error: ${error}`));
   });

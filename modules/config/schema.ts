@@ -6,6 +6,8 @@
 // stored in preference storage at run time. See config.ts for how they are combined.
 
 export type LogLevelName = "error" | "warn" | "info" | "debug";
+/** What the console over MQTT may do: nothing, read-only commands, or everything but secrets. */
+export type RemoteConsole = "off" | "read" | "full";
 export type BmsService = "ff00" | "fff0";
 
 /** How a BMS is found. */
@@ -38,6 +40,7 @@ export interface ConfigValues {
   haDiscovery: boolean;
   haPrefix: string;
   logLevel: LogLevelName;
+  remoteConsole: RemoteConsole;
   /** Per BMS of the `bms` list, by position: the BLE module's FF AA user password, the BMS PIN. */
   bms1Password: string;
   bms2Password: string;
@@ -255,6 +258,20 @@ function gatewayNameSetting(): ValueCodec<string> {
 
 // ----- log level ---------------------------------------------------------------------------------
 
+/** One of a few words, any case. */
+function choiceSetting<T extends string>(choices: readonly T[]): ValueCodec<T> {
+  return {
+    kind: "string",
+    type: choices.join("/"),
+    parse(text: string): ParseResult<T> {
+      const t = text.trim().toLowerCase();
+      for (const choice of choices) if (choice === t) return ok(choice);
+      return fail(`must be one of ${choices.join(", ")}, got ${quote(text)}`);
+    },
+    format(value: T): string { return value; },
+  };
+}
+
 function logLevelSetting(): ValueCodec<LogLevelName> {
   return {
     kind: "string",
@@ -402,6 +419,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("haDiscovery", "haDiscovery", true, "mqtt", "publish Home Assistant discovery", boolSetting()),
   setting("haPrefix", "haPrefix", "homeassistant", "mqtt", "Home Assistant discovery prefix", topicPrefixSetting()),
   setting("logLevel", "logLevel", "info", "live", "console/trace log level", logLevelSetting()),
+  setting("remoteConsole", "remoteConsole", "read", "live", "the console over MQTT: off, read (read-only commands) or full (all but secrets); set on the serial console only",
+    choiceSetting<RemoteConsole>(["off", "read", "full"])),
   ...[1, 2, 3].map((n) => setting(`bms${n}Password` as "bms1Password", `bms${n}Pass`, "", "live",
     `BMS ${n}: its BLE module's login password (FF AA modules; empty: try the factory defaults once)`, modulePasswordSetting(), true)),
   ...[1, 2, 3].map((n) => setting(`bms${n}Pin` as "bms1Pin", `bms${n}Pin`, "", "live",

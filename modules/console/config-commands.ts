@@ -78,7 +78,23 @@ export function registerConfigCommands(registry: CommandRegistry, config: Config
       }
       throw new UsageError(`unknown subcommand '${args[0]}'`);
     },
+    configAccess,
   );
+}
+
+/**
+ * `config`, `config get`: read (secrets are masked); `config set`: a change, or a secret's when the
+ * key is a secret or the MQTT console's own privilege (remoteConsole); `config reset` of all keys or
+ * of such a key: the same.
+ */
+function configAccess(args: readonly string[]): "read" | "change" | "secret" {
+  const sub = (args[0] ?? "").toLowerCase();
+  if (sub === "" || sub === "show" || sub === "list" || sub === "get") return "read";
+  if (sub !== "set" && sub !== "reset") return "read"; // a usage error
+  if (sub === "reset" && args.length < 2) return "secret"; // every key, secrets too
+  const setting = findSetting(args[1] ?? "");
+  if (!setting) return "change";
+  return setting.secret || setting.key === "remoteConsole" ? "secret" : "change";
 }
 
 export function registerLogCommands(registry: CommandRegistry, log: Log): void {
@@ -100,6 +116,7 @@ export function registerLogCommands(registry: CommandRegistry, log: Log): void {
       if (!log.setLevel(args[1])) throw new UsageError(`unknown level '${args[1]}'`);
       out.line("log level " + log.levelName);
     },
+    (args) => (args.length >= 2 ? "change" : "read"),
   );
 }
 

@@ -145,24 +145,24 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
   registry.register("status", "status", "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory (where the build reports it)", (args, out) => {
     if (args.length) return false;
     printStatus(parts, out);
-  });
+  }, "read");
 
   registry.register("reading", "reading [bms]", "the latest reading and cell voltages", (args, out) => {
     if (args.length > 1) return false;
     if (!args.length && parts.links.length > 1) { for (const l of parts.links) printReading(l, out); return; }
     printReading(findLink(parts, args[0]), out);
-  });
+  }, "read");
 
   registry.register("cells", "cells [bms]", "cell voltages with min/max/delta", (args, out) => {
     if (args.length > 1) return false;
     printCells(findLink(parts, args[0]), out);
-  });
+  }, "read");
 
   registry.register("stats", "stats [bms]", "link, frame and MQTT statistics", (args, out) => {
     if (args.length > 1) return false;
     for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printStats(link, out);
     for (const line of parts.mqttStatus()) out.line(line);
-  });
+  }, "read");
 
   registry.register("scan", "scan [seconds]", "list nearby BLE devices (name, address, RSSI)", (args, out) => {
     if (args.length > 1) return false;
@@ -192,7 +192,7 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
       };
       timer.set(poll, 250);
     });
-  });
+  }, "read");
 
   registry.register("mos", "mos [bms] <charge|discharge> <on|off>", "switch a FET and confirm by reading back", (args, out) => {
     const link = takeLink(parts, args);
@@ -239,6 +239,11 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
       if (typeof parsed === "string") throw new UsageError(parsed);
       if (parsed.length < 7 || parsed[0] !== 0xdd || parsed[parsed.length - 1] !== 0x77) throw new UsageError("a frame starts with DD and ends with 77 (DD A5 03 00 FF FD 77)");
       bytes = parsed;
+    }
+    // a raw MOS write is a MOS command: it obeys mosControl like the others
+    if (bytes[1] === 0x5a && (bytes[2] === 0xe1 || bytes[2] === 0xfb) && !parts.mosControl()) {
+      out.line("refused: a MOS write while MOS control is disabled (config set mosControl on)");
+      return;
     }
     out.line(`tx ${toHex(bytes)}`);
     return new Promise<void>((resolve) => link.sendRaw(bytes.slice().buffer, (reply, error) => {

@@ -13,6 +13,14 @@ import type { Output } from "./output";
 export type CommandResult = void | boolean | Promise<void | boolean>;
 export type CommandHandler = (args: string[], out: Output) => CommandResult;
 
+/**
+ * What a command line does, for the MQTT console's privileges (capture.ts): "read" only reads,
+ * "change" changes the gateway or a BMS, "secret" reads or writes a secret (never remotely).
+ */
+export type Access = "read" | "change" | "secret";
+/** A command's access, the same for every use or depending on its arguments (`config get` vs `config set`). */
+export type AccessOf = Access | ((args: readonly string[]) => Access);
+
 export interface CommandInfo {
   readonly name: string;
   /** e.g. "config set <key> <value>" — shown for bad arguments and by "help <command>". */
@@ -23,6 +31,7 @@ export interface CommandInfo {
 
 interface Command extends CommandInfo {
   readonly handler: CommandHandler;
+  readonly access: AccessOf;
 }
 
 /** Thrown by a handler for bad arguments: prints the message and the usage line. */
@@ -46,13 +55,16 @@ export class CommandRegistry {
   failures = 0;
 
   constructor() {
-    this.register("help", "help [command]", "list commands, or show how to use one", (args, out) => this.help(args, out));
+    this.register("help", "help [command]", "list commands, or show how to use one", (args, out) => this.help(args, out), "read");
   }
 
-  /** Add a command (or replace one of the same name). Names are matched case-insensitively. */
-  register(name: string, usage: string, summary: string, handler: CommandHandler): void {
+  /**
+   * Add a command (or replace one of the same name). Names are matched case-insensitively.
+   * `access`: what it does (for the MQTT console); a command that does not say counts as a change.
+   */
+  register(name: string, usage: string, summary: string, handler: CommandHandler, access: AccessOf = "change"): void {
     const key = name.toLowerCase();
-    const command: Command = { name: key, usage, summary, handler };
+    const command: Command = { name: key, usage, summary, handler, access };
     const i = this.#commands.findIndex((c) => c.name === key);
     if (i >= 0) this.#commands[i] = command;
     else this.#commands.push(command);
@@ -65,6 +77,19 @@ export class CommandRegistry {
 
   has(name: string): boolean {
     return this.#commands.some((c) => c.name === name.toLowerCase());
+  }
+
+  /** What `line` would do (unknown commands and bad quoting only print an error: "read"), and its command's name. */
+  accessOf(line: string): { name: string; access: Access; args: readonly string[] } {
+    const split = splitArgs(line);
+    if (split.error !== undefined || !split.args.length) return { name: "", access: "read", args: [] };
+    const args = split.args;
+    const name = args.shift()!.toLowerCase();
+    const command = this.#commands.find((c) => c.name === name);
+    if (!command) return { name, access: "read", args };
+    let access: Access = "change";
+    try { access = typeof command.access === "function" ? command.access(args) : command.access; } catch { /* a change, to be safe */ }
+    return { name, access, args };
   }
 
   list(): CommandInfo[] {

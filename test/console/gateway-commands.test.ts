@@ -195,6 +195,14 @@ test("send: a raw request by register or as hex, the reply in hex and decoded", 
   }
   assert.equal(await run("send house"), "usage: send [bms] <hex frame> | send [bms] read <reg>\n");
   assert.equal(await run("send attic read 3"), "tx dda50300fffd77\nno reply: not connected\n");
+  // a raw MOS write is a MOS command: refused while MOS control is off (it used to switch the FET)
+  mosControl = false;
+  const writes = h.sims[0].stats.requests[0xe1] ?? 0;
+  try {
+    assert.equal(await run("send house DD 5A E1 02 00 01 FF 1C 77"), "refused: a MOS write while MOS control is disabled (config set mosControl on)\n");
+    await h.run(2_000);
+    assert.equal(h.sims[0].stats.requests[0xe1] ?? 0, writes, "nothing reached the BMS");
+  } finally { mosControl = true; }
 });
 
 test("reconnect: one BMS, all, or Wi-Fi, MQTT, BLE", async () => {

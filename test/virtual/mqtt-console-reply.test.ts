@@ -14,7 +14,8 @@ let gateway = "";
 
 before(async () => {
   await broker.start();
-  ({ scenario, gateway } = await bootGatewayOnXs(broker.port, 6));
+  // changing settings over MQTT is allowed only with remoteConsole full (the default is read)
+  ({ scenario, gateway } = await bootGatewayOnXs(broker.port, 6, { remoteConsole: "full" }));
   consumer = await Consumer.connect(broker.port, ["#"]);
 });
 after(async () => { await consumer.close(); await scenario.device.close(); await broker.stop(); });
