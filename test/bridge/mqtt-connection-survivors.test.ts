@@ -1,0 +1,425 @@
+// The reconnecting MQTT connection (modules/bridge/mqtt-connection.ts) on a scripted SDK client and
+// manual time, for what mutation testing left open: start() guards (no host, TLS without a socket
+// class, a password alone, started twice, started while paused), the exact CONNECT options, stop()
+// and pause() (DISCONNECT or not), resume(), subscriptions (once each, sent when online, a failing
+// one), publish flags and failures, callbacks of a replaced client, exceptions from the listener,
+// a client constructor that throws, connect timeouts, and the log lines an operator reads.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MqttConnection, MqttStats, type ConnectionListener, type MqttSettings } from "../../modules/bridge/mqtt-connection";
+import type { MqttClient, MqttOptions, Timers } from "../../modules/bridge/ports";
+import { TestLog } from "./helpers";
+
+/** Manual time: run() fires what is due, in order; `armed` records each set() as [at, ms]. */
+class ManualTimers implements Timers {
+  now = 0;
+  readonly armed: Array<[number, number]> = [];
+  #next = 1;
+  readonly #due = new Map<number, [number, () => void]>();
+  set(callback: () => void, ms: number): unknown { const id = this.#next++; this.armed.push([this.now, ms]); this.#due.set(id, [this.now + ms, callback]); return id; }
+  clear(handle: unknown): void { this.#due.delete(handle as number); }
+  get pending(): number[] { return [...this.#due.values()].map(([at]) => at).sort((a, b) => a - b); }
+  run(until: number): void {
+    for (;;) {
+      let first: [number, number] | undefined;
+      for (const [id, [at]] of this.#due) if (at <= until && (!first || at < first[1])) first = [id, at];
+      if (!first) break;
+      const [, callback] = this.#due.get(first[0])!;
+      this.#due.delete(first[0]);
+      this.now = first[1];
+      callback();
+    }
+    this.now = until;
+  }
+  /** Lets one turn pass (what is due at once runs). */
+  turn(): void { this.run(this.now); }
+}
+
+/** A scripted SDK client: records what the connection does with it; the test plays the broker. */
+class Client implements MqttClient {
+  onReady?: () => void;
+  onMessage?: (topic: string, data: ArrayBuffer) => void;
+  onClose?: () => void;
+  readonly published: Array<[string, string, unknown]> = [];
+  readonly subscribed: string[] = [];
+  readonly closed: boolean[] = [];
+  failPublish = false;
+  failSubscribe = false;
+  failClose = false;
+  constructor(readonly options: MqttOptions) {}
+  publish(topic: string, data: string | ArrayBuffer, flags?: { retain?: boolean }): void {
+    if (this.failPublish) throw new Error("can't write all data");
+    this.published.push([topic, typeof data === "string" ? data : Buffer.from(data).toString(), flags]);
+  }
+  subscribe(topic: string): void {
+    if (this.failSubscribe) throw new Error("connection closed");
+    this.subscribed.push(topic);
+  }
+  close(immediate?: boolean): void {
+    this.closed.push(!!immediate);
+    if (this.failClose) throw new Error("socket gone");
+  }
+}
+
+class Events implements ConnectionListener {
+  readonly seen: string[] = [];
+  throwOn: "online" | "offline" | "message" | undefined;
+  onOnline(): void { this.seen.push("online"); if (this.throwOn === "online") throw new Error("online bug"); }
+  onOffline(): void { this.seen.push("offline"); if (this.throwOn === "offline") throw new Error("offline bug"); }
+  onMessage(topic: string, data: ArrayBuffer): void {
+    this.seen.push("message " + topic + " " + Buffer.from(data).toString());
+    if (this.throwOn === "message") throw new Error("message bug");
+  }
+}
+
+function world(overrides: Partial<MqttSettings> = {}, platform: { SecureSocket?: unknown; random?: () => number; throwOnCreate?: number; stats?: MqttStats } = {}) {
+  const clients: Client[] = [];
+  const timers = new ManualTimers();
+  const events = new Events();
+  const log = new TestLog();
+  let creates = 0;
+  class MQTT extends Client {
+    constructor(options: MqttOptions) {
+      if (++creates <= (platform.throwOnCreate ?? 0)) throw new Error("no memory");
+      super(options);
+      clients.push(this);
+    }
+  }
+  const settings: MqttSettings = { host: "broker.lan", port: 0, tls: false, user: "", password: "", clientId: "gw", willTopic: "jbd/gw/availability", ...overrides };
+  const connection = new MqttConnection(settings, {
+    MQTT, timers, stats: platform.stats, SecureSocket: platform.SecureSocket as MqttOptions["Socket"],
+    random: "random" in platform ? platform.random : () => 0,
+  }, events, log);
+  const last = () => clients.at(-1)!;
+  /** The broker accepts the newest client. */
+  const ready = () => { last().onReady!(); };
+  /** The broker (or the network) closes the newest client; the connection handles it on the next turn. */
+  const drop = () => { last().onClose!(); timers.turn(); };
+  return { clients, timers, events, log, connection, last, ready, drop, warns: () => log.lines.filter((l) => l.startsWith("warn")) };
+}
+
+test("CONNECT options: host, client id, retained will, keep-alive 30 s by default; no port, user or socket unless set", () => {
+  const w = world();
+  w.connection.start();
+  assert.deepStrictEqual(w.last().options, { host: "broker.lan", id: "gw", will: { topic: "jbd/gw/availability", message: "offline", retain: true }, timeout: 30_000 });
+  assert.deepEqual(w.timers.armed, [[0, 15_000]], "the connect timeout: 15 s by default");
+  assert.equal(w.connection.stats.connectAttempts, 1);
+
+  const v = world({ port: 1884, user: "ha", keepAliveMs: 10_000, connectTimeoutMs: 2_000 });
+  v.connection.start();
+  assert.deepStrictEqual(v.last().options, { host: "broker.lan", id: "gw", will: { topic: "jbd/gw/availability", message: "offline", retain: true }, timeout: 10_000, port: 1884, user: "ha" }, "a user without a password");
+  assert.deepEqual(v.timers.armed, [[0, 2_000]]);
+
+  class Tls { constructor(_: unknown) {} }
+  const t = world({ port: 8884, tls: true, user: "u", password: "p" }, { SecureSocket: Tls });
+  t.connection.start();
+  assert.deepEqual([t.last().options.port, t.last().options.Socket, t.last().options.user, t.last().options.password], [8884, Tls, "u", "p"], "a set port wins over TLS's 8883");
+});
+
+test("start(): no host, or TLS without a socket class, is logged and connects nothing; a password alone is not sent", () => {
+  const none = world({ host: "" });
+  none.connection.start();
+  assert.equal(none.clients.length, 0);
+  assert.deepEqual(none.log.lines, ["warn MQTT: no broker host configured"]);
+  assert.deepEqual(none.timers.armed, []);
+
+  const tls = world({ tls: true });
+  tls.connection.start();
+  assert.equal(tls.clients.length, 0);
+  assert.deepEqual(tls.log.errors, ["MQTT: TLS asked for but no SecureSocket given"]);
+
+  const lone = world({ password: "secret" });
+  lone.connection.start();
+  assert.equal(lone.clients.length, 1);
+  assert.equal("password" in lone.last().options || "user" in lone.last().options, false);
+  assert.deepEqual(lone.warns(), ["warn MQTT: password ignored without a user name (config set mqttUser ...)"]);
+  const both = world({ user: "u", password: "secret" });
+  both.connection.start();
+  assert.deepEqual(both.warns(), [], "user and password: no warning");
+});
+
+test("start() twice makes one client; start() while paused waits for resume()", () => {
+  const w = world();
+  w.connection.start();
+  w.connection.start();
+  assert.equal(w.clients.length, 1);
+
+  const p = world();
+  p.connection.pause();
+  p.connection.start();
+  assert.equal(p.clients.length, 0, "paused: no connect");
+  p.connection.resume();
+  assert.equal(p.clients.length, 1, "resume() connects a started connection");
+  p.connection.resume();
+  assert.equal(p.clients.length, 1, "resume() when not paused does nothing");
+
+  const q = world();
+  q.connection.pause();
+  q.connection.resume();
+  assert.equal(q.clients.length, 0, "resume() of a connection never started connects nothing");
+});
+
+test("online: subscriptions sent once each, the stability timer armed, the listener told; the connect logged", () => {
+  const w = world();
+  w.connection.subscribe("a/#");
+  w.connection.subscribe("b/+");
+  w.connection.subscribe("a/#");
+  w.connection.start();
+  assert.deepEqual(w.last().subscribed, [], "nothing before CONNACK");
+  w.ready();
+  assert.equal(w.connection.online, true);
+  assert.deepEqual(w.last().subscribed, ["a/#", "b/+"]);
+  assert.deepEqual(w.events.seen, ["online"]);
+  assert.equal(w.connection.stats.connects, 1);
+  assert.deepEqual(w.timers.pending, [30_000], "the connect timeout gone, the stability timer armed");
+  assert.ok(w.log.lines.includes("info MQTT connected tobroker.lan"), w.log.lines.join("\n"));
+  w.connection.subscribe("c");
+  w.connection.subscribe("a/#");
+  assert.deepEqual(w.last().subscribed, ["a/#", "b/+", "c"], "a new one at once, a known one not again");
+});
+
+test("a subscription the client refuses is logged, and the others are still sent", () => {
+  const w = world();
+  w.connection.subscribe("a");
+  w.connection.subscribe("b");
+  w.connection.start();
+  w.last().failSubscribe = true;
+  w.ready();
+  assert.deepEqual(w.warns(), ["warn MQTT subscribe failed:Error: connection closed", "warn MQTT subscribe failed:Error: connection closed"]);
+  assert.deepEqual(w.events.seen, ["online"]);
+});
+
+test("publish: retain flag as given, counted; a refused write counted and logged, false", () => {
+  const w = world();
+  w.connection.start();
+  assert.equal(w.connection.publish("t", "x", true), false, "not before CONNACK");
+  w.ready();
+  assert.equal(w.connection.publish("t/r", "1", true), true);
+  assert.equal(w.connection.publish("t/n", new TextEncoder().encode("2").buffer as ArrayBuffer, false), true);
+  assert.deepEqual(w.last().published, [["t/r", "1", { retain: true }], ["t/n", "2", { retain: false }]]);
+  assert.equal(w.connection.stats.publishes, 2);
+  w.last().failPublish = true;
+  assert.equal(w.connection.publish("t/f", "3", false), false);
+  assert.deepEqual([w.connection.stats.publishes, w.connection.stats.publishFailures], [2, 1]);
+  assert.ok(w.log.lines.includes("debug MQTT publish failed:Error: can't write all data"));
+});
+
+test("messages are counted and passed on; an exception in the listener is caught and logged", () => {
+  const w = world();
+  w.connection.start();
+  w.ready();
+  w.last().onMessage!("in/a", new TextEncoder().encode("hi").buffer as ArrayBuffer);
+  assert.deepEqual(w.events.seen, ["online", "message in/a hi"]);
+  assert.equal(w.connection.stats.messagesIn, 1);
+  w.events.throwOn = "message";
+  assert.doesNotThrow(() => w.last().onMessage!("in/b", new ArrayBuffer(0)));
+  assert.deepEqual(w.log.errors, ["MQTT onMessage:Error: message bug"]);
+  assert.equal(w.connection.stats.messagesIn, 2);
+});
+
+test("an exception in the listener's onOnline is caught and logged", () => {
+  const w = world();
+  w.events.throwOn = "online";
+  w.connection.start();
+  assert.doesNotThrow(() => w.ready());
+  assert.deepEqual(w.log.errors, ["MQTT onReady:Error: online bug"]);
+  assert.equal(w.connection.online, true);
+});
+
+test("a lost connection: counted, logged, the listener told on the next turn, a new client after the backoff", () => {
+  const w = world();
+  w.connection.start();
+  w.ready();
+  w.last().onClose!();
+  assert.equal(w.connection.online, true, "onClose is handled on the next turn, not inside the SDK's callback");
+  assert.deepEqual(w.events.seen, ["online"]);
+  w.timers.turn();
+  assert.equal(w.connection.online, false);
+  assert.deepEqual(w.events.seen, ["online", "offline"]);
+  assert.equal(w.connection.stats.disconnects, 1);
+  assert.deepEqual(w.warns(), ["warn MQTT connection lost:broker.lan"]);
+  assert.equal(w.connection.publish("t", "x", false), false, "no client after its onClose");
+  assert.deepEqual(w.timers.pending, [500], "the first backoff (random() = 0: half of 1 s)");
+  w.timers.run(500);
+  assert.equal(w.clients.length, 2);
+  assert.equal(w.connection.stats.connectAttempts, 2);
+});
+
+test("a refused connect: logged as failed, not counted as a disconnect, the listener not told", () => {
+  const w = world();
+  w.connection.start();
+  w.drop();
+  assert.deepEqual(w.warns(), ["warn MQTT connect failed:broker.lan"]);
+  assert.equal(w.connection.stats.disconnects, 0);
+  assert.deepEqual(w.events.seen, []);
+});
+
+test("an exception in the listener's onOffline (from onClose) is caught and logged, and the connection retries", () => {
+  const w = world();
+  w.connection.start();
+  w.ready();
+  w.events.throwOn = "offline";
+  w.drop();
+  assert.deepEqual(w.log.errors, ["MQTT onClose:Error: offline bug"]);
+  w.timers.run(1_000);
+  assert.equal(w.clients.length, 2, "retried");
+});
+
+test("callbacks of a client that was replaced are ignored", () => {
+  const w = world({ connectTimeoutMs: 100 });
+  w.connection.start();
+  const old = w.last();
+  w.timers.run(100); // connect timeout: the old client closed, a retry scheduled
+  w.timers.run(600);  // the retry (backoff 500 ms): a new client
+  assert.equal(w.clients.length, 2);
+  old.onReady!();
+  old.onMessage!("x", new ArrayBuffer(0));
+  old.onClose!();
+  w.timers.turn();
+  assert.equal(w.connection.online, false);
+  assert.deepEqual(w.events.seen, []);
+  w.ready();
+  w.last().onClose!();
+  const closing = w.last();
+  w.connection.pause();  // the client is gone before its onClose is handled
+  w.timers.turn();
+  assert.deepEqual(w.events.seen, ["online", "offline"], "the late onClose of a dropped client changes nothing");
+  assert.equal(w.connection.stats.disconnects, 0);
+  assert.equal(closing.closed.length, 1);
+});
+
+test("a connect that times out: counted, logged, the client closed at once (no DISCONNECT), retried", () => {
+  const w = world({ connectTimeoutMs: 150 });
+  w.connection.start();
+  w.timers.run(149);
+  assert.equal(w.connection.stats.connectTimeouts, 0);
+  w.timers.run(150);
+  assert.equal(w.connection.stats.connectTimeouts, 1);
+  assert.deepEqual(w.clients[0].closed, [true]);
+  assert.deepEqual(w.warns(), ["warn MQTT connect timed out:broker.lan"]);
+  assert.deepEqual(w.timers.pending, [650], "retry after the backoff");
+  w.timers.run(650);
+  assert.equal(w.clients.length, 2);
+});
+
+test("a client constructor that throws is logged and retried after the backoff", () => {
+  const w = world({}, { throwOnCreate: 1 });
+  w.connection.start();
+  assert.equal(w.clients.length, 0);
+  assert.deepEqual(w.log.errors, ["MQTT: cannot create the client:Error: no memory"]);
+  assert.deepEqual(w.timers.pending, [500], "the connect timeout replaced by the backoff");
+  w.timers.run(500);
+  assert.equal(w.clients.length, 1);
+  assert.equal(w.connection.stats.connectAttempts, 2);
+});
+
+test("stop(): offline published retained, then a clean DISCONNECT; the listener told; nothing more after it", () => {
+  const w = world();
+  w.connection.start();
+  w.ready();
+  const client = w.last();
+  w.connection.stop();
+  assert.deepEqual(client.published, [["jbd/gw/availability", "offline", { retain: true }]]);
+  assert.deepEqual(client.closed, [false], "not immediate: DISCONNECT, so the broker drops the will");
+  assert.deepEqual(w.events.seen, ["online", "offline"]);
+  assert.equal(w.connection.online, false);
+  assert.deepEqual(w.timers.pending, [], "no timer left");
+  w.connection.stop();
+  assert.equal(client.closed.length, 1, "a second stop() does nothing");
+
+  const quiet = world();
+  quiet.connection.start();
+  quiet.ready();
+  quiet.connection.stop(false);
+  assert.deepEqual(quiet.last().published, [], "stop(false): the availability stays as it was cleared");
+  const never = world();
+  never.connection.stop();
+  assert.equal(never.clients.length, 0);
+  assert.deepEqual(never.events.seen, []);
+});
+
+test("a start() after stop() connects again", () => {
+  const w = world();
+  w.connection.start();
+  w.connection.stop();
+  w.connection.start();
+  assert.equal(w.clients.length, 2);
+});
+
+test("pause(): the client closed at once (the will is published), the listener told, no retry until resume()", () => {
+  const w = world();
+  w.connection.start();
+  w.ready();
+  w.connection.pause();
+  assert.deepEqual(w.last().closed, [true]);
+  assert.deepEqual(w.last().published, [], "no offline of our own: the will says it");
+  assert.deepEqual(w.events.seen, ["online", "offline"]);
+  assert.deepEqual(w.timers.pending, []);
+  w.timers.run(120_000);
+  assert.equal(w.clients.length, 1);
+});
+
+test("pause() while connecting: the listener is not told (it never was online)", () => {
+  const w = world();
+  w.connection.start();
+  w.connection.pause();
+  assert.deepEqual(w.events.seen, []);
+  assert.deepEqual(w.last().closed, [true]);
+});
+
+test("an exception from onOffline during pause() is caught and logged; a client whose close() throws too", () => {
+  const w = world();
+  w.connection.start();
+  w.ready();
+  w.events.throwOn = "offline";
+  w.last().failClose = true;
+  assert.doesNotThrow(() => w.connection.pause());
+  assert.deepEqual(w.log.errors, ["MQTT onOffline:Error: offline bug"]);
+  assert.ok(w.log.lines.includes("debug MQTT close:Error: socket gone"), w.log.lines.join("\n"));
+});
+
+test("resume() starts the backoff over: the next failure waits the shortest time again", () => {
+  const w = world();
+  w.connection.start();
+  for (let i = 0; i < 4; i++) { w.drop(); w.timers.run(w.timers.pending[0]); }
+  assert.equal(w.timers.armed.at(-2)![1], 8_000 / 2, "backoff grown to 8 s (half with random() = 0)");
+  w.connection.pause();
+  w.connection.resume();
+  w.drop();
+  assert.equal(w.timers.armed.at(-1)![1], 500);
+});
+
+test("the stability timer: a connection that held 30 s starts the backoff over; one dropped sooner does not", () => {
+  const w = world();
+  w.connection.start();
+  for (let i = 0; i < 3; i++) { w.drop(); w.timers.run(w.timers.pending[0]); }
+  w.ready();
+  w.timers.run(w.timers.now + 29_999);
+  w.drop();
+  assert.equal(w.timers.armed.at(-1)![1], 4_000, "held 29.999 s: the backoff goes on growing (8 s ceiling)");
+  w.timers.run(w.timers.pending[0]);
+  w.ready();
+  w.timers.run(w.timers.now + 30_000);
+  w.drop();
+  assert.equal(w.timers.armed.at(-1)![1], 500, "held 30 s: from 1 s again");
+});
+
+test("without a random source the backoff is jittered between half and all of its ceiling", () => {
+  const waits: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const w = world({}, { random: undefined });
+    w.connection.start();
+    w.drop();
+    waits.push(w.timers.armed.at(-1)![1]);
+  }
+  assert.ok(waits.every((ms) => ms >= 500 && ms < 1_000), waits.join(" "));
+  assert.ok(new Set(waits).size > 1, "random: " + waits.join(" "));
+});
+
+test("statistics given by the platform are the ones counted into", () => {
+  const stats = new MqttStats();
+  const w = world({}, { stats });
+  assert.equal(w.connection.stats, stats);
+  w.connection.start();
+  assert.equal(stats.connectAttempts, 1);
+});
