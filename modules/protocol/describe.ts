@@ -38,6 +38,12 @@ export function describeFrames(bytes: Uint8Array): string[] {
   const out: string[] = [];
   let at = 0;
   while (at < bytes.length) {
+    const module = moduleFrameLength(bytes, at);
+    if (module > 0) {
+      out.push(describeModuleFrame(bytes.subarray(at, at + module)));
+      at += module;
+      continue;
+    }
     const check = checkFrame(bytes, at);
     if (check.verdict === "ok") {
       out.push(describeFrame(bytes.subarray(at, at + check.length)));
@@ -69,6 +75,42 @@ export function describeFrames(bytes: Uint8Array): string[] {
     at += check.length;
   }
   return out;
+}
+
+/** The length of a whole FF AA frame with a right sum at `at` (FF AA cmd len data... sum8), else 0. */
+function moduleFrameLength(bytes: Uint8Array, at: number): number {
+  if (bytes[at] !== 0xff || bytes[at + 1] !== 0xaa || at + 5 > bytes.length) return 0;
+  const length = bytes[at + 3] + 5;
+  if (at + length > bytes.length) return 0;
+  let sum = 0;
+  for (let i = at + 2; i < at + length - 1; i++) sum += bytes[i];
+  return (sum & 0xff) === bytes[at + length - 1] ? length : 0;
+}
+
+/** App key reply byte (facts §4.7): 00 password required, 01 rejected, 02 no password. */
+const APP_KEY_REPLIES: Record<number, string> = { 0x00: "password required", 0x01: "rejected", 0x02: "no password" };
+
+/**
+ * An FF AA frame of the BLE module's login: which step, and what it says. A request and a reply look
+ * alike; one data byte is a reply (the random byte for 0x17, else accepted/rejected). Derived
+ * passwords are shown as their bytes, never decoded.
+ */
+function describeModuleFrame(frame: Uint8Array): string {
+  const cmd = frame[2], len = frame[3];
+  const w = new JsonWriter().beginObject();
+  w.key("module").string(FFAA_COMMANDS[cmd] ?? `command ${byteHex(cmd)}`).key("cmd").string(byteHex(cmd));
+  if (cmd === 0x17) {
+    if (len === 0) w.key("request").bool(true); else w.key("random").number(frame[4]);
+  } else if (len === 1) {
+    w.key("reply").string(cmd === 0x15 ? APP_KEY_REPLIES[frame[4]] ?? byteHex(frame[4]) : frame[4] === 0 ? "accepted" : frame[4] === 1 ? "rejected" : byteHex(frame[4]));
+  } else if (cmd === 0x15 || cmd === 0x07) {
+    let text = "";
+    for (let i = 4; i < 4 + len; i++) text += String.fromCharCode(frame[i]);
+    w.key("request").string(text);
+  } else {
+    w.key("request").string(toHex(frame, 4, 4 + len));
+  }
+  return w.endObject().text;
 }
 
 function describeNotFrame(bytes: Uint8Array, start: number, end: number): string {

@@ -42,12 +42,25 @@ describe("describeFrames", () => {
     assert.deepEqual(error("dd248100ff7f77"),
       ["error status 0x81: invalid operation (not in factory mode or password mismatch), in reply to 0x24"]);
     assert.deepEqual(error("dde38000ff8077"), ["error status 0x80: command not supported, in reply to 0xe3 (reset)"]);
-    assert.deepEqual(error("ffaa1701374f"),
-      ["not a JBD frame: ffaa1701374f is the BLE module's own FF AA protocol (random number), not a BMS frame"]);
+    assert.deepEqual(error("ffaa1701374e"),
+      ["not a JBD frame: ffaa1701374e is the BLE module's own FF AA protocol (random number), not a BMS frame"], "a bad sum");
     assert.deepEqual(error("0102"), ["not a JBD frame: 2 byte(s) 0102 do not start with 0xdd"]);
     assert.deepEqual(error("dd0342"), ["not a JBD frame: 0xdd followed by 0x03 0x42 is neither a reply " +
       "(status 0x00, 0x80-0x83) nor a request (0xa5 read, 0x5a write): dd0342"]);
     assert.deepEqual(error("dd0300020000fffe77"), ["0x03 payload too short: 2 bytes, at least 23"]);
+  });
+
+  test("the BLE module's FF AA login frames (captured, jbd-frames.json) say which step and what came of it", () => {
+    assert.deepEqual(says("ffaa15063030303030303b"), [{ module: "app key", cmd: "0x15", request: "000000" }]);
+    assert.deepEqual(says("ffaa15010016"), [{ module: "app key", cmd: "0x15", reply: "password required" }]);
+    assert.deepEqual(says("ffaa170017"), [{ module: "random number", cmd: "0x17", request: true }]);
+    assert.deepEqual(says("ffaa1701374f"), [{ module: "random number", cmd: "0x17", random: 0x37 }]);
+    assert.deepEqual(says("ffaa1806cc2a3b6c56c4d5"), [{ module: "password", cmd: "0x18", request: "cc2a3b6c56c4" }], "derived bytes, not decoded");
+    assert.deepEqual(says("ffaa18010019"), [{ module: "password", cmd: "0x18", reply: "accepted" }]);
+    assert.deepEqual(says("ffaa1801011a"), [{ module: "password", cmd: "0x18", reply: "rejected" }]);
+    assert.deepEqual(says("ffaa1d01001e"), [{ module: "root password", cmd: "0x1d", reply: "accepted" }]);
+    assert.deepEqual(says("ffaa16010017"), [{ module: "change BLE password", cmd: "0x16", reply: "accepted" }]);
+    assert.deepEqual(says("ffaa15010016" + BASIC_INFO).map((x) => x.module ?? x.type), ["app key", "basicInfo"], "mixed with JBD frames");
   });
 
   test("garbage around frames is reported separately and the frames still decode", () => {
