@@ -157,6 +157,9 @@ test("start() twice makes one client; start() while paused waits for resume()", 
   q.connection.pause();
   q.connection.resume();
   assert.equal(q.clients.length, 0, "resume() of a connection never started connects nothing");
+  q.connection.start();
+  assert.equal(q.clients.length, 1, "resumed: start() connects at once");
+  assert.deepEqual(q.log.lines, [], "pause() with no client: nothing to close, nothing logged");
 });
 
 test("online: subscriptions sent once each, the stability timer armed, the listener told; the connect logged", () => {
