@@ -168,17 +168,18 @@ test("online: subscriptions sent once each, the stability timer armed, the liste
   w.connection.subscribe("b/+");
   w.connection.subscribe("a/#");
   w.connection.start();
+  w.connection.subscribe("d"); // while connecting: the SDK would throw; sent with the others on CONNACK
   assert.deepEqual(w.last().subscribed, [], "nothing before CONNACK");
   w.ready();
   assert.equal(w.connection.online, true);
-  assert.deepEqual(w.last().subscribed, ["a/#", "b/+"]);
+  assert.deepEqual(w.last().subscribed, ["a/#", "b/+", "d"]);
   assert.deepEqual(w.events.seen, ["online"]);
   assert.equal(w.connection.stats.connects, 1);
   assert.deepEqual(w.timers.pending, [30_000], "the connect timeout gone, the stability timer armed");
   assert.ok(w.log.lines.includes("info MQTT connected tobroker.lan"), w.log.lines.join("\n"));
   w.connection.subscribe("c");
   w.connection.subscribe("a/#");
-  assert.deepEqual(w.last().subscribed, ["a/#", "b/+", "c"], "a new one at once, a known one not again");
+  assert.deepEqual(w.last().subscribed, ["a/#", "b/+", "d", "c"], "a new one at once, a known one not again");
 });
 
 test("a subscription the client refuses is logged, and the others are still sent", () => {
@@ -289,6 +290,9 @@ test("callbacks of a client that was replaced are ignored", () => {
   assert.deepEqual(w.events.seen, ["online", "offline"], "the late onClose of a dropped client changes nothing");
   assert.equal(w.connection.stats.disconnects, 0);
   assert.equal(closing.closed.length, 1);
+  w.timers.run(w.timers.now + 120_000);
+  assert.equal(w.clients.length, 2, "no reconnect while paused");
+  assert.ok(!w.log.lines.some((l) => l.includes("connect failed")), w.log.lines.join("\n"));
 });
 
 test("a connect that times out: counted, logged, the client closed at once (no DISCONNECT), retried", () => {
