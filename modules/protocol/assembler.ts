@@ -27,8 +27,13 @@ export interface FrameSink {
   onModuleFrame?(frame: Uint8Array, length: number): void;
 }
 
-/** An ATT attribute value (hence a notification) is at most 512 bytes; longer pushes are split. */
-export const MAX_NOTIFICATION = 512;
+/**
+ * The longest notification a link can carry: ATT MTU − 3, and the ESP32's NimBLE offers an MTU of 256
+ * at most (CONFIG_BT_NIMBLE_ATT_PREFERRED_MTU in the SDK's esp32 sdkconfig.defaults; the firmware never
+ * asks for another), so a peer's exchange cannot go higher. Longer pushes (logs, captures) are split.
+ * (512, the ATT maximum, cost 259 bytes more staging per link.)
+ */
+export const MAX_NOTIFICATION = 253;
 
 // One partial frame + one notification + two spare bytes for the search sentinels, rounded up to
 // whole 32-bit words for the checksum.
