@@ -34,6 +34,7 @@ test("command topics wrong in one way only are refused: another prefix of the sa
     "jbd/house/mos/charge/x/set", // ends in /set, but one level too many
     "jbd/house/mos/charge/abc",   // right length, not /set
     "jbd/",                       // the prefix and its slash only
+    "jbdxh/mos/charge/set",       // the prefix not followed by "/" (the rest would parse)
   ]) assert.equal(parseCommandTopic("jbd", topic), undefined, topic);
   assert.deepEqual(parseCommandTopic("jbd", "jbd/a/mos/b/set"), { id: "a", fet: "b" }, "one-character levels");
 });
