@@ -275,10 +275,14 @@ test("a clearing pass that takes too long is cut short after 30 s: logged, and t
   x.set((m) => ({ ...m, bridge: { ...m.bridge, prefix: "svs11b", discovery: false } }));
   await until(() => x.tm.limits.length === 1, 3000, "the clearing pass under way");
   assert.equal(x.world.instances.length, 1, "the new settings wait for the clearing pass");
+  x.set((m) => ({ ...m, bridge: { ...m.bridge, prefix: "svs11c" } })); // and so does a change made meanwhile
+  await sleep(100);
+  assert.equal(x.world.instances.length, 1, "a change during the clearing pass waits for it too");
   x.tm.fireLimit();
   assert.ok(x.log.lines.includes("warn MQTT: clearing old topics took too long, the rest stays"), x.log.lines.join("\n"));
-  await until(() => x.world.instances.length === 2, 3000, "the new settings connect");
+  await until(() => x.world.instances.length === 2, 3000, "the newest settings connect");
   await until(() => x.s.connection.online, 3000, "online");
+  assert.equal(x.s.setup.bridge.prefix, "svs11c");
 });
 
 test("stop() during a clearing pass: the new settings never connect", async (t) => {
