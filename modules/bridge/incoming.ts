@@ -26,18 +26,19 @@ export function payloadText(data: ArrayBuffer, max = MAX_SWITCH_PAYLOAD): string
   let text = "";
   for (let i = 0; i < bytes.length;) {
     const lead = bytes[i++];
-    let code: number, more: number;
-    if (lead < 0x80) { code = lead; more = 0; }
-    else if (lead >= 0xc2 && lead < 0xe0) { code = lead & 0x1f; more = 1; }
-    else if (lead >= 0xe0 && lead < 0xf0) { code = lead & 0x0f; more = 2; }
-    else if (lead >= 0xf0 && lead < 0xf5) { code = lead & 0x07; more = 3; }
+    let code: number, more: number, least: number;
+    if (lead < 0x80) { code = lead; more = 0; least = 0; }
+    else if (lead >= 0xc2 && lead < 0xe0) { code = lead & 0x1f; more = 1; least = 0x80; }
+    else if (lead >= 0xe0 && lead < 0xf0) { code = lead & 0x0f; more = 2; least = 0x800; }
+    else if (lead >= 0xf0 && lead < 0xf5) { code = lead & 0x07; more = 3; least = 0x10000; }
     else return undefined;
     for (; more > 0; more--, i++) {
       const next = bytes[i]; // past the end: undefined, which fails the test below
       if ((next & 0xc0) !== 0x80) return undefined;
       code = (code << 6) | (next & 0x3f);
     }
-    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
+    // overlong forms ("\n" as E0 80 8A) are not UTF-8 either
+    if (code < least || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
     text += String.fromCodePoint(code);
   }
   return text;

@@ -51,3 +51,14 @@ test("a payload quoted for an error message: whole up to 20 characters, cut afte
   assert.equal(quoted("y".repeat(21)), "'" + "y".repeat(20) + "...'");
   assert.equal(quoted(""), "''");
 });
+
+test("overlong UTF-8 is not UTF-8: '\\n' as E0 80 8A, '/' as E0 80 AF, U+0000 as F0 80 80 80 are refused; the shortest forms pass", () => {
+  const text = (...bytes: number[]) => payloadText(new Uint8Array(bytes).buffer);
+  assert.equal(text(0xe0, 0x80, 0x8a), undefined);
+  assert.equal(text(0xe0, 0x80, 0xaf), undefined);
+  assert.equal(text(0xf0, 0x80, 0x80, 0x80), undefined);
+  assert.equal(text(0xf0, 0x8f, 0xbf, 0xbf), undefined, "U+FFFF in four bytes");
+  assert.equal(text(0xe0, 0xa0, 0x80), "\u0800", "the smallest three-byte code point");
+  assert.equal(text(0xf0, 0x90, 0x80, 0x80), "\u{10000}", "the smallest four-byte code point");
+  assert.equal(text(0xc2, 0x80), "\u0080");
+});
