@@ -327,7 +327,7 @@ export class Bridge implements LinkListener {
     for (const slot of this.#slots) {
       const t = slot.topics;
       if (topic === t.chargeSet || topic === t.dischargeSet) { this.#pump.enqueue(t.result, refusalJson(this.#w, why, topic === t.chargeSet ? "charge" : "discharge")); return; }
-      if (topic === t.releaseSet) { this.#pump.enqueue(t.releaseResult(), this.#w.clear().beginObject().key("ok").bool(false).key("error").string(why).endObject().payload); return; }
+      if (topic === t.releaseSet) { this.#pump.enqueue(t.releaseResult(), refusalJson(this.#w, why)); return; }
     }
   }
 

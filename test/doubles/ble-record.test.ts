@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { attachHost, dispatch, takeOutbox, type HostOp } from "./runtime";
+import { ev, turn } from "./host-turns";
 import BLEClient, { nativeState, type Client } from "./bleclient";
 import { Bytes, uuid, address, Advertisement } from "./btutils";
 
@@ -19,24 +20,6 @@ attachHost((op) => {
   }
 });
 
-let posted: HostOp[] = [];
-/** An event from the host; what the double posts while handling it waits for turn(). */
-function ev(kind: string, ...args: unknown[]): void { posted.push(...dispatch(0, kind, args)); }
-/** Apply what the double posted: messages it sent to itself are delivered (a later turn). */
-function turn(): HostOp[] {
-  const all: HostOp[] = [];
-  let ops = [...posted, ...takeOutbox()];
-  posted = [];
-  while (ops.length) {
-    const next: HostOp[] = [];
-    for (const op of ops) {
-      all.push(op);
-      if (op[0] === "ble.self") next.push(...dispatch(0, op[1] as string, op.slice(2)));
-    }
-    ops = next;
-  }
-  return all;
-}
 const names = (ops: HostOp[]) => ops.map((op) => op[0]);
 const WIRE = "33221138c1a4";
 const target = { address: address`A4:C1:38:11:22:33`, addressType: 0 };

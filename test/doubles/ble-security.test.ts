@@ -4,7 +4,8 @@
 // for NimBLE, as in ble-record.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { attachHost, dispatch, takeOutbox, type HostOp } from "./runtime";
+import { attachHost, type HostOp } from "./runtime";
+import { ev, turn } from "./host-turns";
 import BLEClient, { type Client } from "./bleclient";
 import SM from "./sm";
 import { address, type Bytes } from "./btutils";
@@ -22,22 +23,6 @@ attachHost((op) => {
   }
 });
 
-let posted: HostOp[] = [];
-function ev(kind: string, ...args: unknown[]): void { posted.push(...dispatch(0, kind, args)); }
-function turn(): HostOp[] {
-  const all: HostOp[] = [];
-  let ops = [...posted, ...takeOutbox()];
-  posted = [];
-  while (ops.length) {
-    const next: HostOp[] = [];
-    for (const op of ops) {
-      all.push(op);
-      if (op[0] === "ble.self") next.push(...dispatch(0, op[1] as string, op.slice(2)));
-    }
-    ops = next;
-  }
-  return all;
-}
 const WIRE = "33221138c1a4";
 const target = { address: address`A4:C1:38:11:22:33`, addressType: 0 };
 
