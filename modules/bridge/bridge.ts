@@ -75,7 +75,6 @@ const ORIGIN = "jbd-gateway";
 class BmsSlot {
   need = Need.Availability | Need.Diag;
   online: boolean;
-  mosBusy = false;
   /** Shape of the entities last announced; `known` once a reading gave one. */
   readonly shape: Shape = { cells: 0, temperatures: 0, extended: false, control: false };
   known = false;

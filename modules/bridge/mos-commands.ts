@@ -1,6 +1,7 @@
 // MOS commands from MQTT: validate, refuse with a reason, or hand to the link's closed loop and
 // publish what the BMS reports afterwards. Nothing reaches a BMS unless the payload, the topic,
-// the BMS and the configuration all allow it, and only one command per BMS runs at a time.
+// the BMS and the configuration all allow it. The link queues what it takes (one per FET, the latest
+// wins, writes paced: modules/link/mos-queue.ts) and answers every command exactly once.
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { Logger } from "../link/logger";
 import type { JsonWriter } from "../protocol/json";
@@ -14,7 +15,6 @@ import { parseCommandTopic, type BmsTopics, type GatewayTopics } from "./topics"
 export interface CommandTarget {
   readonly view: BmsView;
   readonly topics: BmsTopics;
-  mosBusy: boolean;
 }
 
 export class MosCommands {
@@ -45,13 +45,10 @@ export class MosCommands {
       return;
     }
     if (!this.enabled) { this.pump.enqueue(result, refusalJson(w, "control disabled (mosControl is off)", fet, on)); return; }
-    if (target.mosBusy) { this.pump.enqueue(result, refusalJson(w, "busy: the previous command for this BMS is still running", fet, on)); return; }
     this.log.info("MOS command: " + target.topics.id + " " + fet, on ? "ON" : "OFF");
-    target.mosBusy = true;
     try {
       target.view.setMos(fet, on, (outcome) => this.done(target, outcome));
     } catch (error) {
-      target.mosBusy = false;
       this.log.error("setMos:", error);
       this.pump.enqueue(result, refusalJson(w, "internal error: " + String(error), fet, on));
     }
@@ -76,7 +73,6 @@ export class MosCommands {
   }
 
   private done(target: CommandTarget, outcome: MosResult): void {
-    target.mosBusy = false;
     try {
       this.pump.enqueue(target.topics.result, mosResultJson(this.#w, outcome));
     } catch (error) { this.log.error("MOS result:", error); }

@@ -13,6 +13,7 @@ import { Timeout } from "../platform/timeout";
 import type { BleCentral, CentralLink, SeenDevice } from "./ble-central";
 import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
 import { BmsPoller, type PollerHost } from "./bms-poller";
+import { answerMos } from "./mos-queue";
 import { BmsLogin, type LoginSecrets } from "./bms-login";
 import { macBytes } from "../protocol/auth";
 import SM from "sm";
@@ -118,7 +119,27 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   get online(): boolean { return this.poller.online; }
   get capture() { return this.poller.capture; }
   set capture(fn: ((direction: "tx" | "rx", bytes: Uint8Array) => void) | undefined) { this.poller.capture = fn; }
-  setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void { this.poller.setMos(fet, on, done); }
+  /**
+   * A MOS change: refused with the reason while the link is released or being set up (connecting,
+   * pairing, logging in) or down, else queued by the poller (one per FET, the latest wins, paced).
+   */
+  setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void {
+    const refusal = this.mosRefusal();
+    if (refusal) { answerMos(done, { fet, requested: on, ok: false, error: refusal }, this.log); return; }
+    this.poller.setMos(fet, on, done);
+  }
+
+  /** Why a MOS command cannot be taken now; "" when it can. */
+  private mosRefusal(): string {
+    if (this.#releaseMs > 0) {
+      return `released to another central for ${Math.ceil(this.releaseRemainingMs / 60_000)} more min: take it back first (release ${this.id} off)`;
+    }
+    const state = this.#state;
+    if (state >= State.Connecting && state <= State.LoggingIn) return `link being set up (${this.stateName}): try again once it is up`;
+    // up, but the poller waits while the pack's login is found out (firstPollSilent)
+    if (state === State.Ready) return this.poller.running ? "" : "link being set up (logging in): try again once it is up";
+    return "not connected";
+  }
   sendRaw(bytes: ArrayBuffer, done: (reply: Uint8Array | undefined, error?: string) => void): void { this.poller.sendRaw(bytes, done); }
   onNotification(value: CharacteristicValue): void { this.poller.onNotification(value); }
   onRSSI(rssi: number): void { this.rssi = rssi; }

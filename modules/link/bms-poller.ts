@@ -1,7 +1,8 @@
 // The polling half of a BMS link: over a held link (the notify and write characteristics of one
 // connection) it runs one request at a time, matches replies to it, retries, decodes into
 // preallocated readings, and runs MOS commands as a closed loop and raw console frames. The link
-// (bms-link) owns the connection state machine and starts and stops this one.
+// (bms-link) owns the connection state machine and starts and stops this one. MOS commands wait in
+// the link's queue (mos-queue: one slot per FET, the latest wins, writes paced) for their turn.
 //
 // The poll path (notification -> assembler -> decoder -> next request) allocates nothing: the
 // assembler, readings, request buffers and timeouts are all created once here.
@@ -15,9 +16,10 @@ import { ErrorCounters, decodeErrorCounters } from "../protocol/error-counters";
 import {
   READ_BASIC_INFO, READ_CELLS, READ_HARDWARE, READ_ERROR_COUNTERS, EXIT_FACTORY, mosRequest, mosFbRequest,
 } from "../protocol/commands";
-import { CMD_BASIC_INFO, CMD_CELLS, CMD_HARDWARE, CMD_ERROR_COUNTERS, CMD_MOS, CMD_MOS_FB, CMD_FACTORY_EXIT, READ, statusText } from "../protocol/frame";
+import { CMD_BASIC_INFO, CMD_CELLS, CMD_HARDWARE, CMD_ERROR_COUNTERS, CMD_MOS, CMD_MOS_FB, CMD_FACTORY_EXIT, READ, WRITE, statusText } from "../protocol/frame";
 import { Timeout } from "../platform/timeout";
 import type { BmsView, Fet, LinkListener, MosResult } from "./bms-view";
+import { MosQueue, answerMos, type MosCommand } from "./mos-queue";
 import type { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
 
@@ -34,6 +36,8 @@ const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosAuthorize,
 /** What the poller needs from its link. */
 export interface PollerHost {
   readonly client: Client | undefined;
+  /** The link is up and set up (false while it closes: a waiting MOS command is not started then). */
+  readonly connected: boolean;
   readonly config: { pollIntervalMs: number };
   /** Polls went unanswered too often: close the link so the next one starts clean. */
   pollsUnanswered(): void;
@@ -48,8 +52,6 @@ export interface PollerHost {
   /** Our request came back as it was sent (a module that wants pairing). */
   echoed(): void;
 }
-
-interface MosCommand { fet: Fet; on: boolean; done: (r: MosResult) => void; command: "e1" | "fb"; authorized: boolean }
 
 /** Frames for a login under way (bms-login) rather than for the poll. */
 export interface LoginSink {
@@ -84,11 +86,16 @@ export class BmsPoller implements FrameSink {
   #hardwareAsked = false;
   /** A poll of this connection was answered. */
   #answered = false;
+  /** The MOS command under way (from the queue's turn to its answer): nothing else starts meanwhile. */
   #mos: MosCommand | undefined;
-  #raw: { bytes: ArrayBuffer; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
+  readonly #queue: MosQueue;
+  /** A raw frame waiting or under way; `mos`: it is a MOS write (paced like the commands). */
+  #raw: { bytes: ArrayBuffer; mos: boolean; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
   readonly #replyTimeout = new Timeout(() => this.onReplyTimeout());
   readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.startCycle(); });
   readonly #mosDelay = new Timeout(() => this.send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO));
+  /** A MOS write waits for the interval since the last one. */
+  readonly #mosPace = new Timeout(() => this.startCycle());
 
   constructor(
     private readonly stats: LinkStats,
@@ -98,7 +105,11 @@ export class BmsPoller implements FrameSink {
     private readonly log: Logger,
   ) {
     this.assembler = new FrameAssembler(this);
+    this.#queue = new MosQueue(log);
   }
+
+  /** Polling over a held link (false while the link is down or a login is being found out). */
+  get running(): boolean { return this.#write !== undefined; }
 
   get config(): { pollIntervalMs: number } { return this.host.config; }
 
@@ -118,20 +129,37 @@ export class BmsPoller implements FrameSink {
     this.#replyTimeout.stop();
     this.#pollTimer.stop();
     this.#mosDelay.stop();
+    this.#mosPace.stop();
     this.assembler.reset();
     this.abortPending(reason);
     this.setOnline(false);
   }
 
-  /** Start whatever is due: a queued command first, else the poll when its interval has come. */
+  /**
+   * Start whatever is due: a waiting MOS command first (once the interval since the last MOS write is
+   * over), then a raw frame, else the poll when its interval has come. Nothing while a MOS command is
+   * under way: its steps have idle gaps (the read-back delay) that belong to it.
+   */
   private startCycle(): void {
-    if (!this.#write || this.#step !== Step.Idle) return;
-    if (this.#mos) { this.startMos(); return; }
-    if (this.#raw) { this.startRaw(); return; }
+    if (!this.#write || this.#step !== Step.Idle || this.#mos) return;
+    if (this.#queue.pending && this.host.connected && this.paced()) {
+      this.#mos = this.#queue.take();
+      this.startMos();
+      return;
+    }
+    if (this.#raw && (!this.#raw.mos || this.paced())) { this.startRaw(); return; }
     if (!this.#pollDue) return;
     this.#pollDue = false;
     this.#pollTimer.start(this.config.pollIntervalMs);
     this.send(Step.BasicInfo, READ_BASIC_INFO, CMD_BASIC_INFO);
+  }
+
+  /** True when a MOS write may go now; else the pace timer will call startCycle() when it may. */
+  private paced(): boolean {
+    const wait = this.#queue.waitMs;
+    if (wait === 0) return true;
+    if (!this.#mosPace.armed) this.#mosPace.start(wait);
+    return false;
   }
 
   private send(step: Step, request: ArrayBuffer, cmd: number): void {
@@ -147,6 +175,8 @@ export class BmsPoller implements FrameSink {
     if (!write) return;
     this.#sentAt = Time.ticks;
     this.#replyTimeout.start(ATTEMPT_TIMEOUTS_MS[this.#attempt]);
+    const step = this.#step;
+    if (step === Step.MosWrite || step === Step.MosFb || (step === Step.Raw && this.#raw?.mos)) this.#queue.wrote();
     if (this.capture) this.capture("tx", new Uint8Array(this.#request));
     write.writeWithoutResponse(this.#request);
   }
@@ -275,12 +305,12 @@ export class BmsPoller implements FrameSink {
   }
 
   // ---------------- MOS commands (closed loop) ----------------
+  /** Queue a MOS change (mos-queue); `done` is called exactly once: confirmed, failed, superseded or refused. */
   setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void {
-    if (this.#mos) { done({ fet, requested: on, ok: false, error: "busy: another MOS command is running" }); return; }
-    if (!this.#write) { done({ fet, requested: on, ok: false, error: "not connected" }); return; }
-    if (this.infoAt === -1) { done({ fet, requested: on, ok: false, error: "state unknown: no reading yet" }); return; }
-    this.#mos = { fet, on, done, command: "e1", authorized: false };
-    if (this.#step === Step.Idle) this.startCycle();
+    if (!this.#write) { answerMos(done, { fet, requested: on, ok: false, error: "not connected" }, this.log); return; }
+    if (this.infoAt === -1) { answerMos(done, { fet, requested: on, ok: false, error: "state unknown: no reading yet" }, this.log); return; }
+    this.#queue.put(fet, on, done);
+    this.startCycle();
   }
 
   private startMos(): void {
@@ -321,7 +351,7 @@ export class BmsPoller implements FrameSink {
       if (!result.ok) result.error = "state did not change: " + this.whyUnchanged();
     }
     if (this.#write) this.listener.onReading(this.view);
-    try { mos.done(result); } catch (e) { this.log.error("MOS result handler:", e); }
+    answerMos(mos.done, result, this.log);
     this.startCycle();
   }
 
@@ -337,7 +367,8 @@ export class BmsPoller implements FrameSink {
   sendRaw(bytes: ArrayBuffer, done: (reply: Uint8Array | undefined, error?: string) => void): void {
     if (!this.#write) { done(undefined, "not connected"); return; }
     if (this.#raw) { done(undefined, "busy"); return; }
-    this.#raw = { bytes, done };
+    const b = new Uint8Array(bytes);
+    this.#raw = { bytes, mos: b.length > 2 && b[1] === WRITE && (b[2] === CMD_MOS || b[2] === CMD_MOS_FB), done };
     if (this.#step === Step.Idle) this.startCycle();
   }
 
@@ -359,6 +390,7 @@ export class BmsPoller implements FrameSink {
   private abortPending(reason: string): void {
     this.#step = Step.Idle;
     if (this.#mos) this.finishMos(`${reason}: the link dropped before the BMS confirmed`);
+    this.#queue.clear(`${reason}: not sent (the link stopped before its turn)`);
     if (this.#raw) this.finishRaw(undefined, reason);
   }
 }

@@ -319,24 +319,25 @@ test("control disabled: commands are refused with the reason", async (t) => {
   assert.equal(bms.mosCalls.length, 0);
 });
 
-test("one command at a time per BMS: a second one while the first runs is refused as busy", async (t) => {
+test("both FETs off in one go: the second command reaches the link while the first runs (no busy), each answer is published", async (t) => {
   const h = await harness();
   t.after(() => h.close());
   const bms = h.add("house", SP04S034);
   h.linkUp(bms);
   bms.mosMode = "hold";
+  const since = h.consumer.messages.length;
   await h.command(h.topic(bms, "mos/charge/set"), "OFF");
-  await until(() => bms.mosCalls.length === 1);
-  const busy = await result(h, bms, () => h.command(h.topic(bms, "mos/discharge/set"), "OFF"));
-  assert.equal(busy.ok, false);
-  assert.match(busy.error, /^busy/);
-  assert.equal(bms.mosCalls.length, 1);
-
-  const done = await result(h, bms, async () => bms.answerHeld());
-  assert.deepEqual([done.fet, done.ok], ["charge", true]);
-  bms.mosMode = "apply";
-  const next = await result(h, bms, () => h.command(h.topic(bms, "mos/discharge/set"), "OFF"));
-  assert.equal(next.ok, true, "free again after the answer");
+  await h.command(h.topic(bms, "mos/discharge/set"), "OFF");
+  await until(() => bms.mosCalls.length === 2);
+  assert.deepEqual(bms.mosCalls, [{ fet: "charge", on: false }, { fet: "discharge", on: false }], "both handed to the link (which queues them)");
+  await sleep(100);
+  assert.equal(h.consumer.messages.slice(since).filter((m) => m.topic === h.topic(bms, "mos/result")).length, 0, "no busy refusal");
+  bms.answerHeld();
+  bms.answerHeld();
+  await until(() => h.consumer.messages.slice(since).filter((m) => m.topic === h.topic(bms, "mos/result")).length === 2);
+  const results = h.consumer.messages.slice(since).filter((m) => m.topic === h.topic(bms, "mos/result")).map((m) => JSON.parse(m.text));
+  assert.deepEqual(results.map((r) => [r.fet, r.ok]), [["charge", true], ["discharge", true]]);
+  assert.deepEqual(results[1].mos, { charge: false, discharge: false });
 });
 
 test("a link that throws from setMos: an error result, no exception escapes, the BMS is not left busy", async (t) => {

@@ -110,31 +110,34 @@ function commands(enabled = true) {
   const gateway = new GatewayTopics("jbd", "gw");
   const mos = new MosCommands(new JsonWriter(), enabled, gateway, stats, pump, log);
   const calls: { fet: Fet; on: boolean }[] = [];
-  let answer: ((r: MosResult) => void) | undefined;
+  const answers: ((r: MosResult) => void)[] = [];
   let throws = false;
   const target: CommandTarget = {
-    topics: new BmsTopics("jbd", "house"), mosBusy: false,
-    view: { setMos: (fet: Fet, on: boolean, done: (r: MosResult) => void) => { if (throws) throw new Error("link bug"); calls.push({ fet, on }); answer = done; } } as unknown as CommandTarget["view"],
+    topics: new BmsTopics("jbd", "house"),
+    view: { setMos: (fet: Fet, on: boolean, done: (r: MosResult) => void) => { if (throws) throw new Error("link bug"); calls.push({ fet, on }); answers.push(done); } } as unknown as CommandTarget["view"],
   };
   const data = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
-  return { mos, sent, stats, log, target, calls, data, answer: (r: MosResult) => answer!(r), setThrows: (t: boolean) => { throws = t; } };
+  return { mos, sent, stats, log, target, calls, data, answer: (r: MosResult, i = answers.length - 1) => answers[i](r), setThrows: (t: boolean) => { throws = t; } };
 }
 const last = (c: ReturnType<typeof commands>) => parseJson(c.sent.at(-1)!.payload);
 
-test("a command reaches setMos once, the BMS is busy until it answers, and the answer is published", () => {
+test("each command reaches setMos once, also while another runs (the link queues them), and each answer is published", () => {
   const c = commands();
   c.mos.command(c.target, "charge", c.data("off"));
   assert.deepEqual(c.calls, [{ fet: "charge", on: false }]);
-  assert.equal(c.target.mosBusy, true);
-  c.mos.command(c.target, "discharge", c.data("ON"));
-  assert.deepEqual(last(c), { fet: "discharge", requested: "ON", ok: false, error: "busy: the previous command for this BMS is still running" });
-  assert.equal(c.calls.length, 1, "not passed on while busy");
-  c.answer({ fet: "charge", requested: false, ok: true, command: "e1", charge: false, discharge: true });
-  assert.equal(c.target.mosBusy, false);
+  c.mos.command(c.target, "discharge", c.data("OFF"));
+  assert.deepEqual(c.calls, [{ fet: "charge", on: false }, { fet: "discharge", on: false }], "not refused as busy: both FETs off in one go");
+  assert.equal(c.sent.length, 0, "nothing answered before the link answers");
+  c.answer({ fet: "charge", requested: false, ok: true, command: "e1", charge: false, discharge: true }, 0);
   assert.equal(c.sent.at(-1)!.topic, "jbd/house/mos/result");
   assert.deepEqual(last(c), { fet: "charge", requested: "OFF", ok: true, command: "e1", mos: { charge: false, discharge: true } });
+  c.answer({ fet: "discharge", requested: false, ok: true, command: "e1", charge: false, discharge: false }, 1);
+  assert.deepEqual(last(c), { fet: "discharge", requested: "OFF", ok: true, command: "e1", mos: { charge: false, discharge: false } });
   c.mos.command(c.target, "discharge", c.data("1"));
   assert.deepEqual(c.calls.at(-1), { fet: "discharge", on: true });
+  c.answer({ fet: "discharge", requested: true, ok: false, error: "superseded by a later command" });
+  assert.deepEqual(last(c), { fet: "discharge", requested: "ON", ok: false, error: "superseded by a later command" }, "a superseded command's answer as the link gives it");
+  assert.equal(c.sent.length, 3, "one answer per command");
   assert.equal(c.stats.malformedCommands, 0);
 });
 
@@ -153,7 +156,6 @@ test("refusals: invalid payload (counted), control disabled, a link that throws"
   c.setThrows(true);
   c.mos.command(c.target, "discharge", c.data("OFF"));
   assert.deepEqual(last(c), { fet: "discharge", requested: "OFF", ok: false, error: "internal error: Error: link bug" });
-  assert.equal(c.target.mosBusy, false, "not left busy");
   assert.ok(c.log.errors.some((l) => l.includes("link bug")));
   assert.equal(c.calls.length, 0);
   assert.equal(c.stats.malformedCommands, 2);

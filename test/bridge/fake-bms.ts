@@ -64,10 +64,10 @@ export class FakeBms implements BmsView {
     this.released = false; this.releaseRemainingMs = 0; this.releaseCalls.push(0);
     return true;
   }
-  /** apply: the BMS does it; ignore: accepted but the FET stays; hold: no answer until answerHeld(); throw: a bug. */
+  /** apply: the BMS does it; ignore: accepted but the FET stays; hold: no answer until answerHeld() (the link queues); throw: a bug. */
   mosMode: MosMode = "apply";
   readonly mosCalls: Array<{ fet: Fet; on: boolean }> = [];
-  #held: (() => void) | undefined;
+  readonly #held: (() => void)[] = [];
 
   constructor(readonly id: string, readonly name: string, readonly address: string | undefined, private readonly clock: Clock) {}
 
@@ -92,14 +92,12 @@ export class FakeBms implements BmsView {
       const ok = (fet === "charge" ? charge : discharge) === on;
       done({ fet, requested: on, ok, charge, discharge, ...(ok ? { command: "e1" as const } : { error: "state did not change" }) });
     };
-    if (this.mosMode === "hold") this.#held = finish;
+    if (this.mosMode === "hold") this.#held.push(finish);
     else setTimeout(finish, 10);
   }
 
-  /** Answers a held command. */
+  /** Answers the oldest held command. */
   answerHeld(): void {
-    const held = this.#held;
-    this.#held = undefined;
-    held?.();
+    this.#held.shift()?.();
   }
 }

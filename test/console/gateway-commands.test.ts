@@ -171,6 +171,48 @@ test("mos: switches through the link's closed loop; refusals and usage errors sw
   assert.deepEqual(fets(), { charge: true, discharge: true });
 });
 
+/** Command lines started in one turn (as the MQTT console runs them: each line as it comes); their outputs. */
+async function runTogether(list: string[], maxMs = 30_000): Promise<string[]> {
+  const outs = list.map(() => new CaptureOutput(1 << 16));
+  let pending = list.length;
+  await h.device.invoke(() => list.forEach((line, i) => {
+    const p = registry.run(line, outs[i]);
+    if (p) p.then(() => { pending--; }); else pending--;
+  }));
+  for (let waited = 0; pending > 0; waited += 50) {
+    if (waited > maxMs) throw new Error(`${list.join("; ")}: no answers within ${maxMs} ms`);
+    await h.run(50);
+    await Promise.resolve();
+  }
+  return outs.map((o) => o.text());
+}
+
+test("mos: both FETs off in one go are both done, in order; a superseded command says so; a released BMS refuses", async () => {
+  const fets = () => h.sims[1].pack.read().fet;
+  const e1 = () => h.sims[1].stats.requests[0xe1] ?? 0;
+  await h.run(3_000);
+  let writes = e1();
+  assert.deepEqual(await runTogether(["mos garage charge off", "mos garage discharge off"]), [
+    "ok: charge FET off confirmed (now charge off, discharge on)\n",
+    "ok: discharge FET off confirmed (now charge off, discharge off)\n",
+  ]);
+  assert.deepEqual(fets(), { charge: false, discharge: false });
+  assert.equal(e1() - writes, 2);
+  writes = e1();
+  const [first, superseded, last] = await runTogether(["mos garage charge on", "mos garage discharge on", "mos garage discharge off"]);
+  assert.match(first, /^ok: charge FET on confirmed/);
+  assert.equal(superseded, "failed: superseded by a later command\n");
+  assert.match(last, /^ok: discharge FET off confirmed \(now charge on, discharge off\)\n$/);
+  assert.equal(e1() - writes, 2, "the superseded command was not written");
+  assert.equal(await run("mos garage discharge on"), "ok: discharge FET on confirmed (now charge on, discharge on)\n");
+  assert.deepEqual(fets(), { charge: true, discharge: true });
+  await run("release garage 3");
+  assert.equal(await run("mos garage discharge off"), "failed: released to another central for 3 more min: take it back first (release garage off)\n");
+  await run("release garage off");
+  await h.runUntil(() => garage.online, 30_000);
+  assert.deepEqual(fets(), { charge: true, discharge: true });
+});
+
 test("send: a raw request by register or as hex, the reply in hex and decoded", async () => {
   const text = await run("send house read 0x03");
   const got = lines(text);

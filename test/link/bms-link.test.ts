@@ -117,17 +117,22 @@ test("MOS: charge off is written, confirmed by reading back, and on again", asyn
   assert.equal(sim.pack.read().fet.charge, true);
 });
 
-test("MOS refusals: busy, and not connected", async () => {
+test("MOS: a command for the other FET while one runs is queued, not refused; then both run; not connected is refused", async () => {
   const results: MosResult[] = [];
   await h.device.invoke(() => {
     link().setMos("discharge", false, (r) => results.push(r));
+    link().setMos("charge", false, (r) => results.push(r));
+  });
+  await h.run(5_000);
+  assert.deepEqual(results.map((r) => [r.fet, r.ok, r.error]), [["discharge", true, undefined], ["charge", true, undefined]], "in the order they came");
+  assert.deepEqual(sim.pack.read().fet, { charge: false, discharge: false });
+  await h.device.invoke(() => {
+    link().setMos("charge", true, (r) => results.push(r));
     link().setMos("discharge", true, (r) => results.push(r));
   });
-  await h.run(3_000);
-  assert.match(results[0].error ?? "", /busy/);
-  assert.equal(results[1].ok, true);
-  await h.device.invoke(() => link().setMos("discharge", true, (r) => results.push(r)));
-  await h.run(3_000);
+  await h.run(5_000);
+  assert.deepEqual(results.slice(2).map((r) => r.ok), [true, true]);
+  assert.deepEqual(sim.pack.read().fet, { charge: true, discharge: true });
   h.device.ble.drop(peripheral);
   await h.run(1);
   await h.device.invoke(() => link().setMos("charge", false, (r) => results.push(r)));

@@ -21,6 +21,7 @@ type Runtime = typeof import("../doubles/runtime");
 let P!: PollerModule;
 let S!: StatsModule;
 let runtime!: Runtime;
+let MOS_INTERVAL_MS = 0;
 const clock = new VirtualClock();
 const device = new VirtualDevice({
   clock,
@@ -28,6 +29,7 @@ const device = new VirtualDevice({
     P = await import("../../modules/link/bms-poller");
     S = await import("../../modules/link/link-stats");
     runtime = await import("../doubles/runtime");
+    ({ MOS_INTERVAL_MS } = await import("../../modules/link/mos-queue"));
   }),
 });
 await device.boot();
@@ -55,7 +57,7 @@ class Bench {
   readonly poller: BmsPoller;
   readonly client = { readRSSI: () => { this.rssiReads++; } };
   readonly host = {
-    client: this.client as unknown, config: { pollIntervalMs: 5_000 },
+    client: this.client as unknown, connected: true, config: { pollIntervalMs: 5_000 },
     pollsUnanswered: () => { this.unanswered++; }, probe: (reason: string) => { this.probes.push(reason); },
     authorizeWrite: () => false, firstAnswer: () => {}, firstPollSilent: () => false, echoed: () => {},
   };
@@ -287,26 +289,48 @@ test("a raw frame answered with an error status is handed back as it is, sent on
   await b.stop();
 });
 
-test("MOS over 0xE1: exit factory after the write, the read-back 250 ms after that; the command named e1", async () => {
+test("MOS over 0xE1: exit factory after the write, the read-back 250 ms after that; the command named e1; a second command waits for its turn and the interval", async () => {
   const b = new Bench();
   await b.firstCycle();
   const n = b.writes.length;
   const readings = b.readings;
-  let second: MosResult | undefined;
-  await invoke(() => b.poller.setMos("charge", false, () => {}));
+  let first: MosResult | undefined, second: MosResult | undefined;
+  await invoke(() => b.poller.setMos("charge", false, (r) => { first = r; }));
   await invoke(() => b.poller.setMos("discharge", false, (r) => { second = r; }));
-  assert.deepEqual(second, { fet: "discharge", requested: false, ok: false, error: "busy: another MOS command is running" });
+  assert.equal(second, undefined, "queued, not refused as busy");
   await device.run(1_500);
-  assert.deepEqual(b.cmds(n), [0xe1, 0x01, 0x03], "only the first was sent");
-  const m = b.writes.length;
-  const r = await b.mos("discharge", false);
+  assert.deepEqual(b.cmds(n), [0xe1, 0x01, 0x03], "the first runs alone: 0xE1, exit factory, the read-back; no poll after it");
+  assert.equal(first?.ok, true, first?.error ?? "");
+  assert.equal(second, undefined, "the second waits for the interval");
+  await device.run(1_400);
+  assert.deepEqual(b.cmds(n), [0xe1, 0x01, 0x03, 0xe1, 0x01, 0x03]);
+  const r = second!;
   assert.equal(r.ok, true);
   assert.equal(r.command, "e1");
   assert.equal(r.error, undefined, "a confirmed command carries no error");
-  const w = b.writes.slice(m);
-  assert.deepEqual(w.map((x) => x.cmd), [0xe1, 0x01, 0x03]);
+  assert.deepEqual([r.charge, r.discharge], [false, false], "read-modify-write kept the charge FET off");
+  const e1 = times(b, 0xe1, n);
+  assert.ok(e1[1] - e1[0] >= MOS_INTERVAL_MS && e1[1] - e1[0] < MOS_INTERVAL_MS + 50, `second write ${e1[1] - e1[0]} ms after the first`);
+  const w = b.writes.slice(n + 3);
   assert.ok(w[2].at - w[1].at >= 250, `read-back ${w[2].at - w[1].at} ms after exit factory`);
   assert.equal(b.readings, readings + 2, "each read-back is published");
+  await b.stop();
+});
+
+test("a poll that comes due in the read-back delay of a MOS command waits for it: the command is written once", async () => {
+  const b = new Bench();
+  await b.firstCycle();
+  // the BMS acknowledges 0xE1 and exit factory 50 ms after each: the read-back delay is [100, 350] ms after the write
+  b.script = (cmd) => (cmd === 0xe1 || cmd === 0x01 ? encodeReply(cmd, 0x00) : undefined);
+  const pollDue = b.writes[0].at + 5_000;
+  await device.run(pollDue - 200 - clock.now());
+  const n = b.writes.length;
+  let result: MosResult | undefined;
+  await invoke(() => b.poller.setMos("charge", false, (r) => { result = r; }));
+  await device.run(1_500);
+  assert.ok(result, "answered");
+  assert.deepEqual(b.cmds(n).slice(0, 5), [0xe1, 0x01, 0x03, 0x03, 0x04], "the command's steps, then the poll that came due");
+  assert.equal(times(b, 0xe1, n).length, 1, "no second 0xE1 nobody asked for");
   await b.stop();
 });
 
