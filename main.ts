@@ -1,7 +1,7 @@
 // jbd-gateway: wiring only. Each part lives in modules/ (protocol, link, bridge, net, config,
 // console); this file creates them in order and connects their callbacks.
 import Net from "net";
-import Timer from "timer";
+import Timer, { type TimerID } from "timer";
 import { Config } from "./modules/config/config";
 import { platformConfigSource, platformDeviceIdStore } from "./modules/config/platform";
 import { deviceId } from "./modules/config/device-id";
@@ -23,6 +23,9 @@ import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/
 import { WifiManager } from "./modules/net/wifi-manager";
 import { Uptime } from "./modules/platform/uptime";
 import { ClockSync } from "./modules/net/clock-sync";
+import { TlsGate, TlsTrust } from "./modules/net/tls-trust";
+import { platformTrust, systemFreeMemory } from "./modules/net/tls-platform";
+import { registerTlsCommands, tlsStatusLines, type TlsParts } from "./modules/console/tls-commands";
 
 const VERSION = "0.1.0";
 
@@ -62,14 +65,17 @@ function main(): void {
     },
     uptimeMs: () => uptime.ms, store: bleStore, log,
   });
+  // TLS: the broker's CA from flash or the build, checked only once the clock is set (tls-trust)
+  const trust = new TlsTrust(platformTrust);
+  const tls = new TlsGate({ trust, verify: () => config.get("mqttTlsVerify"), now: () => Date.now(), freeMemory: systemFreeMemory });
   // The MQTT settings are read again at every change of them and at `reconnect mqtt` (mqtt-service).
   const bridge = new MqttService(() => ({
     bridge: {
       prefix: config.get("topicPrefix"), gatewayId: config.gatewayName(), discovery: config.get("haDiscovery"), discoveryPrefix: config.get("haPrefix"),
       mosControl: config.get("mosControl"), firmwareVersion: VERSION, restartReason: recovery.bootReason,
     },
-    broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
-  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, timers: sdkTimers, clock: sdkClock, log, random: Math.random });
+    broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
+  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random });
 
   // One listener fans link events out to the bridge; it must not throw (BLE callbacks).
   const listener: LinkListener = {
@@ -124,12 +130,20 @@ function main(): void {
   registerConfigCommands(registry, config);
   registerLogCommands(registry, log);
   useTimer((fn, ms) => Timer.set(fn, ms));
+  const tlsParts: TlsParts = {
+    trust, gate: tls, enabled: () => config.get("mqttTls"),
+    state: () => ({ problem: bridge.connection.tlsProblem, failures: bridge.connection.tlsFailures }),
+    reconnect: () => bridge.reconnect(), readLines: (reader) => console.readLines(reader),
+    setTimer: (fn, ms) => Timer.set(fn, ms), clearTimer: (handle) => Timer.clear(handle as TimerID),
+  };
+  registerTlsCommands(registry, tlsParts);
   registerGatewayCommands(registry, {
     links, central, wifi,
     mqttStatus: () => {
       const s = bridge.stats, broker = bridge.setup.broker;
       return [`mqtt ${broker.host ? (bridge.connection.online ? "connected" : "not connected") : "not configured"} ${broker.host}:${broker.port}` +
-        `, connects ${s.connects}/${s.connectAttempts}, disconnects ${s.disconnects}, publishes ${s.publishes} (failed ${s.publishFailures}), messages in ${s.messagesIn}, malformed ${s.malformedCommands}`];
+        `, connects ${s.connects}/${s.connectAttempts}, disconnects ${s.disconnects}, publishes ${s.publishes} (failed ${s.publishFailures}), messages in ${s.messagesIn}, malformed ${s.malformedCommands}`,
+        ...(broker.tls ? tlsStatusLines(tlsParts) : [])];
     },
     mqttReconnect: () => bridge.reconnect(),
     mosControl: () => config.get("mosControl"),

@@ -9,6 +9,9 @@
 // `npm start` execs this process, so npm's own signal forwarding reaches it directly.
 //
 //   npm start -- --help
+import fs from "node:fs";
+import path from "node:path";
+import { X509Certificate } from "node:crypto";
 import { parseStartOptions, OptionError, USAGE, brokerConfig, type StartOptions } from "./lib/start-options";
 import { SharedTerminal } from "./lib/terminal";
 import { PipedConsole } from "./lib/piped-console";
@@ -88,6 +91,17 @@ function later(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
   return t;
 }
 
+/** Where the firmware keeps a CA given with 'tls ca' (modules/net/tls-platform.ts: domain jbd-tls, key ca). */
+const CA_FLASH_KEY = "jbd-tls/ca";
+
+/** What mcconfig builds in from certs/: the broker's CA, if the user put it there. */
+function builtInResources(): Map<string, Buffer> {
+  const resources = new Map<string, Buffer>();
+  const file = path.join(import.meta.dirname, "..", "certs", "mqtt-ca.der");
+  if (fs.existsSync(file)) resources.set("mqtt-ca.der", fs.readFileSync(file));
+  return resources;
+}
+
 async function main(o: StartOptions): Promise<void> {
   let target = o.broker ?? { host: "127.0.0.1", port: 1883, tls: false, user: "", password: "" };
   if (!o.broker) {
@@ -107,14 +121,15 @@ async function main(o: StartOptions): Promise<void> {
   let piped: PipedConsole | undefined;
   scenario = createScenario({
     clock, transport, broker: target, bmsCount: o.bms, seed: Date.now() % 1000,
-    config: brokerConfig(target),
+    config: { ...brokerConfig(target), ...(o.insecure ? { mqttTlsVerify: "false" } : {}) },
+    // --ca: the CA in the device's flash, where 'tls ca' at its console would put it
+    flash: o.ca ? new Map([[CA_FLASH_KEY, { hex: new X509Certificate(o.ca).raw.toString("hex") }]]) : undefined,
+    resources: builtInResources(),
     // a pack that visibly charges and discharges: a 4-minute cycle of ±15 A around a 3 A load
     profile: (i) => (t) => 15 * Math.sin((2 * Math.PI * t) / 240_000 + i) - 3,
     onSerial: (text) => { terminal.serial(text); piped?.serial(text); },
     log: (line) => note(line),
   });
-  // the firmware asks for TLS (mqttTls): the host makes that connection on the device's behalf
-  if (target.tls) scenario.device.mqtt.tls = { ca: o.ca, rejectUnauthorized: !o.insecure };
   note(`firmware in ${transport.kind === "xs" ? "the XS engine (xsnap)" : "Node"}; ${o.bms} simulated BMS: ${scenario.addresses.map((a, i) => `${scenario!.ids[i]} ${a}`).join(", ")}`);
 
   // The consumer side: what Home Assistant or mosquitto_sub would see.

@@ -45,6 +45,8 @@ export interface BrokerSettings {
   /** 0: 1883, or 8883 with TLS. */
   port: number;
   tls: boolean;
+  /** mqttTlsVerify: the broker's certificate checked (read by the TLS gate; here so a change reconnects). */
+  tlsVerify?: boolean;
   user: string;
   password: string;
   /** Default: the gateway id. */

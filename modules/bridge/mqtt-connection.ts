@@ -32,9 +32,17 @@ export interface MqttPlatform {
   stats?: MqttStats;
   /** Socket class for TLS (SecureSocket); required when settings.tls is set. */
   SecureSocket?: MqttOptions["Socket"];
+  /** Whether TLS can start now and its `secure` options (modules/net/tls-trust.ts TlsGate). */
+  tls?: TlsPort;
   timers: Timers;
   /** [0, 1) for the backoff jitter. */
   random?: () => number;
+}
+
+export interface TlsPort {
+  /** Why TLS cannot start now (clock, CA, memory), in words; undefined: go. */
+  problem(): string | undefined;
+  secure(): Record<string, unknown>;
 }
 
 export interface ConnectionListener {
@@ -66,6 +74,13 @@ export class MqttStats {
 }
 
 const KEEP_ALIVE_MS = 30_000;
+/** While TLS cannot start (clock not set, no CA): how often to look again; it costs no network. */
+const TLS_RECHECK_MS = 2_000;
+/** The SDK's TLS says nothing when it fails (onClose without a reason): what it may have been. */
+const TLS_FAILED = "the TLS connection closed before the broker accepted the gateway; the SDK does not say why. " +
+  "Check: the broker's certificate is signed by the CA shown by 'tls', it names this host in subjectAltName (DNS or IP; the common name is not read), " +
+  "the broker sends its chain (mosquitto: certfile holds the broker certificate followed by the CA), it is valid at the gateway's clock, " +
+  "the broker offers TLS 1.2, and the port is its TLS listener";
 const CONNECT_TIMEOUT_MS = 15_000;
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
@@ -91,6 +106,10 @@ export class MqttConnection {
   readonly #subscriptions: string[] = [];
   #guard: ReplayGuard | undefined;
   #markerTimer: TimerHandle | undefined;
+  /** Why TLS is not being tried (shown once per change, and by `status`); "" when it is. */
+  tlsProblem = "";
+  /** TLS connections that failed before CONNACK, since the last that succeeded. */
+  tlsFailures = 0;
   readonly #onTimer = () => {
     try { this.timerFired(); } catch (error) { this.log.error("MQTT timer:", error); }
   };
@@ -186,7 +205,14 @@ export class MqttConnection {
       options.user = s.user;
       if (s.password) options.password = s.password;
     }
-    if (s.tls) options.Socket = this.platform.SecureSocket;
+    if (s.tls) {
+      const problem = this.platform.tls?.problem();
+      if (problem) { this.waitForTls(problem); return; }
+      if (this.tlsProblem) this.log.info("MQTT TLS: ready, connecting");
+      this.tlsProblem = "";
+      options.Socket = this.platform.SecureSocket;
+      if (this.platform.tls) options.secure = this.platform.tls.secure();
+    }
     this.stats.connectAttempts++;
     this.#state = State.Connecting;
     this.#timer = this.platform.timers.set(this.#onTimer, s.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
@@ -219,8 +245,17 @@ export class MqttConnection {
     };
   }
 
+  /** TLS cannot start yet: say why once, and look again shortly (the clock or the CA may come). */
+  private waitForTls(problem: string): void {
+    if (problem !== this.tlsProblem) this.log.error("MQTT TLS: " + problem);
+    this.tlsProblem = problem;
+    this.#state = State.Waiting;
+    this.#timer = this.platform.timers.set(this.#onTimer, TLS_RECHECK_MS);
+  }
+
   private ready(): void {
     this.clearTimer();
+    this.tlsFailures = 0;
     this.#state = State.Online;
     this.stats.connects++;
     this.log.info("MQTT connected to", this.settings.host);
@@ -261,6 +296,8 @@ export class MqttConnection {
     const wasOnline = this.#state === State.Online;
     if (wasOnline) this.stats.disconnects++;
     this.log.warn(wasOnline ? "MQTT connection lost:" : "MQTT connect failed:", this.settings.host);
+    // the whole explanation once, then a count: it repeats with every backoff step
+    if (!wasOnline && this.settings.tls && this.tlsFailures++ === 0) this.log.warn("MQTT TLS: " + TLS_FAILED);
     this.retry();
     if (wasOnline) this.listener.onOffline();
   }

@@ -32,6 +32,7 @@ export interface ConfigValues {
   mqttUser: string;
   mqttPassword: string;
   mqttTls: boolean;
+  mqttTlsVerify: boolean;
   topicPrefix: string;
   gatewayName: string;
   bms: readonly BmsEntry[];
@@ -411,6 +412,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("mqttUser", "mqttUser", "", "mqtt", "MQTT user name (empty: none)", stringSetting(0, 64, false)),
   setting("mqttPassword", "mqttPass", "", "mqtt", "MQTT password", stringSetting(0, 128, true), true),
   setting("mqttTls", "mqttTls", false, "mqtt", "MQTT over TLS", boolSetting()),
+  setting("mqttTlsVerify", "mqttTlsVerify", true, "mqtt", "check the TLS broker's certificate against the CA ('tls'); off: encrypted but unauthenticated", boolSetting()),
   setting("topicPrefix", "topicPrefix", "jbd", "mqtt", "first level(s) of every topic", topicPrefixSetting()),
   setting("gatewayName", "gatewayName", "", "mqtt", "gateway id in topics (empty: jbd-gw-<last 3 MAC bytes>)", gatewayNameSetting()),
   setting("bms", "bms", SCAN_ANY, "restart", "which BMS to connect", bmsListSetting()),

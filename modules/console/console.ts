@@ -19,6 +19,14 @@ export interface ConsoleOptions {
   banner?: string;
 }
 
+/** Input lines for a command that reads text (readLines). */
+export interface LineReader {
+  /** One line; true when it was the last. */
+  line(text: string): boolean;
+  /** Ctrl-C, or input lost in an overrun: the reading ends without its last line. */
+  cancel(why: string): void;
+}
+
 export class Console {
   readonly queue: ByteQueue;
   readonly registry: CommandRegistry;
@@ -36,6 +44,8 @@ export class Console {
   /** An asynchronous command is running: no prompt is shown. */
   #busy = false;
   #started = false;
+  /** Takes the input lines instead of the registry (pasting a certificate), until it says done. */
+  #reader: LineReader | undefined;
 
   constructor(registry: CommandRegistry, options: ConsoleOptions = {}) {
     this.registry = registry;
@@ -51,7 +61,10 @@ export class Console {
       echo: (bytes, start, end) => { queue.pushBytes(bytes, start, end); this.kick(); },
       echoText: (text) => { queue.pushText(text); this.kick(); },
       line: (text) => this.line(text),
-      interrupt: () => { if (!this.#busy) this.showPrompt(); },
+      interrupt: () => {
+        if (this.#reader) { this.endReader("cancelled (Ctrl-C)"); return; }
+        if (!this.#busy) this.showPrompt();
+      },
       discarded: () => { if (!this.#busy) this.showPrompt(); },
     };
     this.#editor = new LineEditor(host, options.maxLine ?? 160);
@@ -81,6 +94,7 @@ export class Console {
    */
   overrun(fifoBytes: number): void {
     this.overruns++;
+    if (this.#reader) this.endReader(`input lost: more than ${fifoBytes} bytes arrived while the gateway was busy (paste line by line: a terminal's line delay of 30 ms is enough)`);
     this.#editor.discard();
     this.queue.pushText(`\r\n! input lost: more than ${fifoBytes} bytes arrived while the gateway was busy; ` +
       `this line is discarded up to its end: press Enter, then type it again (or paste at most ${fifoBytes} bytes at a time)\r\n`);
@@ -103,7 +117,23 @@ export class Console {
     this.kick();
   }
 
+  /** The next input lines go to `reader` (the running command's), not to the registry. */
+  readLines(reader: LineReader | undefined): void { this.#reader = reader; }
+
+  private endReader(why: string): void {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    try { reader?.cancel(why); } catch { /* the reader's own problem */ }
+  }
+
   private line(text: string): void {
+    const reader = this.#reader;
+    if (reader) {
+      let done = true;
+      try { done = reader.line(text); } catch { /* ends the reading */ }
+      if (done && this.#reader === reader) this.#reader = undefined;
+      return;
+    }
     if (this.#busy) {
       if (text.trim()) this.output.line("busy: the previous command is still running");
       return;

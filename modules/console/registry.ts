@@ -15,9 +15,10 @@ export type CommandHandler = (args: string[], out: Output) => CommandResult;
 
 /**
  * What a command line does, for the MQTT console's privileges (capture.ts): "read" only reads,
- * "change" changes the gateway or a BMS, "secret" reads or writes a secret (never remotely).
+ * "change" changes the gateway or a BMS, "secret" reads or writes a secret (never remotely),
+ * "serial" needs the serial console itself (pasting a CA: what the gateway trusts, never remotely).
  */
-export type Access = "read" | "change" | "secret";
+export type Access = "read" | "change" | "secret" | "serial";
 /** A command's access, the same for every use or depending on its arguments (`config get` vs `config set`). */
 export type AccessOf = Access | ((args: readonly string[]) => Access);
 

@@ -24,7 +24,7 @@ import { fire } from "./meter-zone";
 import { on, post, now, toHex, fromHex } from "./runtime";
 import Timer, { type TimerId } from "./timer";
 import { LwipSendBuffer } from "./lwip-socket";
-import SecureSocket from "./securesocket";
+import SecureSocket, { type TlsOpen } from "./securesocket";
 
 export interface MqttOptions {
   host: string; port?: number; id?: string;
@@ -83,14 +83,21 @@ export default class MQTT {
   constructor(options: MqttOptions) {
     if (!options.host) throw new Error("parameter host is required");
     this.#options = options;
+    const port = options.port ? options.port : (options.path ? 80 : 1883);
+    // mqtt.js: new (dictionary.Socket)({host, port, secure}); SecureSocket can throw right here
+    let tls: TlsOpen | undefined;
+    if (options.Socket) {
+      const socket = new (options.Socket as new (dict: object) => { tls?: TlsOpen })({ host: options.host, port, secure: options.secure });
+      tls = socket.tls;
+    }
     this.#socket = new LwipSendBuffer(options.Socket === SecureSocket);
     this.#timeout = options.timeout ?? 0;
     clients.set(this.#id, this);
     post("mqtt.open", this.#id, {
-      host: options.host, port: options.port ? options.port : (options.path ? 80 : 1883), id: options.id ?? "",
+      host: options.host, port, id: options.id ?? "",
       user: options.user ? textOf(options.user) : undefined, password: options.password ? textOf(options.password) : undefined,
       will: options.will && { ...options.will, message: textOf(options.will.message) },
-      timeout: this.#timeout, tls: options.Socket !== undefined,
+      timeout: this.#timeout, tls,
     });
   }
 

@@ -10,6 +10,7 @@ import type { HostOp } from "../doubles/runtime";
 import { FIFO_SIZE } from "../doubles/serial";
 import { BleWorld } from "./ble-world";
 import { MqttWorld } from "./mqtt-world";
+import { validityOf } from "./tls-verify";
 import { ROOT } from "../../scripts/lib/xs";
 import type { DeviceTransport } from "./transport";
 
@@ -20,6 +21,8 @@ export interface DeviceOptions {
   config?: Record<string, unknown>;
   /** Flash contents that survive reboots (pass the same object to a rebooted device). */
   flash?: Map<string, unknown>;
+  /** Resources the build put in flash ("Resource" module), by name: e.g. mqtt-ca.der from certs/. */
+  resources?: Map<string, Buffer>;
   wifi?: { ssid: string; password: string };
   /** The station MAC this board reports once Wi-Fi is initialised (Net.get("MAC") form). */
   mac?: string;
@@ -359,6 +362,11 @@ export class VirtualDevice {
       case "pref.get": return this.flash.get(`${args[0]}/${args[1]}`) ?? null;
       case "pref.set": this.flash.set(`${args[0]}/${args[1]}`, args[2]); return null;
       case "pref.delete": this.flash.delete(`${args[0]}/${args[1]}`); return null;
+      case "resource.get": {
+        const data = this.#options.resources?.get(args[0] as string);
+        return data ? { hex: data.toString("hex") } : null;
+      }
+      case "x509.validity": return validityOf(args[0] as string);
       case "pref.keys": {
         const prefix = `${args[0]}/`;
         return [...this.flash.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));

@@ -8,14 +8,18 @@
 // `rttMs` later; only then does the double's lwIP send buffer get the space back ("mqtt.acked").
 // When a connection dies the double first learns it as lwIP does ("mqtt.failed": writes are then
 // dropped silently) and JavaScript hears of it a moment later ("mqtt.closed" -> onClose).
+import net from "node:net";
+import tls, { type TLSSocket } from "node:tls";
 import mqtt, { type MqttClient } from "../lib/mqtt-client";
+import type { TlsOpen } from "../doubles/securesocket";
+import { sdkVerify } from "./tls-verify";
 import type { Emit } from "./ble-world";
 import type { Clock, TimerHandle } from "../sim/clock";
 
 interface OpenOptions {
   host: string; port: number; id: string; user?: string; password?: string;
   will?: { topic: string; message: string; retain?: boolean; quality?: number };
-  timeout: number; tls: boolean;
+  timeout: number; tls?: TlsOpen;
 }
 
 interface Connection {
@@ -30,6 +34,21 @@ interface Connection {
 /** The Wi-Fi/TCP path: an ESP32 in modem sleep on a home network, on the slow side on purpose. */
 export interface NetworkPath { rttMs: number; bytesPerMs: number }
 export const DEFAULT_PATH: NetworkPath = Object.freeze({ rttMs: 50, bytesPerMs: 100 });
+/** The SDK's cipher suites (ssl_ciphersuites.js with DHE_RSA and ECDHE_RSA on, as tls_common.json sets). */
+const SDK_CIPHERS = ["AES128-SHA", "AES256-SHA", "AES128-SHA256", "AES256-SHA256", "DHE-RSA-AES128-SHA256", "DHE-RSA-AES256-SHA256",
+  "DHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"].join(":");
+
+/** The certificates the broker sent, leaf first (with no trust store, Node adds no issuer of its own). */
+function sentChain(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<unknown>();
+  for (let cert = socket.getPeerCertificate(true); cert && cert.raw && !seen.has(cert); cert = cert.issuerCertificate) {
+    seen.add(cert);
+    chain.push(cert.raw);
+  }
+  return chain;
+}
+
 /** From lwIP noticing a dead socket to the JavaScript callback (one message-queue turn). */
 const REPORT_DELAY_MS = 1;
 
@@ -41,12 +60,6 @@ export class MqttWorld {
   /** Bytes the firmware wrote to its sockets (MQTT packets as mqtt.js builds them). */
   bytesWritten = 0;
   path: NetworkPath = { ...DEFAULT_PATH };
-  /**
-   * TLS for the connections the firmware opens over a secure socket (mqttTls): the host makes the
-   * TLS connection on the device's behalf (npm start --broker mqtts://). `ca`: PEM text of the
-   * broker's CA; rejectUnauthorized false accepts any certificate. Unset: TLS connections fail.
-   */
-  tls: { ca?: string; rejectUnauthorized: boolean } | undefined;
   /** Observer (the soak, tests): every publish the firmware makes while connected. */
   onPublish: ((topic: string, payload: string, retain: boolean) => void) | undefined;
 
@@ -154,18 +167,47 @@ export class MqttWorld {
     const c: Connection = { closedByApp: false, reported: false, wireFreeAt: 0, acks: [] };
     this.connections.set(id, c);
     if (!this.networkUp()) { this.#report(id, c); return; }
-    const tls = o.tls ? this.tls : undefined;
-    if (o.tls && !tls) { this.log(`MQTT FAIL: TLS is not simulated by the virtual device`); this.#report(id, c); return; }
     this.pending++;
     let settled = false;
     const settle = () => { if (!settled) { settled = true; this.pending--; } };
-    const client = mqtt.connect({
+    const options = {
       host: o.host, port: o.port, clientId: o.id, username: o.user || undefined, password: o.password || undefined,
-      protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000,
+      protocolVersion: 4 as const, clean: true, reconnectPeriod: 0, connectTimeout: 10_000,
       keepalive: o.timeout ? Math.ceil(o.timeout / 1000) : 0,
       will: o.will && { topic: o.will.topic, payload: Buffer.from(o.will.message), retain: !!o.will.retain, qos: (o.will.quality ?? 0) as 0 | 1 | 2 },
-      ...(tls ? { protocol: "mqtts" as const, ca: tls.ca, rejectUnauthorized: tls.rejectUnauthorized } : {}),
+    };
+    if (!o.tls) { this.#attach(id, c, mqtt.connect(options), settle); return; }
+    // TLS as the SDK's ssl makes it: TLS 1.2 at most, its cipher suites, secp256r1 for ECDHE;
+    // no trust store of the host's (ca: [] adds none), the chain checked by sdkVerify instead.
+    const tlsOpen = o.tls;
+    const socket = tls.connect({
+      host: o.host, port: o.port, ca: [], rejectUnauthorized: false, maxVersion: "TLSv1.2", minVersion: "TLSv1",
+      ciphers: SDK_CIPHERS, ecdhCurve: "P-256", ...(net.isIP(o.host) ? {} : { servername: o.host }),
     });
+    const fail = (why: string) => {
+      settle();
+      this.log(`MQTT FAIL: ${why}`);
+      socket.destroy();
+      this.#report(id, c);
+    };
+    socket.once("error", (error) => fail(error.message));
+    socket.setTimeout(10_000, () => fail("TLS handshake timed out"));
+    socket.once("secureConnect", () => {
+      socket.setTimeout(0);
+      if (c.closedByApp) { settle(); socket.destroy(); return; }
+      if (tlsOpen.verify) {
+        let outcome: string | undefined;
+        try {
+          outcome = sdkVerify(sentChain(socket), tlsOpen.ca ? [Buffer.from(tlsOpen.ca, "hex")] : [], tlsOpen.serverName, tlsOpen.now);
+        } catch (error) { outcome = (error as Error).message; }
+        if (outcome !== undefined) { fail(`TLS: ${outcome}`); return; }
+      }
+      socket.removeAllListeners("error");
+      this.#attach(id, c, new mqtt.MqttClient(() => socket, options), settle);
+    });
+  }
+
+  #attach(id: number, c: Connection, client: MqttClient, settle: () => void): void {
     c.client = client;
     client.on("connect", () => {
       settle();

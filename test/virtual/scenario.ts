@@ -15,6 +15,8 @@ export interface ScenarioOptions {
   /** Extra mc/config overrides (strings, as on the mcconfig command line). */
   config?: Record<string, string>;
   flash?: Map<string, unknown>;
+  /** Resources built into the firmware (certs/mqtt-ca.der). */
+  resources?: Map<string, Buffer>;
   profile?: (index: number) => LoadProfile;
   sim?: (index: number) => BmsSimOptions;
   onSerial?: (text: string) => void;
@@ -55,7 +57,7 @@ export function createScenario(o: ScenarioOptions): Scenario {
     ...o.config,
   });
   const device = new VirtualDevice({
-    clock: o.clock, transport: o.transport, config, flash: o.flash, seed: o.seed,
+    clock: o.clock, transport: o.transport, config, flash: o.flash, resources: o.resources, seed: o.seed,
     wifi: { ssid: "virtual-ap", password: "virtual-pass" }, onSerial: o.onSerial, log: o.log,
   });
   const sims = addresses.map((address, i) => {
