@@ -6,7 +6,7 @@
 // a client constructor that throws, connect timeouts, and the log lines an operator reads.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MqttConnection, MqttStats, type ConnectionListener, type MqttSettings } from "../../modules/bridge/mqtt-connection";
+import { MqttConnection, MqttStats, type ConnectionListener, type MqttSettings, type TlsPort } from "../../modules/bridge/mqtt-connection";
 import type { MqttClient, MqttOptions, Timers } from "../../modules/bridge/ports";
 import { TestLog } from "./helpers";
 
@@ -72,7 +72,7 @@ class Events implements ConnectionListener {
   }
 }
 
-function world(overrides: Partial<MqttSettings> = {}, platform: { SecureSocket?: unknown; random?: () => number; throwOnCreate?: number; stats?: MqttStats } = {}) {
+function world(overrides: Partial<MqttSettings> = {}, platform: { SecureSocket?: unknown; random?: () => number; throwOnCreate?: number; stats?: MqttStats; tls?: TlsPort } = {}) {
   const clients: Client[] = [];
   const timers = new ManualTimers();
   const events = new Events();
@@ -87,7 +87,7 @@ function world(overrides: Partial<MqttSettings> = {}, platform: { SecureSocket?:
   }
   const settings: MqttSettings = { host: "broker.lan", port: 0, tls: false, user: "", password: "", clientId: "gw", willTopic: "jbd/gw/availability", ...overrides };
   const connection = new MqttConnection(settings, {
-    MQTT, timers, stats: platform.stats, SecureSocket: platform.SecureSocket as MqttOptions["Socket"],
+    MQTT, timers, stats: platform.stats, SecureSocket: platform.SecureSocket as MqttOptions["Socket"], tls: platform.tls,
     random: "random" in platform ? platform.random : () => 0,
   }, events, log);
   const last = () => clients.at(-1)!;
@@ -429,4 +429,49 @@ test("statistics given by the platform are the ones counted into", () => {
   assert.equal(w.connection.stats, stats);
   w.connection.start();
   assert.equal(stats.connectAttempts, 1);
+});
+
+test("TLS: nothing is tried while the gate names a problem; said once, looked at again every 2 s; then connects with its secure options", () => {
+  let problem: string | undefined = "waiting for the clock (SNTP)";
+  const secure = { certificate: new ArrayBuffer(4) };
+  class Secure {}
+  const w = world({ tls: true }, { SecureSocket: Secure, tls: { problem: () => problem, secure: () => secure } });
+  w.connection.start();
+  assert.equal(w.clients.length, 0, "no client while the clock is not set");
+  assert.equal(w.connection.stats.connectAttempts, 0);
+  w.timers.run(10_000);
+  assert.equal(w.clients.length, 0);
+  assert.deepEqual(w.log.lines.filter((l) => l.includes("MQTT TLS")), ["error MQTT TLS: waiting for the clock (SNTP)"], "said once, not every 2 s");
+  assert.equal(w.connection.tlsProblem, "waiting for the clock (SNTP)");
+  problem = "no CA certificate";
+  w.timers.run(12_000);
+  assert.equal(w.log.lines.filter((l) => l.includes("MQTT TLS")).length, 2, "a new problem is said");
+  problem = undefined;
+  w.timers.run(14_000);
+  assert.equal(w.clients.length, 1);
+  assert.equal(w.last().options.Socket, Secure);
+  assert.equal(w.last().options.secure, secure);
+  assert.equal(w.last().options.port, 8883, "8883 when no port is set");
+  assert.equal(w.connection.tlsProblem, "");
+  assert.ok(w.log.lines.includes("info MQTT TLS: ready, connecting"));
+});
+
+test("TLS: a connection the SDK closes before CONNACK gets the list of what to check once, and is counted until one succeeds", () => {
+  class Secure {}
+  const w = world({ tls: true, port: 8883 }, { SecureSocket: Secure, tls: { problem: () => undefined, secure: () => ({}) } });
+  w.connection.start();
+  w.drop();
+  w.timers.run(w.timers.pending[0]);
+  w.drop();
+  const explained = w.warns().filter((l) => l.includes("the SDK does not say why"));
+  assert.equal(explained.length, 1);
+  assert.match(explained[0], /subjectAltName .* sends its chain .* TLS 1\.2/);
+  assert.equal(w.connection.tlsFailures, 2);
+  w.timers.run(w.timers.pending[0]);
+  w.ready();
+  assert.equal(w.connection.tlsFailures, 0, "reset by a connection that came up");
+  const plain = world();
+  plain.connection.start();
+  plain.drop();
+  assert.equal(plain.warns().filter((l) => l.includes("MQTT TLS")).length, 0, "nothing about TLS without TLS");
 });
