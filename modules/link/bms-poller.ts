@@ -93,9 +93,12 @@ export class BmsPoller implements FrameSink {
   #raw: { bytes: ArrayBuffer; mos: boolean; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
   readonly #replyTimeout = new Timeout(() => this.onReplyTimeout());
   readonly #pollTimer = new Timeout(() => { this.#pollDue = true; this.startCycle(); });
-  readonly #mosDelay = new Timeout(() => this.send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO));
-  /** A MOS write waits for the interval since the last one. */
-  readonly #mosPace = new Timeout(() => this.startCycle());
+  /** During a MOS command: the delay before its read-back. Else: a waiting MOS write's wait for the interval
+   *  since the last one (one timer for both: a timer costs RAM per link, and the two never overlap). */
+  readonly #mosDelay = new Timeout(() => {
+    if (this.#mos) this.send(Step.MosReadBack, READ_BASIC_INFO, CMD_BASIC_INFO);
+    else this.startCycle();
+  });
 
   constructor(
     private readonly stats: LinkStats,
@@ -129,7 +132,6 @@ export class BmsPoller implements FrameSink {
     this.#replyTimeout.stop();
     this.#pollTimer.stop();
     this.#mosDelay.stop();
-    this.#mosPace.stop();
     this.assembler.reset();
     this.abortPending(reason);
     this.setOnline(false);
@@ -143,6 +145,7 @@ export class BmsPoller implements FrameSink {
   private startCycle(): void {
     if (!this.#write || this.#step !== Step.Idle || this.#mos) return;
     if (this.#queue.pending && this.host.connected && this.paced()) {
+      this.#mosDelay.stop(); // the interval's wait, if it was armed: from now on the command's own delay
       this.#mos = this.#queue.take();
       this.startMos();
       return;
@@ -158,7 +161,7 @@ export class BmsPoller implements FrameSink {
   private paced(): boolean {
     const wait = this.#queue.waitMs;
     if (wait === 0) return true;
-    if (!this.#mosPace.armed) this.#mosPace.start(wait);
+    if (!this.#mosDelay.armed) this.#mosDelay.start(wait);
     return false;
   }
 

@@ -25,13 +25,15 @@ export function answerMos(done: MosDone, result: MosResult, log: Logger): void {
   try { done(result); } catch (error) { log.error("MOS result handler:", error); }
 }
 
-const CHARGE = 0, DISCHARGE = 1;
-
 export class MosQueue {
-  // index CHARGE / DISCHARGE; `order` says which came first (a smaller number), 0 = empty
-  readonly #done: (MosDone | undefined)[] = [undefined, undefined];
-  readonly #on = [false, false];
-  readonly #order = [0, 0];
+  // one slot per FET; `order` says which came first (the smaller), 0 = empty. Fields, not arrays:
+  // three two-element arrays cost each link about ten slots more.
+  #chargeDone: MosDone | undefined = undefined;
+  #chargeOn = false;
+  #chargeOrder = 0;
+  #dischargeDone: MosDone | undefined = undefined;
+  #dischargeOn = false;
+  #dischargeOrder = 0;
   #count = 0;
   /** Time.ticks of the last MOS write, once there was one. */
   #wroteAt = 0;
@@ -40,28 +42,37 @@ export class MosQueue {
   constructor(private readonly log: Logger) {}
 
   /** A command is waiting. */
-  get pending(): boolean { return this.#order[CHARGE] !== 0 || this.#order[DISCHARGE] !== 0; }
+  get pending(): boolean { return this.#chargeOrder !== 0 || this.#dischargeOrder !== 0; }
 
   /** Wait for the link; a command already waiting for this FET is answered superseded. */
   put(fet: Fet, on: boolean, done: MosDone): void {
-    const i = fet === "charge" ? CHARGE : DISCHARGE;
-    const before = this.#done[i], wasOn = this.#on[i];
-    this.#done[i] = done;
-    this.#on[i] = on;
-    this.#order[i] = ++this.#count;
-    if (this.#count > 0x3fffffff) this.renumber();
+    if (this.#count >= 0x3fffffff) this.renumber();
+    const order = ++this.#count;
+    let before: MosDone | undefined, wasOn: boolean;
+    if (fet === "charge") {
+      before = this.#chargeDone; wasOn = this.#chargeOn;
+      this.#chargeDone = done; this.#chargeOn = on; this.#chargeOrder = order;
+    } else {
+      before = this.#dischargeDone; wasOn = this.#dischargeOn;
+      this.#dischargeDone = done; this.#dischargeOn = on; this.#dischargeOrder = order;
+    }
     if (before) answerMos(before, { fet, requested: wasOn, ok: false, error: SUPERSEDED }, this.log);
   }
 
   /** The command that came first, out of the queue; undefined when none waits. */
   take(): MosCommand | undefined {
-    const c = this.#order[CHARGE], d = this.#order[DISCHARGE];
+    const c = this.#chargeOrder, d = this.#dischargeOrder;
     if (c === 0 && d === 0) return undefined;
-    const i = d === 0 || (c !== 0 && c < d) ? CHARGE : DISCHARGE;
-    const done = this.#done[i]!;
-    this.#done[i] = undefined;
-    this.#order[i] = 0;
-    return { fet: i === CHARGE ? "charge" : "discharge", on: this.#on[i], done, command: "e1", authorized: false };
+    if (d === 0 || (c !== 0 && c < d)) {
+      const done = this.#chargeDone!;
+      this.#chargeDone = undefined;
+      this.#chargeOrder = 0;
+      return { fet: "charge", on: this.#chargeOn, done, command: "e1", authorized: false };
+    }
+    const done = this.#dischargeDone!;
+    this.#dischargeDone = undefined;
+    this.#dischargeOrder = 0;
+    return { fet: "discharge", on: this.#dischargeOn, done, command: "e1", authorized: false };
   }
 
   /** Answers every waiting command with `error`, in the order they came. */
@@ -84,9 +95,9 @@ export class MosQueue {
 
   private renumber(): void {
     // keeps the order of the (at most two) waiting commands; reached after a billion commands, if ever
-    const c = this.#order[CHARGE], d = this.#order[DISCHARGE];
-    this.#order[CHARGE] = c === 0 ? 0 : d === 0 || c < d ? 1 : 2;
-    this.#order[DISCHARGE] = d === 0 ? 0 : c === 0 || d < c ? 1 : 2;
+    const c = this.#chargeOrder, d = this.#dischargeOrder;
+    this.#chargeOrder = c === 0 ? 0 : d === 0 || c < d ? 1 : 2;
+    this.#dischargeOrder = d === 0 ? 0 : c === 0 || d < c ? 1 : 2;
     this.#count = 2;
   }
 }
