@@ -17,6 +17,7 @@ import { BleCentral } from "./modules/link/ble-central";
 import { Recovery } from "./modules/link/ble-recovery";
 import { bleStore, foundAddress, rememberAddress } from "./modules/link/ble-memory";
 import { BmsLink } from "./modules/link/bms-link";
+import { energyStore } from "./modules/link/energy-store";
 import type { BmsView, LinkListener } from "./modules/link/bms-view";
 import { MqttService } from "./modules/bridge/mqtt-service";
 import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
@@ -101,6 +102,7 @@ function main(): void {
       pollIntervalMs: settings.pollInterval * 1000,
       // read when a login needs them: a password set at the console counts from the next login
       secretSettings: bmsSecretKeys(index), readSetting,
+      energyFlash: { store: energyStore, slot: index + 1 },
       // first sight of a scanned-for BMS: its MAC becomes its id (unless named), kept in flash
       onFound: id ? undefined : (found, at) => {
         const hex = at.replace(/:/g, "").toLowerCase();
@@ -153,6 +155,7 @@ function main(): void {
     restart: () => {
       const system = (globalThis as { System?: { restart?: () => void } }).System;
       if (!system?.restart) return false;
+      for (const link of links) link.energy.flush(); // what the rule has not written yet
       Timer.set(() => system.restart!(), 200);
       return true;
     },

@@ -23,6 +23,17 @@ export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): ArrayBuffe
   // null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key
   w.key("rssi");
   if (bms.rssi === undefined) w.null(); else w.number(bms.rssi);
+  // kWh since the last `energy reset` (whole Wh, as flash keeps them) and seconds; null while idle or
+  // going the other way, and all four null for a view without a meter (Home Assistant: "unknown")
+  const energy = bms.energy;
+  w.key("energyCharged");
+  if (energy) w.scaled(Math.floor(energy.chargedWh), 3); else w.null();
+  w.key("energyDischarged");
+  if (energy) w.scaled(Math.floor(energy.dischargedWh), 3); else w.null();
+  w.key("timeToEmpty");
+  if (!energy || energy.timeToEmptyS < 0) w.null(); else w.number(energy.timeToEmptyS);
+  w.key("timeToFull");
+  if (!energy || energy.timeToFullS < 0) w.null(); else w.number(energy.timeToFullS);
   return w.endObject().payload;
 }
 

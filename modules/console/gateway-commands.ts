@@ -136,6 +136,19 @@ function printStats(link: BmsLink, out: Output): void {
   out.line(`  frames ${a.frames}, discarded: garbage bytes ${a.garbageBytes}, bad checksum ${a.badChecksum}, bad end ${a.badEnd}, gap timeouts ${a.gapTimeouts}, error status ${a.errorStatus}`);
 }
 
+function duration(seconds: number): string {
+  if (seconds < 0) return "-";
+  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60);
+  return h ? `${h} h ${m} min` : `${m} min`;
+}
+
+function printEnergy(link: BmsLink, out: Output): void {
+  const e = link.energy;
+  out.line(`${link.id}: charged ${(Math.floor(e.chargedWh) / 1000).toFixed(3)} kWh, discharged ${(Math.floor(e.dischargedWh) / 1000).toFixed(3)} kWh` +
+    `, time to empty ${duration(e.timeToEmptyS)}, time to full ${duration(e.timeToFullS)}`);
+  out.line(`  flash writes ${e.writes} (failed ${e.writeFailures}), gaps not integrated ${e.gaps}`);
+}
+
 function mosResultText(r: MosResult): string {
   const state = r.charge === undefined ? "" : ` (now charge ${r.charge ? "on" : "off"}, discharge ${r.discharge ? "on" : "off"})`;
   return r.ok ? `ok: ${r.fet} FET ${r.requested ? "on" : "off"} confirmed${state}` : `failed: ${r.error}${state}`;
@@ -262,6 +275,18 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     }
     out.line(`capture ${on ? "on" : "off"}`);
   });
+
+  registry.register("energy", "energy [bms] | energy reset <bms>", "energy totals and runtime estimates; reset a pack's totals to zero", (args, out) => {
+    if (args[0]?.toLowerCase() === "reset") {
+      if (args.length !== 2) return false;
+      const link = findLink(parts, args[1]);
+      link.energy.reset();
+      out.line(`${link.id}: energy totals reset to 0 kWh${link.energy.writeFailures ? " (flash write failed: kept in RAM only)" : ""}`);
+      return;
+    }
+    if (args.length > 1) return false;
+    for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printEnergy(link, out);
+  }, (args) => (args[0]?.toLowerCase() === "reset" ? "change" : "read"));
 
   registry.register("reboot", "reboot", "restart the gateway", (args, out) => {
     if (args.length) return false;

@@ -20,6 +20,7 @@ import SM from "sm";
 import { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
 import { formatMac, globMatch, normalizeMac } from "../config/schema";
+import { EnergyMeter, type EnergyStore } from "./energy-meter";
 
 /** "a4c138112233", "a4:c1:38:11:22:33" ... -> "A4:C1:38:11:22:33" ("" if not a MAC). */
 function canonicalMac(text: string): string {
@@ -42,6 +43,8 @@ export interface LinkConfig {
   secretSettings?: { readonly modulePassword: string; readonly bmsPin: string; readonly passkey: string };
   /** Reads a setting's value when a login needs it (one function for every link: a closure each would cost RAM). */
   readSetting?: (key: string) => string;
+  /** Where this pack's energy totals are kept (slot 1, 2, 3 ...); without it they start at zero at every boot. */
+  energyFlash?: { readonly store: EnergyStore; readonly slot: number };
 }
 
 export { ATTEMPT_TIMEOUTS_MS } from "./bms-poller";
@@ -63,8 +66,10 @@ const WRITE_NO_RESPONSE = 4;
 // Released is last: the `>= State.Discovering` tests below mean "a connection is being set up or held".
 const enum State { Down, Waiting, Connecting, Discovering, Pairing, Subscribing, Settling, LoggingIn, Ready, Closing, Released }
 
-export class BmsLink implements CentralLink, BmsView, PollerHost {
+export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener {
   readonly stats = new LinkStats();
+  /** Energy totals and runtime estimates, fed with every new reading (onReading). */
+  readonly energy = new EnergyMeter();
   readonly poller: BmsPoller;
   /** What the pack needs to answer, and what the last login came to. */
   readonly login: BmsLogin;
@@ -91,6 +96,8 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
   /** Length of the current release (0: not released) and when it began (Time.ticks). */
   #releaseMs = 0;
   #releasedAt = 0;
+  /** infoAt of the reading the energy meter saw last (-1: none). */
+  #meteredAt = -1;
 
   constructor(
     readonly config: LinkConfig,
@@ -99,12 +106,30 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
   ) {
-    this.poller = new BmsPoller(this.stats, this, this, listener, log);
+    // the poller tells this link, which meters the reading and passes it on (LinkListener below)
+    this.poller = new BmsPoller(this.stats, this, this, this, log);
     this.login = new BmsLogin(this, log);
     this.poller.login = this.login;
     this.#address = canonicalMac(config.address);
     this.setTarget();
+    if (config.energyFlash) this.energy.keepIn(config.energyFlash.store, config.energyFlash.slot, config.id);
   }
+
+  // LinkListener of the poller: a reading with a new 0x03 (a failed MOS read-back tells without one)
+  // goes through the energy meter first, with the time since the previous one.
+  onReading(view: BmsView): void {
+    const at = this.poller.infoAt;
+    if (at !== -1 && at !== this.#meteredAt) {
+      this.energy.sample(this.poller.info, this.#meteredAt === -1 ? -1 : Time.delta(this.#meteredAt, at), this.config.pollIntervalMs);
+      this.#meteredAt = at;
+    }
+    this.listener.onReading(view);
+  }
+  onAvailability(view: BmsView, online: boolean): void {
+    if (!online) this.energy.stale();
+    this.listener.onAvailability(view, online);
+  }
+  onInfo(view: BmsView): void { this.listener.onInfo(view); }
 
   get id(): string { return this.config.id; }
   get frameStats() { return this.poller.assembler.stats; }
@@ -419,6 +444,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost {
       this.#address = canonicalMac(String(found.address));
       this.log.info("BMS found:", this.#address); // kept for every reconnect
       try { this.config.onFound?.(this, this.#address); } catch (error) { this.log.error("BMS found:", error); }
+      this.energy.rename(this.config.id); // its totals are kept under its new id
     }
     this.log.info("BMS link up:", this.id);
     this.poller.start(this.#write!);

@@ -6,6 +6,7 @@ import type { HardwareVersion } from "../protocol/hardware";
 import type { ErrorCounters } from "../protocol/error-counters";
 import type { LinkStats } from "./link-stats";
 import type { AssemblerStats } from "../protocol/assembler";
+import type { EnergyView } from "./energy-meter";
 
 export type Fet = "charge" | "discharge";
 
@@ -57,6 +58,8 @@ export interface BmsView {
   readonly hardware: HardwareVersion;      // length 0 until read (once per connection)
   readonly errorCounters: ErrorCounters;   // count 0 until read
   readonly rssi: number | undefined;
+  /** Energy totals and runtime estimates from the readings (energy-meter); absent in views without a meter. */
+  readonly energy?: EnergyView;
   readonly stats: LinkStats;
   /** Frames received and discarded, by reason (the link's frame assembler). */
   readonly frameStats: AssemblerStats;

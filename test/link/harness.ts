@@ -38,7 +38,7 @@ export interface HarnessBms {
   secrets?: import("../../modules/link/bms-login").LoginSecrets;
 }
 
-export async function startLinks(bmsList: HarnessBms[], options: { seed?: number; flash?: Map<string, unknown> } = {}): Promise<LinkHarness> {
+export async function startLinks(bmsList: HarnessBms[], options: { seed?: number; flash?: Map<string, unknown>; energyFlash?: boolean; pollMs?: number } = {}): Promise<LinkHarness> {
   const clock = new VirtualClock();
   const logs: string[] = [];
   const readings: LinkHarness["readings"] = [];
@@ -52,6 +52,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
     const { BmsLink } = await import("../../modules/link/bms-link");
     const { Recovery } = await import("../../modules/link/ble-recovery");
     const { bleStore } = await import("../../modules/link/ble-memory");
+    const { energyStore } = await import("../../modules/link/energy-store");
     const System = (await import("../doubles/system")).default;
     const Time = (await import("../doubles/time")).default;
     const log: Logger = {
@@ -72,7 +73,8 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
     harness.links = bmsList.map((b, i) => {
       const link = new BmsLink({
         id: b.id ?? `bms${i + 1}`, name: b.name ?? `BMS ${i + 1}`, address: b.configuredAddress ?? b.address,
-        pattern: b.pattern ?? "", pollIntervalMs: POLL_MS,
+        pattern: b.pattern ?? "", pollIntervalMs: options.pollMs ?? POLL_MS,
+        energyFlash: options.energyFlash ? { store: energyStore, slot: i + 1 } : undefined,
         secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin`, passkey: `bms${i + 1}Passkey` },
         readSetting: (key: string) => key === "bmsRootPassword" ? b.secrets?.rootPassword ?? "" : key.endsWith("Password") ? b.secrets?.modulePassword ?? ""
           : key.endsWith("Pin") ? b.secrets?.bmsPin ?? "" : key.endsWith("Passkey") ? b.secrets?.passkey ?? "" : "",

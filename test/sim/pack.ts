@@ -90,6 +90,9 @@ export class Pack {
   #cellAh: number[] = [];
   #counterAh = 0;
   #dischargedAh = 0;
+  /** Energy that flowed in and out (pack voltage × current over each step), for checking the gateway's meter. */
+  #energyInWh = 0;
+  #energyOutWh = 0;
   #cycles = 0;
   readonly #tempsC: number[];
   #current = 0;
@@ -142,6 +145,12 @@ export class Pack {
     };
   }
 
+  /** Wh charged and discharged since the pack was made (what the gateway's energy meter should find). */
+  energyWh(): { charged: number; discharged: number } {
+    this.#sync();
+    return { charged: this.#energyInWh, discharged: this.#energyOutWh };
+  }
+
   /** A constant charger (+) or load (−) current request, replacing any profile. */
   setCurrent(amps: number): void { this.useProfile(() => amps); }
 
@@ -183,6 +192,10 @@ export class Pack {
   /** Integrate one interval at the current that was settled at its start, then settle again. */
   #step(ms: number): void {
     const hours = ms / MS_PER_HOUR;
+    let packMv = 0;
+    for (const mv of this.#cellsMv) packMv += mv;
+    const wh = (packMv / 1000) * this.#current * hours;
+    if (wh > 0) this.#energyInWh += wh; else this.#energyOutWh -= wh;
     for (let i = 0; i < this.#cellAh.length; i++) {
       const bleed = (this.#balancing >>> i) & 1 ? BALANCE_BLEED_A : 0;
       this.#cellAh[i] += (this.#current - bleed) * hours;
