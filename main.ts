@@ -20,7 +20,7 @@ import { BmsLink } from "./modules/link/bms-link";
 import { energyStore } from "./modules/link/energy-store";
 import type { BmsView, LinkListener } from "./modules/link/bms-view";
 import { MqttService } from "./modules/bridge/mqtt-service";
-import { sdkClock, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
+import { sdkClock, sdkDiscoveryStore, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
 import { Uptime } from "./modules/platform/uptime";
 import { ClockSync } from "./modules/net/clock-sync";
@@ -76,7 +76,7 @@ function main(): void {
       mosControl: config.get("mosControl"), firmwareVersion: VERSION, restartReason: recovery.bootReason,
     },
     broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
-  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random });
+  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore });
 
   // One listener fans link events out to the bridge; it must not throw (BLE callbacks).
   const listener: LinkListener = {

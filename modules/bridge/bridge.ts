@@ -11,8 +11,10 @@ import type { Logger } from "../link/logger";
 import { JsonWriter } from "../protocol/json";
 import { utf8Bytes } from "../protocol/json-writer";
 import { payloadText, quoted, MAX_CONSOLE_LINE } from "./incoming";
-import { DeviceDiscovery, discoveryTopic, nodeId } from "./discovery";
-import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity, hasBmsEntity, type Shape } from "./entities";
+import { DeviceDiscovery, discoveryTopic, nodeId, partTopic } from "./discovery";
+import { DiscoveryPass, type PassPlan } from "./discovery-pass";
+import { DiscoveryMemory, type DiscoveryStore } from "./discovery-memory";
+import { BMS_ENTITY_SLOTS, BMS_PARTS, GATEWAY_ENTITIES, GATEWAY_PART, bmsEntity, hasBmsEntity, type Shape } from "./entities";
 import { MosCommands } from "./mos-commands";
 import { MqttConnection, type MqttPlatform } from "./mqtt-connection";
 import { bmsDiagJson, gatewayDiagJson, infoJson, refusalJson, softwareVersion, stateJson } from "./payloads";
@@ -60,6 +62,8 @@ export interface BridgePorts extends MqttPlatform {
   log: Logger;
   /** The gateway's uptime for diag payloads; default: seconds since this bridge was made. */
   uptimeSeconds?: () => number;
+  /** Flash for what discovery must remember (announced BMS, migration done); absent: nothing kept. */
+  discoveryStore?: DiscoveryStore;
 }
 
 /** Runs one console command line; `reply` may be called any number of times. */
@@ -71,6 +75,8 @@ const enum Need { Availability = 1, State = 2, Info = 4, Discovery = 8, Diag = 1
 const ORDER = Object.freeze([Need.Availability, Need.State, Need.Info, Need.Discovery, Need.Diag]);
 
 const DIAG_INTERVAL_MS = 60_000;
+/** Home Assistant's birth messages closer together than this make one republish (HA restarts take longer). */
+const BIRTH_MIN_INTERVAL_MS = 10_000;
 const MAX_CONSOLE_REPLY = 2048;
 const ORIGIN = "jbd-gateway";
 
@@ -80,12 +86,10 @@ class BmsSlot {
   /** Shape of the entities last announced; `known` once a reading gave one. */
   readonly shape: Shape = { cells: 0, temperatures: 0, extended: false, control: false };
   known = false;
-  /** The discovery pass under way, and its next entity. */
-  discovery: DeviceDiscovery | undefined;
-  entity = 0;
-  /** The pass also publishes empty configs for entities this shape lacks (leftovers of another
-   *  pack, an earlier boot or the other MOS control setting). */
-  removeStale = true;
+  /** The discovery pass under way (each part lists exactly the entities this shape has: HA removes the rest). */
+  pass: DiscoveryPass | undefined;
+  /** Parts (bit per BMS_PARTS index) announced empty since boot: an empty one is not sent again. */
+  emptyParts = 0;
 
   constructor(readonly view: BmsView, readonly topics: BmsTopics, readonly node: string) {
     this.online = view.online;
@@ -103,7 +107,14 @@ export class Bridge implements LinkListener {
   readonly #gatewayNode: string;
   readonly #gatewayDiscovery: DeviceDiscovery;
   #gatewayNeed = 0;
-  #gatewayEntity = 0;
+  #gatewayPass: DiscoveryPass | undefined;
+  readonly #memory: DiscoveryMemory;
+  /** BMS announced by an earlier boot that are no longer configured: removed from HA, topics cleared. */
+  #gone: string[] = [];
+  #gonePass: DiscoveryPass | undefined;
+  /** <haPrefix>/status: Home Assistant's birth ("online") and will ("offline"). */
+  readonly #haStatus: string;
+  #lastBirth: number | undefined;
   #diagTimer: TimerHandle | undefined;
   #consoleHandler: ConsoleHandler | undefined;
   /** Clearing the topics this gateway leaves (retire()): then nothing else is published. */
@@ -112,6 +123,7 @@ export class Bridge implements LinkListener {
   #uptimeMs = 0;
   #uptimeTick: number;
   readonly #log: Logger;
+  readonly #sendRetained = (topic: string, payload: string | ArrayBuffer) => this.#pump.send(topic, payload, true, true);
   readonly #onDiag = () => {
     this.#diagTimer = undefined;
     try { this.diagDue(); } catch (error) { this.#log.error("bridge diag:", error); }
@@ -127,6 +139,8 @@ export class Bridge implements LinkListener {
     const log = this.#log = ports.log;
     this.#uptimeTick = ports.clock.ticks();
     const topics = this.topics = new GatewayTopics(settings.prefix, settings.gatewayId);
+    this.#memory = new DiscoveryMemory(ports.discoveryStore);
+    this.#haStatus = settings.discoveryPrefix + "/status";
     this.#gatewayNode = "jbd_gateway_" + nodeId(settings.gatewayId);
     this.#gatewayDiscovery = new DeviceDiscovery(settings.discoveryPrefix,
       { node: this.#gatewayNode, name: "JBD gateway " + settings.gatewayId, manufacturer: ORIGIN, model: "ESP32 BLE-MQTT gateway", softwareVersion: settings.firmwareVersion },
@@ -160,6 +174,9 @@ export class Bridge implements LinkListener {
   start(): void {
     this.connection.subscribe(this.topics.commands);
     this.connection.subscribe(this.topics.releaseCommands);
+    if (this.settings.discovery) this.connection.subscribe(this.#haStatus);
+    // every configured BMS has been added by now (main.ts, mqtt-service.ts): the rest left the configuration
+    this.#gone = this.#memory.announced().filter((id) => !this.#slots.some((slot) => slot.topics.id === id));
     this.#diagTimer = this.ports.timers.set(this.#onDiag, this.settings.diagIntervalMs ?? DIAG_INTERVAL_MS);
     this.connection.start();
   }
@@ -182,9 +199,9 @@ export class Bridge implements LinkListener {
     if (this.#diagTimer !== undefined) this.ports.timers.clear(this.#diagTimer);
     this.#diagTimer = undefined;
     const topics = this.topics, prefix = this.settings.discoveryPrefix, groups: TopicGroup[] = [];
-    if (plan.gatewayDiscovery) groups.push([GATEWAY_ENTITIES.length, (i) => discoveryTopic(prefix, this.#gatewayNode, GATEWAY_ENTITIES[i])]);
+    if (plan.gatewayDiscovery) groups.push([1, () => partTopic(prefix, this.#gatewayNode, GATEWAY_PART)]);
     for (const slot of this.#slots) {
-      if (plan.bmsDiscovery) groups.push([BMS_ENTITY_SLOTS, (i) => discoveryTopic(prefix, slot.node, bmsEntity(i))]);
+      if (plan.bmsDiscovery) groups.push([BMS_PARTS.length, (i) => partTopic(prefix, slot.node, BMS_PARTS[i].name)]);
       const t = slot.topics;
       if (plan.bms) groups.push([4, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : t.availability]);
     }
@@ -245,7 +262,6 @@ export class Bridge implements LinkListener {
     const view = slot.view, shape = slot.shape;
     const cells = view.cells.count, temperatures = view.info.temperatureCount, extended = view.info.hasExtended;
     if (slot.known && shape.cells === cells && shape.temperatures === temperatures && shape.extended === extended) return;
-    if (slot.known) slot.removeStale = true; // another pack, or other firmware: entities went away
     shape.cells = cells;
     shape.temperatures = temperatures;
     shape.extended = extended;
@@ -257,17 +273,15 @@ export class Bridge implements LinkListener {
   /** (Re)start the discovery pass of a BMS from its first entity. */
   private announce(slot: BmsSlot): void {
     if (!this.settings.discovery) return;
-    const control = this.#commands.enabled;
-    if (slot.shape.control !== control) slot.removeStale = true;
-    slot.shape.control = control;
-    slot.discovery = undefined;
-    slot.entity = 0;
+    slot.shape.control = this.#commands.enabled;
+    slot.pass = undefined;
     slot.need |= Need.Discovery;
   }
 
   private wentOnline(): void {
     this.#gatewayNeed = Need.Availability | Need.Diag | (this.settings.discovery ? Need.Discovery : 0);
-    this.#gatewayEntity = 0;
+    this.#gatewayPass = undefined;
+    this.#gonePass = undefined;
     for (const slot of this.#slots) {
       slot.need |= Need.Availability | Need.Diag;
       if (!slot.known) continue;
@@ -301,6 +315,8 @@ export class Bridge implements LinkListener {
   private message(topic: string, data: ArrayBuffer, replayed = false): void {
     // an empty message is how a retained one is deleted (ours below too): never a command
     if (data.byteLength === 0) return;
+    // before the replay check: a retained birth is HA's to keep (and everything is published at connect anyway)
+    if (topic === this.#haStatus) { if (!replayed) this.homeAssistantStatus(data); return; }
     if (replayed) { this.replayed(topic, data); return; }
     if (topic === this.topics.console) { this.console(data); return; }
     for (const slot of this.#slots) {
@@ -330,6 +346,15 @@ export class Bridge implements LinkListener {
       if (topic === t.chargeSet || topic === t.dischargeSet) { this.#pump.enqueue(t.result, refusalJson(this.#w, why, topic === t.chargeSet ? "charge" : "discharge")); return; }
       if (topic === t.releaseSet) { this.#pump.enqueue(t.releaseResult(), refusalJson(this.#w, why)); return; }
     }
+  }
+
+  /** HA (re)started: it has lost what it was not retaining; publish discovery, availability and state again, paced. */
+  private homeAssistantStatus(data: ArrayBuffer): void {
+    if (payloadText(data, 16) !== "online") return;
+    if (this.#lastBirth !== undefined && this.ports.clock.since(this.#lastBirth) < BIRTH_MIN_INTERVAL_MS) return;
+    this.#lastBirth = this.ports.clock.ticks();
+    this.#log.info("Home Assistant is online: publishing discovery, availability and state again");
+    this.wentOnline();
   }
 
   private console(data: ArrayBuffer): void {
@@ -365,13 +390,17 @@ export class Bridge implements LinkListener {
     for (let level = 0; level < ORDER.length; level++) {
       const need = ORDER[level];
       // the gateway first: a BMS device names it as via_device, which must exist by then
-      if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayEntity();
+      if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayDiscovery();
       if (need === Need.Diag && this.#gatewayNeed & need) {
         return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true), need);
       }
       for (let i = 0; i < this.#slots.length; i++) {
         const slot = this.#slots[i];
         if (slot.need & need) return this.publishBms(slot, need);
+      }
+      if (need === Need.Discovery && this.settings.discovery) {
+        const gone = this.publishGone();
+        if (gone) return gone;
       }
     }
     return 0;
@@ -385,43 +414,97 @@ export class Bridge implements LinkListener {
       case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true); break;
       case Need.Info: sent = pump.send(t.info, infoJson(w, view), true); break;
       case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.uptime()), true); break;
-      default: return this.publishBmsEntity(slot);
+      default: return this.publishBmsDiscovery(slot);
     }
     if (sent > 0) slot.need &= ~need;
     return sent;
   }
 
-  /** One step of a BMS's discovery pass: the next entity it has, or an empty config for one it lacks. */
-  private publishBmsEntity(slot: BmsSlot): number {
-    const discovery = slot.discovery ??= this.bmsDiscovery(slot);
-    while (slot.entity < BMS_ENTITY_SLOTS) {
-      const present = hasBmsEntity(slot.shape, slot.entity);
-      if (!present && !slot.removeStale) { slot.entity++; continue; }
-      const entity = bmsEntity(slot.entity);
-      const sent = this.#pump.send(discovery.topic(entity), present ? discovery.payload(this.#w, entity) : "", true, true);
-      if (sent > 0) slot.entity++;
-      return sent;
-    }
+  /** One step of a BMS's discovery: a part (or, once, the migration of its per-entity topics). */
+  private publishBmsDiscovery(slot: BmsSlot): number {
+    const pass = slot.pass ??= new DiscoveryPass(this.bmsPlan(slot), !this.#memory.migrated(slot.node));
+    if (!pass.done) return pass.step(this.#w, this.#sendRetained);
     slot.need &= ~Need.Discovery;
-    slot.discovery = undefined;
-    slot.removeStale = false;
+    slot.pass = undefined;
+    this.#memory.markMigrated(slot.node);
+    this.#memory.setAnnounced(this.announcedIds());
     return 1;
   }
 
-  private publishGatewayEntity(): number {
-    if (this.#gatewayEntity >= GATEWAY_ENTITIES.length) {
-      this.#gatewayNeed &= ~Need.Discovery;
-      return 1;
-    }
-    const entity = GATEWAY_ENTITIES[this.#gatewayEntity];
-    const sent = this.#pump.send(this.#gatewayDiscovery.topic(entity), this.#gatewayDiscovery.payload(this.#w, entity), true, true);
-    if (sent > 0) this.#gatewayEntity++;
-    return sent;
+  private publishGatewayDiscovery(): number {
+    const node = this.#gatewayNode, discovery = this.#gatewayDiscovery;
+    const pass = this.#gatewayPass ??= new DiscoveryPass({
+      parts: 1, partTopic: () => discovery.topic(GATEWAY_PART),
+      partPayload: (w) => {
+        discovery.beginPart(w);
+        for (let i = 0; i < GATEWAY_ENTITIES.length; i++) discovery.component(w, GATEWAY_ENTITIES[i]);
+        return discovery.endPart(w);
+      },
+      oldTopics: GATEWAY_ENTITIES.length, oldTopic: (i) => discovery.entityTopic(GATEWAY_ENTITIES[i]),
+    }, !this.#memory.migrated(node));
+    if (!pass.done) return pass.step(this.#w, this.#sendRetained);
+    this.#gatewayNeed &= ~Need.Discovery;
+    this.#gatewayPass = undefined;
+    this.#memory.markMigrated(node);
+    return 1;
   }
+
+  /** BMS an earlier boot announced that are no longer configured: their parts emptied and topics cleared. */
+  private publishGone(): number {
+    const gone = this.#gone;
+    if (!gone.length) return 0;
+    const id = gone[0], node = "jbd_" + nodeId(id), prefix = this.settings.discoveryPrefix;
+    const topics = new BmsTopics(this.settings.prefix, id);
+    const pass = this.#gonePass ??= new DiscoveryPass({
+      parts: BMS_PARTS.length + 4,
+      partTopic: (i) => i < BMS_PARTS.length ? partTopic(prefix, node, BMS_PARTS[i].name)
+        : [topics.state, topics.info, topics.diag, topics.availability][i - BMS_PARTS.length],
+      partPayload: () => "",
+      oldTopics: BMS_ENTITY_SLOTS, oldTopic: (i) => discoveryTopic(prefix, node, bmsEntity(i)),
+    }, false, !this.#memory.migrated(node));
+    if (!pass.done) return pass.step(this.#w, this.#sendRetained);
+    this.#log.info("Home Assistant: removed " + id + " (no longer configured)");
+    gone.shift();
+    this.#gonePass = undefined;
+    this.#memory.setAnnounced(this.announcedIds());
+    return 1;
+  }
+
+  /** Every configured BMS counts (announced or about to be): only those that left the configuration are removed. */
+  private announcedIds(): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < this.#slots.length; i++) ids.push(this.#slots[i].topics.id);
+    return ids;
+  }
+
 
   private gatewaySent(sent: number, need: Need): number {
     if (sent > 0) this.#gatewayNeed &= ~need;
     return sent;
+  }
+
+  /** A BMS's parts: each lists the entities of its slots this pack has (none: ""). */
+  private bmsPlan(slot: BmsSlot): PassPlan {
+    const discovery = this.bmsDiscovery(slot), shape = slot.shape;
+    return {
+      parts: BMS_PARTS.length, partTopic: (i) => discovery.topic(BMS_PARTS[i].name),
+      partPayload: (w, i) => {
+        const part = BMS_PARTS[i];
+        let any = false;
+        for (let e = part.start; e < part.end; e++) {
+          if (!hasBmsEntity(shape, e)) continue;
+          if (!any) discovery.beginPart(w);
+          any = true;
+          discovery.component(w, bmsEntity(e));
+        }
+        const bit = 1 << i;
+        if (any) { slot.emptyParts &= ~bit; return discovery.endPart(w); }
+        if (slot.emptyParts & bit) return undefined; // removed already: HA and the broker hold nothing there
+        slot.emptyParts |= bit;
+        return "";
+      },
+      oldTopics: BMS_ENTITY_SLOTS, oldTopic: (i) => discovery.entityTopic(bmsEntity(i)),
+    };
   }
 
   private bmsDiscovery(slot: BmsSlot): DeviceDiscovery {

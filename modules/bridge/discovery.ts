@@ -1,7 +1,7 @@
-// Home Assistant MQTT discovery messages: topic and retained config payload of one entity.
-// <discoveryPrefix>/<component>/<node>/<object>/config, with HA's documented key abbreviations
-// (stat_t, val_tpl, dev, ...) to keep each payload small: the ESP32's TCP send buffer is 8 KB
-// and a whole device in one message (HA's newer device discovery) would not fit in it.
+// Home Assistant MQTT discovery messages: device-based discovery in parts
+// (<discoveryPrefix>/device/<node>_<part>/config), with HA's documented key abbreviations (stat_t,
+// val_tpl, dev, p, ...) to keep each payload small; and the per-entity topics of the discovery the
+// gateway used before (<discoveryPrefix>/<component>/<node>/<object>/config), which it migrates.
 import { JsonWriter } from "../protocol/json";
 import type { Entity } from "./entities";
 
@@ -50,12 +50,25 @@ export function discoveryTopic(discoveryPrefix: string, node: string, entity: En
 /** "released" (the link handed to the JBD app) is "offline" to Home Assistant, which knows only two payloads. */
 export const AVAILABLE_TEMPLATE = "{{'online' if value=='online' else 'offline'}}";
 
-/** Discovery of one device: the parts every entity's payload repeats are built once here. */
+/** <discoveryPrefix>/device/<node>_<part>/config: one part of a device's device-based discovery. */
+export function partTopic(discoveryPrefix: string, node: string, part: string): string {
+  return discoveryPrefix + "/device/" + node + "_" + part + "/config";
+}
+
+/**
+ * Device-based discovery of one device (HA 2024.11+): each part is one retained message with the
+ * device, the origin and (for a BMS) the shared availability once, and its entities under `cmps`;
+ * HA merges the shared options into each entity and removes the entities a part no longer lists.
+ * A device is sent in parts because the whole of a 32-cell pack would not fit the ESP32's 8 KB TCP
+ * send buffer, and the parts keep the largest message, and so the RAM it needs, small.
+ */
 export class DeviceDiscovery {
   readonly #availability: string;
   readonly #gatewayAvailability: string;
   readonly #device: string;
   readonly #origin: string;
+  /** A BMS: every entity shares the availability (set once at the root); the gateway: each its own. */
+  readonly #shared: boolean;
 
   constructor(
     private readonly discoveryPrefix: string,
@@ -71,6 +84,7 @@ export class DeviceDiscovery {
     }
     this.#availability = w.endArray().text;
     this.#gatewayAvailability = w.beginArray().beginObject().key("t").string(topics.gatewayAvailability).endObject().endArray().text;
+    this.#shared = topics.availability.length > 1;
 
     w.clear().beginObject().key("ids").beginArray().string(info.node).endArray().key("name").string(info.name)
       .key("mf").string(info.manufacturer).key("mdl").string(info.model);
@@ -83,14 +97,35 @@ export class DeviceDiscovery {
     this.#origin = w.endObject().text;
   }
 
-  topic(entity: Entity): string {
+  /** Where a part of this device is announced. */
+  topic(part: string): string {
+    return partTopic(this.discoveryPrefix, this.info.node, part);
+  }
+
+  /** The per-entity topic of the discovery before device-based discovery (migrated, then cleared). */
+  entityTopic(entity: Entity): string {
     return discoveryTopic(this.discoveryPrefix, this.info.node, entity);
   }
 
-  /** The retained config payload, written into `w` (cleared first). */
-  payload(w: JsonWriter, entity: Entity): ArrayBuffer {
+  /** Starts a part's payload in `w` (cleared first); add entities with component(), finish with endPart(). */
+  beginPart(w: JsonWriter): void {
+    w.clear().beginObject().key("dev").raw(this.#device).key("o").raw(this.#origin);
+    if (this.#shared) {
+      w.key("avty").raw(this.#availability);
+      w.key("avty_mode").string("all");
+    }
+    w.key("cmps").beginObject();
+  }
+
+  endPart(w: JsonWriter): ArrayBuffer {
+    return w.endObject().endObject().payload;
+  }
+
+  /** One entity under `cmps`, keyed by its object id. */
+  component(w: JsonWriter, entity: Entity): void {
     const t = this.topics;
-    w.clear().beginObject();
+    w.key(entity.object).beginObject();
+    w.key("p").string(entity.component);
     w.key("name").string(entity.name);
     w.key("uniq_id").string(this.info.node + "_" + entity.object);
     if (entity.source !== "none") w.key("stat_t").string(this.stateTopic(entity));
@@ -109,15 +144,11 @@ export class DeviceDiscovery {
       w.key("pl_on").string("ON").key("pl_off").string("OFF");
     }
     if (entity.releasePayload !== undefined && t.releaseSet) w.key("cmd_t").string(t.releaseSet).key("pl_prs").string(entity.releasePayload);
-    // The gateway's status entity reports "offline" itself instead of becoming unavailable.
+    // The link's release controls work while the gateway does; the gateway's status entity reports
+    // "offline" itself instead of becoming unavailable (so it has no availability at all).
     if (entity.gatewayAvailable) w.key("avty").raw(this.#gatewayAvailability);
-    else if (entity.source !== "gatewayAvailability") {
-      w.key("avty").raw(this.#availability);
-      if (t.availability.length > 1) w.key("avty_mode").string("all");
-    }
-    w.key("dev").raw(this.#device);
-    w.key("o").raw(this.#origin);
-    return w.endObject().payload;
+    else if (!this.#shared && entity.source !== "gatewayAvailability") w.key("avty").raw(this.#availability);
+    w.endObject();
   }
 
   private stateTopic(entity: Entity): string {

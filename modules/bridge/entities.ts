@@ -138,6 +138,11 @@ const FIXED: readonly Entity[] = [
   { component: "button", object: "release", name: "Release link to the app", source: "none", releasePayload: "PRESS", icon: "mdi:cellphone-link", gatewayAvailable: true },
   { component: "button", object: "resume", name: "Take link back", source: "none", releasePayload: "off", icon: "mdi:bluetooth-connect", gatewayAvailable: true },
   { component: "sensor", object: "latency", name: "Reply latency", source: "diag", template: value("link.latency.median"), unit: "ms", deviceClass: "duration", stateClass: "measurement", diagnostic: true },
+  // energy totals integrated on the gateway and runtime estimates (modules/link/energy-meter.ts)
+  { component: "sensor", object: "energy_charged", name: "Energy charged", source: "state", template: value("energyCharged"), unit: "kWh", deviceClass: "energy", stateClass: "total_increasing", precision: 2 },
+  { component: "sensor", object: "energy_discharged", name: "Energy discharged", source: "state", template: value("energyDischarged"), unit: "kWh", deviceClass: "energy", stateClass: "total_increasing", precision: 2 },
+  { component: "sensor", object: "time_to_empty", name: "Time to empty", source: "state", template: value("timeToEmpty"), unit: "s", deviceClass: "duration", stateClass: "measurement", precision: 0, icon: "mdi:battery-clock-outline" },
+  { component: "sensor", object: "time_to_full", name: "Time to full", source: "state", template: value("timeToFull"), unit: "s", deviceClass: "duration", stateClass: "measurement", precision: 0, icon: "mdi:battery-charging-high" },
 ];
 
 /** Fixed entities, then one per possible temperature sensor, then one per possible cell. */
@@ -181,3 +186,29 @@ export const GATEWAY_ENTITIES: readonly Entity[] = [
     stateClass: "total_increasing", icon: "mdi:lan-connect", diagnostic: true, attributes: "{{value_json.mqtt|tojson}}",
   },
 ];
+
+/** One part of a BMS's device-based discovery: the entity slots [start, end), under a name that
+ *  stays with them from version to version (FIXED only grows at its end, so no entity changes part:
+ *  HA would remove it from one part and make it anew in the other). */
+export interface Part { readonly name: string; readonly start: number; readonly end: number }
+
+/** Sized so that the largest part stays well inside the pump's packet limit (test/bridge/discovery-parts.test.ts). */
+const FIXED_PER_PART = 12;
+const CELLS_PER_PART = 8;
+
+function bmsParts(): readonly Part[] {
+  const parts: Part[] = [];
+  for (let start = 0, k = 1; start < FIXED.length; start += FIXED_PER_PART, k++) {
+    parts.push(Object.freeze({ name: "f" + k, start, end: Math.min(FIXED.length, start + FIXED_PER_PART) }));
+  }
+  parts.push(Object.freeze({ name: "t", start: FIXED.length, end: FIXED.length + MAX_NTC }));
+  const cells = FIXED.length + MAX_NTC;
+  for (let start = 0, k = 1; start < MAX_CELLS; start += CELLS_PER_PART, k++) {
+    parts.push(Object.freeze({ name: "c" + k, start: cells + start, end: cells + Math.min(MAX_CELLS, start + CELLS_PER_PART) }));
+  }
+  return Object.freeze(parts);
+}
+
+export const BMS_PARTS = bmsParts();
+/** The gateway's device is one part. */
+export const GATEWAY_PART = "main";

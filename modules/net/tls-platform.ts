@@ -21,8 +21,11 @@ export const platformTrust: TrustPlatform = Object.freeze({
   builtIn: () => (Resource.exists(BUILT_IN) ? (new Resource(BUILT_IN) as unknown as ArrayBuffer) : undefined),
 });
 
-/** Free system memory where the build reports it (-d and -i builds), else undefined. */
+/** Free system memory where the build reports it (-d and -i device builds), else undefined. The
+ *  lin simulator knows the name but always answers 0 (only the device ports fill it in): a device
+ *  with 0 bytes free would not be running this, so 0 counts as "not reported". */
 export function systemFreeMemory(): number | undefined {
   const index = Instrumentation.map("System Free Memory");
-  return index === undefined ? undefined : Instrumentation.get(index);
+  const free = index === undefined ? undefined : Instrumentation.get(index);
+  return free ? free : undefined;
 }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { Broker, Consumer } from "../lib/broker";
 import { Harness } from "./harness";
 import { FakeBms, SP04S034, SP25S003 } from "./fake-bms";
-import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity } from "../../modules/bridge/entities";
+import { BMS_ENTITY_SLOTS, BMS_PARTS, GATEWAY_ENTITIES, GATEWAY_PART, bmsEntity } from "../../modules/bridge/entities";
 import { Bridge } from "../../modules/bridge/bridge";
 import type { Clock } from "../../modules/bridge/ports";
 import { sdkMqtt } from "./sdk-mqtt";
@@ -24,15 +24,16 @@ const since = (h: Harness, from: number) => h.consumer.messages.slice(from);
 
 test("retire(): every topic of the plan cleared once, in order, nothing else, through a socket that refuses; then done, later", async (t) => {
   // a send buffer smaller than the pump's budget per turn: writes are refused and retried
-  const h = await Harness.start(broker, { sendBuffer: 1500, ackMs: 20 });
+  const h = await Harness.start(broker, { sendBuffer: 4000, ackMs: 200 });
   t.after(() => h.close());
   const bms = h.add("house", SP04S034);
   h.linkUp(bms);
-  await h.quiet(300, 10_000);
+  await h.quiet(1000, 20_000);
   const node = "jbd_gateway_" + h.gateway;
   const configs = h.discovery();
   for (const e of GATEWAY_ENTITIES) assert.ok(configs.get(`${h.haPrefix}/${e.component}/${node}/${e.object}/config`), "gateway entity " + e.object);
-  assert.equal([...configs.keys()].filter((k) => k.includes("/jbd_house/")).length, BMS_ENTITY_SLOTS, "one config topic per entity slot, no more");
+  const parts = new Set(h.consumer.messages.filter((m) => m.topic.startsWith(`${h.haPrefix}/device/jbd_house_`)).map((m) => m.topic));
+  assert.equal(parts.size, BMS_PARTS.length, "one device config topic per part, no more");
   for (const s of ["availability", "state", "info", "diag"]) assert.ok(h.consumer.last(h.topic(bms, s)), s);
   assert.ok(h.consumer.last(h.topic(h.gateway, "diag")));
   assert.ok(h.bridge.connection.stats.publishFailures > 0, "some writes were refused");
@@ -44,8 +45,8 @@ test("retire(): every topic of the plan cleared once, in order, nothing else, th
   await until(() => done === 1, 10_000, "done");
   await h.quiet();
   const expected = [
-    ...GATEWAY_ENTITIES.map((e) => `${h.haPrefix}/${e.component}/${node}/${e.object}/config`),
-    ...Array.from({ length: BMS_ENTITY_SLOTS }, (_, i) => `${h.haPrefix}/${bmsEntity(i).component}/jbd_house/${bmsEntity(i).object}/config`),
+    `${h.haPrefix}/device/${node}_${GATEWAY_PART}/config`,
+    ...BMS_PARTS.map((p) => `${h.haPrefix}/device/jbd_house_${p.name}/config`),
     h.topic(bms, "state"), h.topic(bms, "info"), h.topic(bms, "diag"), h.topic(bms, "availability"),
     h.topic(h.gateway, "diag"), h.topic(h.gateway, "availability"),
   ];
@@ -110,16 +111,16 @@ test("an exception thrown by retire()'s done is caught and logged", async (t) =>
 
 test("after a connect: gateway availability first, then BMS availability, state, info, the gateway's discovery, the BMS's, diag", async (t) => {
   // an ESP32-like socket smaller than one turn's budget: some of the republish is refused and retried
-  const h = await Harness.start(broker, { sendBuffer: 1500, ackMs: 20 });
+  const h = await Harness.start(broker, { sendBuffer: 4000, ackMs: 200 });
   t.after(() => h.close());
   const bms = h.add("house", SP04S034);
   h.linkUp(bms);
-  await h.quiet(300, 10_000);
+  await h.quiet(1000, 20_000);
   const from = h.consumer.messages.length;
   const refusedBefore = h.bridge.connection.stats.publishFailures;
   h.world.instances[0].kill();
   await until(() => h.bridge.connection.stats.connects === 2, 5000, "reconnected");
-  await h.quiet(300, 10_000);
+  await h.quiet(1000, 20_000);
   assert.ok(h.bridge.connection.stats.publishFailures > refusedBefore, "some of the republish was refused");
   const kinds = since(h, from).map((m) => {
     if (m.topic === h.topic(h.gateway, "availability")) return m.text === "online" ? "gateway online" : "gateway offline";
@@ -131,11 +132,11 @@ test("after a connect: gateway availability first, then BMS availability, state,
   for (let i = 1; i < order.length; i++) assert.ok(firstOf(order[i - 1]) >= 0 && firstOf(order[i - 1]) < firstOf(order[i]), `${order[i - 1]} before ${order[i]}: ${kinds.join(", ")}`);
   assert.ok(kinds.lastIndexOf("bms discovery") < firstOf(h.gateway + "/diag") && firstOf(h.gateway + "/diag") < firstOf("house/diag"), kinds.join(", "));
   const node = "jbd_gateway_" + h.gateway;
-  assert.deepEqual(since(h, from).filter((m) => m.topic.includes("/" + node + "/")).map((m) => m.topic),
-    GATEWAY_ENTITIES.map((e) => `${h.haPrefix}/${e.component}/${node}/${e.object}/config`), "each gateway entity once, none skipped");
-  const present = [...h.discovery()].filter(([topic, text]) => topic.includes("/jbd_house/") && text).length;
-  assert.deepEqual(since(h, from).filter((m) => m.topic.includes("/jbd_house/")).map((m) => m.text !== ""), Array(present).fill(true),
-    "each entity the pack has once (nothing to remove a second time), none skipped");
+  assert.deepEqual(since(h, from).filter((m) => m.topic.includes("/" + node + "_")).map((m) => m.topic),
+    [`${h.haPrefix}/device/${node}_${GATEWAY_PART}/config`], "the gateway's device once");
+  assert.deepEqual(since(h, from).filter((m) => m.topic.includes("/jbd_house_")).map((m) => m.topic),
+    BMS_PARTS.map((p) => `${h.haPrefix}/device/jbd_house_${p.name}/config`).filter((topic) => h.consumer.last(topic)?.text),
+    "each part with entities once, in order, none skipped; the empty ones were removed at the first pass and are not sent again");
   for (const s of ["availability", "state", "info", "diag"]) assert.equal(since(h, from).filter((m) => m.topic === h.topic(bms, s)).length, 1, s);
 });
 
@@ -149,12 +150,12 @@ test("a BMS with no reading yet: offline and its diag only; no state, info or di
   assert.equal(h.consumer.last(h.topic(bms, "availability"))?.text, "offline");
   assert.ok(topics.has(h.topic(bms, "diag")));
   for (const s of ["state", "info"]) assert.ok(!topics.has(h.topic(bms, s)), s);
-  assert.ok(![...topics].some((x) => x.includes("/jbd_new/")), "no discovery");
+  assert.ok(![...topics].some((x) => x.includes("/jbd_new")), "no discovery");
   bms.load(SP04S034);
   h.linkUp(bms);
   await h.quiet();
   assert.ok(h.consumer.last(h.topic(bms, "state")));
-  assert.ok(h.consumer.messages.some((m) => m.topic === `${h.haPrefix}/sensor/jbd_new/voltage/config`));
+  assert.ok(h.discovery().get(`${h.haPrefix}/sensor/jbd_new/voltage/config`));
 });
 
 test("devices: the gateway's name, maker, model and version; a BMS without a hardware string is a 'Smart BMS'", async (t) => {
@@ -162,10 +163,10 @@ test("devices: the gateway's name, maker, model and version; a BMS without a har
   t.after(() => h.close());
   h.linkUp(h.add("shed", SP25S003, "Shed"));
   await h.quiet();
-  const gateway = JSON.parse(h.consumer.last(`${h.haPrefix}/sensor/jbd_gateway_${h.gateway}/uptime/config`)!.text);
+  const gateway = JSON.parse(h.discovery().get(`${h.haPrefix}/sensor/jbd_gateway_${h.gateway}/uptime/config`)!);
   assert.deepEqual(gateway.dev, { ids: ["jbd_gateway_" + h.gateway], name: "JBD gateway " + h.gateway, mf: "jbd-gateway", mdl: "ESP32 BLE-MQTT gateway", sw: "0.1.0" });
   assert.deepEqual(gateway.o, { name: "jbd-gateway", sw: "0.1.0" });
-  const voltage = JSON.parse(h.consumer.last(`${h.haPrefix}/sensor/jbd_shed/voltage/config`)!.text);
+  const voltage = JSON.parse(h.discovery().get(`${h.haPrefix}/sensor/jbd_shed/voltage/config`)!);
   assert.deepEqual(voltage.dev, { ids: ["jbd_shed"], name: "Shed", mf: "JBD", mdl: "Smart BMS", sw: "2.0", via_device: "jbd_gateway_" + h.gateway });
   assert.deepEqual(voltage.o, { name: "jbd-gateway", sw: "0.1.0" });
   assert.equal(h.world.instances[0].options.id, h.gateway, "client id: the gateway id when none is set");
@@ -191,8 +192,9 @@ test("a reading of the same shape publishes the state only; onInfo the info and,
   const got = since(h, from);
   assert.equal(got[0].topic, h.topic(bms, "info"));
   const configs = got.filter((m) => m.topic.startsWith(h.haPrefix + "/"));
-  assert.ok(configs.length > 30, "a new discovery pass");
-  assert.ok(configs.every((m) => m.text !== ""), "same shape: no entity removed again");
+  assert.equal(configs.length, BMS_PARTS.filter((p) => h.consumer.last(`${h.haPrefix}/device/jbd_house_${p.name}/config`)?.text).length,
+    "a new discovery pass: every part with entities again");
+  assert.ok([...h.discovery().values()].every((text) => text !== ""), "same shape: no entity removed");
   assert.equal(JSON.parse(configs[0].text).dev.mdl, "NEW-MODEL");
 });
 
@@ -209,7 +211,8 @@ test("setMosControl: the same value again changes nothing; another value swaps t
   from = h.consumer.messages.length;
   h.bridge.setMosControl(false);
   await h.quiet();
-  const got = new Map(since(h, from).map((m) => [m.topic, m.text]));
+  const got = h.discovery();
+  assert.ok(since(h, from).length > 0);
   assert.equal(got.get(`${h.haPrefix}/switch/jbd_house/charge_mos/config`), "", "the switch removed");
   assert.ok(got.get(`${h.haPrefix}/binary_sensor/jbd_house/charge_mos/config`), "the read-only state announced");
   const from2 = h.consumer.messages.length;
@@ -336,7 +339,7 @@ test("a BMS given with a reading (as after a reconnect of the service): online a
   assert.equal(h.consumer.last(h.topic(bms, "availability"))?.text, "online");
   assert.ok(h.consumer.last(h.topic(bms, "state")));
   assert.equal(JSON.parse(h.consumer.last(h.topic(bms, "info"))!.text).cellCount, 4);
-  assert.ok(h.consumer.last(`${h.haPrefix}/sensor/jbd_kept/cell_4/config`)?.text);
+  assert.ok(h.discovery().get(`${h.haPrefix}/sensor/jbd_kept/cell_4/config`));
 });
 
 test("a BMS with no reading stays without state and discovery across a reconnect, onInfo and a MOS setting change", async (t) => {
@@ -355,7 +358,7 @@ test("a BMS with no reading stays without state and discovery across a reconnect
   assert.ok(since(h, from).some((m) => m.topic === h.topic(bms, "availability") && m.text === "offline"), "availability again");
   const topics = new Set(h.consumer.messages.map((m) => m.topic));
   assert.ok(!topics.has(h.topic(bms, "state")), "no state");
-  assert.ok(![...topics].some((x) => x.includes("/jbd_new/")), "no discovery");
+  assert.ok(![...topics].some((x) => x.includes("/jbd_new")), "no discovery");
 });
 
 test("a change of one part of the shape alone (NTC count, extended block, cell count) re-announces and removes what went", async (t) => {
@@ -389,15 +392,26 @@ test("a change of one part of the shape alone (NTC count, extended block, cell c
   assert.ok(config("sensor", "cell_3"));
 });
 
-test("the first discovery pass removes a config an earlier boot left for an entity this pack lacks (MOS control off too)", async (t) => {
+test("the first discovery pass hands the per-entity configs of earlier versions over (migrate_discovery) and then clears them", async (t) => {
   const h = await Harness.start(broker, { settings: { mosControl: false } });
   t.after(() => h.close());
   const stale = `${h.haPrefix}/sensor/jbd_house/cell_9/config`;
   await h.consumer.publish(stale, "{\"name\":\"Cell 9\"}", true);
   await h.consumer.waitForTopic(stale, 3000, 0);
+  const from = h.consumer.messages.length;
   h.linkUp(h.add("house", SP04S034));
   await h.quiet();
   assert.equal(h.consumer.last(stale)?.text, "");
+  const voltage = `${h.haPrefix}/sensor/jbd_house/voltage/config`;
+  const order = since(h, from).map((m) => (m.topic === voltage ? "old:" + (m.text ? "migrate" : "clear") : m.topic === `${h.haPrefix}/device/jbd_house_f1/config` ? "part f1" : ""))
+    .filter((x) => x);
+  assert.deepEqual(order, ["old:migrate", "part f1", "old:clear"], "HA's order: hand over, announce, then clear");
+  assert.equal(since(h, from).find((m) => m.topic === voltage)?.text, "{\"migrate_discovery\":true}");
+  // a second pass (same store: the next boot) does not migrate again
+  const again = h.consumer.messages.length;
+  h.bridge.setMosControl(true);
+  await h.quiet();
+  assert.ok(!since(h, again).some((m) => m.topic === voltage), "migrated once");
 });
 
 test("stop() during a retirement: done is never called, and nothing is logged", async (t) => {
@@ -407,8 +421,7 @@ test("stop() during a retirement: done is never called, and nothing is logged", 
   await h.quiet(250);
   let done = 0;
   h.bridge.retire({ gateway: false, bms: false, gatewayDiscovery: false, bmsDiscovery: true }, () => { done++; });
-  await sleep(50);
-  h.bridge.stop();
+  h.bridge.stop(); // before the turn that would report it done
   await sleep(300);
   assert.equal(done, 0);
   assert.deepEqual(h.log.errors, []);
@@ -461,10 +474,10 @@ test("the gateway's entities are available with the gateway's availability alone
   t.after(() => h.close());
   await h.quiet();
   const node = "jbd_gateway_" + h.gateway;
-  const uptime = JSON.parse(h.consumer.last(`${h.haPrefix}/sensor/${node}/uptime/config`)!.text);
+  const uptime = JSON.parse(h.discovery().get(`${h.haPrefix}/sensor/${node}/uptime/config`)!);
   assert.deepEqual(uptime.avty, [{ t: h.topic(h.gateway, "availability") }]);
   assert.equal(uptime.avty_mode, undefined);
   assert.equal(uptime.stat_t, h.topic(h.gateway, "diag"));
-  const status = JSON.parse(h.consumer.last(`${h.haPrefix}/binary_sensor/${node}/status/config`)!.text);
+  const status = JSON.parse(h.discovery().get(`${h.haPrefix}/binary_sensor/${node}/status/config`)!);
   assert.equal(status.stat_t, h.topic(h.gateway, "availability"));
 });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Broker, Consumer } from "../lib/broker";
 import { Harness } from "./harness";
 import { DP04S007, SP04S034, SP25S003, FakeBms } from "./fake-bms";
-import { assertAccepted, parseDiscovery, render, type Discovered } from "./home-assistant";
+import { assertAccepted, haView, parseDiscovery, render, type Discovered } from "./home-assistant";
 import { sleep, until, nodeClock } from "./helpers";
 
 const broker = new Broker();
@@ -212,7 +212,7 @@ test("discovery follows the pack: extended fields, a changed cell count, and ent
   // what a Home Assistant starting now would get from the broker
   const late = await Consumer.connect(broker.port, [h.haPrefix + "/#"]);
   await sleep(200);
-  const retained = late.messages.map((m) => m.topic.split("/")[3]);
+  const retained = [...haView(h.haPrefix, late.messages)].filter(([, text]) => text).map(([topic]) => topic.split("/")[3]);
   assert.ok(retained.includes("cell_16") && !retained.includes("temp_1") && !retained.includes("alarm"));
   await late.close();
 });
@@ -386,8 +386,9 @@ test("broker restart: the connection comes back by itself and republishes availa
   assert.equal(retained.get(h.topic(bms, "availability")), "online");
   assert.equal(JSON.parse(retained.get(h.topic(bms, "state"))!).voltage, 15.6);
   assert.ok(retained.get(h.topic(bms, "info")));
-  assert.ok(retained.get(`${h.haPrefix}/sensor/jbd_house/voltage/config`), "discovery republished");
-  assert.ok(retained.get(`${h.haPrefix}/switch/jbd_house/charge_mos/config`));
+  const ha = haView(h.haPrefix, fresh.messages);
+  assert.ok(ha.get(`${h.haPrefix}/sensor/jbd_house/voltage/config`), "discovery republished");
+  assert.ok(ha.get(`${h.haPrefix}/switch/jbd_house/charge_mos/config`));
 });
 
 test("a full republish fits through an ESP32-sized send buffer: paced, retried, nothing lost", async (t) => {

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { JsonWriter } from "../../modules/protocol/json";
 import { DeviceDiscovery, discoveryTopic, nodeId } from "../../modules/bridge/discovery";
+import { splitDevicePayload } from "./home-assistant";
 import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity, hasBmsEntity, type Entity } from "../../modules/bridge/entities";
 import { MosCommands, type CommandTarget } from "../../modules/bridge/mos-commands";
 import { BmsTopics, GatewayTopics } from "../../modules/bridge/topics";
@@ -22,6 +23,15 @@ const topics = {
   gatewayDiag: "jbd/gw/diag", gatewayAvailability: "jbd/gw/availability", availability: ["jbd/gw/availability", "jbd/house/availability"],
 };
 const device = { node: "jbd_house", name: "House", manufacturer: "JBD", model: "SP04S034", softwareVersion: "8.0", via: "jbd_gateway_gw" };
+/** One entity's config as HA sees it: a part holding only it, split and merged as HA does. */
+function entityConfig(d: DeviceDiscovery, entity: Entity): Record<string, any> {
+  d.beginPart(w);
+  d.component(w, entity);
+  const text = new TextDecoder().decode(d.endPart(w));
+  const [[, { config }]] = [...splitDevicePayload(d.topic("x"), text)];
+  return config;
+}
+
 const find = (object: string): Entity => {
   for (let i = 0; i < BMS_ENTITY_SLOTS; i++) if (bmsEntity(i).object === object) return bmsEntity(i);
   const g = GATEWAY_ENTITIES.find((e) => e.object === object);
@@ -32,8 +42,9 @@ const find = (object: string): Entity => {
 test("a sensor's config: every key, abbreviated as HA documents", () => {
   const d = new DeviceDiscovery("ha", device, topics, { name: "jbd-gateway", version: "0.1.0" });
   const voltage = find("voltage");
-  assert.equal(d.topic(voltage), "ha/sensor/jbd_house/voltage/config");
-  assert.deepEqual(parseJson(d.payload(w, voltage)), {
+  assert.equal(d.entityTopic(voltage), "ha/sensor/jbd_house/voltage/config", "the old per-entity topic (migrated)");
+  assert.equal(d.topic("f1"), "ha/device/jbd_house_f1/config");
+  assert.deepEqual(entityConfig(d, voltage), {
     name: "Voltage", uniq_id: "jbd_house_voltage", stat_t: "jbd/house/state", val_tpl: "{{value_json.voltage}}",
     unit_of_meas: "V", dev_cla: "voltage", stat_cla: "measurement", sug_dsp_prc: 2,
     avty: [{ t: "jbd/gw/availability" }, { t: "jbd/house/availability" }], avty_mode: "all",
@@ -44,7 +55,7 @@ test("a sensor's config: every key, abbreviated as HA documents", () => {
 
 test("diagnostic, attribute, icon and switch entities; the gateway's own status", () => {
   const d = new DeviceDiscovery("ha", device, topics, { name: "jbd-gateway" });
-  const connects = parseJson(d.payload(w, find("link_connects")));
+  const connects = entityConfig(d, find("link_connects"));
   assert.equal(connects.stat_t, "jbd/house/diag");
   assert.equal(connects.ent_cat, "diagnostic");
   assert.equal(connects.json_attr_t, "jbd/house/diag");
@@ -56,16 +67,16 @@ test("diagnostic, attribute, icon and switch entities; the gateway's own status"
     const e = bmsEntity(i);
     if (e.component !== "switch") continue;
     switches++;
-    const c = parseJson(d.payload(w, e));
+    const c = entityConfig(d, e);
     assert.equal(c.cmd_t, e.fet === "charge" ? "jbd/house/mos/charge/set" : "jbd/house/mos/discharge/set");
     assert.deepEqual([c.pl_on, c.pl_off, c.dev_cla], ["ON", "OFF", "switch"]);
   }
   assert.equal(switches, 2);
   const gw = new DeviceDiscovery("ha", { node: "jbd_gateway_gw", name: "Gateway", manufacturer: "jbd-gateway", model: "ESP32" },
     { gatewayDiag: "jbd/gw/diag", gatewayAvailability: "jbd/gw/availability", availability: ["jbd/gw/availability"] }, { name: "x" });
-  const status = parseJson(gw.payload(w, find("status")));
+  const status = entityConfig(gw, find("status"));
   assert.deepEqual([status.stat_t, status.pl_on, status.pl_off, status.avty, status.dev_cla], ["jbd/gw/availability", "online", "offline", undefined, "connectivity"]);
-  const uptime = parseJson(gw.payload(w, find("uptime")));
+  const uptime = entityConfig(gw, find("uptime"));
   assert.deepEqual([uptime.stat_t, uptime.unit_of_meas, uptime.avty, uptime.avty_mode], ["jbd/gw/diag", "s", [{ t: "jbd/gw/availability" }], undefined], "one availability topic: no mode");
   assert.deepEqual(uptime.dev, { ids: ["jbd_gateway_gw"], name: "Gateway", mf: "jbd-gateway", mdl: "ESP32" }, "no sw or via when unknown");
 });

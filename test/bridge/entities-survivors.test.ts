@@ -64,6 +64,10 @@ const FIXED_ENTITIES: Array<Record<string, any>> = [
   {"component":"button","object":"release","name":"Release link to the app","source":"none","releasePayload":"PRESS","icon":"mdi:cellphone-link","gatewayAvailable":true},
   {"component":"button","object":"resume","name":"Take link back","source":"none","releasePayload":"off","icon":"mdi:bluetooth-connect","gatewayAvailable":true},
   {"component":"sensor","object":"latency","name":"Reply latency","source":"diag","template":"{{value_json.link.latency.median}}","unit":"ms","deviceClass":"duration","stateClass":"measurement","diagnostic":true},
+  {"component":"sensor","object":"energy_charged","name":"Energy charged","source":"state","template":"{{value_json.energyCharged}}","unit":"kWh","deviceClass":"energy","stateClass":"total_increasing","precision":2},
+  {"component":"sensor","object":"energy_discharged","name":"Energy discharged","source":"state","template":"{{value_json.energyDischarged}}","unit":"kWh","deviceClass":"energy","stateClass":"total_increasing","precision":2},
+  {"component":"sensor","object":"time_to_empty","name":"Time to empty","source":"state","template":"{{value_json.timeToEmpty}}","unit":"s","deviceClass":"duration","stateClass":"measurement","precision":0,"icon":"mdi:battery-clock-outline"},
+  {"component":"sensor","object":"time_to_full","name":"Time to full","source":"state","template":"{{value_json.timeToFull}}","unit":"s","deviceClass":"duration","stateClass":"measurement","precision":0,"icon":"mdi:battery-charging-high"},
 ];
 const GATEWAY: Array<Record<string, unknown>> = [
   {"component":"binary_sensor","object":"status","name":"Status","source":"gatewayAvailability","deviceClass":"connectivity","diagnostic":true},

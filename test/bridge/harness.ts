@@ -1,5 +1,6 @@
 // One bridge against the shared aedes broker, with its own topic prefixes so tests cannot see each
 // other's retained messages, fake BMS views, and a consumer subscribed to everything it publishes.
+import { haView } from "./home-assistant";
 import { Bridge, type BridgeSettings } from "../../modules/bridge/bridge";
 import type { Clock } from "../../modules/bridge/ports";
 import { Consumer, type Broker } from "../lib/broker";
@@ -14,6 +15,10 @@ export interface HarnessOptions {
   sendBuffer?: number;
   ackMs?: number;
   clock?: Clock;
+  /** BMS given before the bridge starts, as main.ts adds the configured ones. */
+  bms?: [id: string, pack: Pack][];
+  /** Flash from an earlier boot (discovery memory); default: empty, a first boot. */
+  flash?: Map<string, string>;
 }
 
 export class Harness {
@@ -25,6 +30,8 @@ export class Harness {
   readonly bridge: Bridge;
   readonly bms: FakeBms[] = [];
   readonly clock: Clock;
+  /** The gateway's flash for discovery (announced BMS, migration done): a fresh one is a first boot. */
+  readonly flash: Map<string, string>;
 
   private constructor(readonly broker: Broker, readonly consumer: Consumer, n: number, options: HarnessOptions) {
     this.prefix = "jbd" + n;
@@ -32,10 +39,12 @@ export class Harness {
     this.gateway = "gw" + n;
     this.clock = options.clock ?? nodeClock;
     this.world = sdkMqtt({ sendBuffer: options.sendBuffer, ackMs: options.ackMs });
+    const flash = this.flash = options.flash ?? new Map();
     this.bridge = new Bridge(
       { prefix: this.prefix, gatewayId: this.gateway, discovery: true, discoveryPrefix: this.haPrefix, mosControl: true, firmwareVersion: "0.1.0", ...options.settings },
       { host: "127.0.0.1", port: broker.port, tls: false, user: "", password: "" },
-      { MQTT: this.world.MQTT, timers: nodeTimers, clock: this.clock, log: this.log, random: () => 0 },
+      { MQTT: this.world.MQTT, timers: nodeTimers, clock: this.clock, log: this.log, random: () => 0,
+        discoveryStore: { get: (key) => flash.get(key), set: (key, value) => { flash.set(key, value); } } },
     );
   }
 
@@ -43,6 +52,7 @@ export class Harness {
     const n = ++counter;
     const consumer = await Consumer.connect(broker.port, [`jbd${n}/#`, `ha${n}/#`]);
     const h = new Harness(broker, consumer, n, options);
+    for (const [id, pack] of options.bms ?? []) h.add(id, pack);
     h.bridge.start();
     await until(() => h.bridge.connection.online, 3000, "bridge online");
     // commands are obeyed once the replay guard's marker is back and its settle time passed
@@ -82,11 +92,9 @@ export class Harness {
     }
   }
 
-  /** Latest payload per discovery topic, as retained at the broker (empty = removed). */
+  /** What Home Assistant holds: per-entity configs split out of the device configs (empty = removed). */
   discovery(): Map<string, string> {
-    const latest = new Map<string, string>();
-    for (const m of this.consumer.messages) if (m.topic.startsWith(this.haPrefix + "/")) latest.set(m.topic, m.text);
-    return latest;
+    return haView(this.haPrefix, this.consumer.messages);
   }
 
   /** Sends a command as Home Assistant (or a user) would. */

@@ -30,6 +30,7 @@ const SENSOR_UNITS: Record<string, readonly string[]> = {
   temperature: ["°C", "°F", "K"],
   signal_strength: ["dB", "dBm"],
   duration: ["d", "h", "min", "s", "ms", "µs"],
+  energy: ["J", "kJ", "MJ", "GJ", "mWh", "Wh", "kWh", "MWh", "GWh", "TWh", "cal", "kcal", "Mcal", "Gcal"],
 };
 const BINARY_SENSOR_CLASSES = new Set(["battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door",
   "gas", "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power", "presence", "problem",
@@ -41,6 +42,8 @@ const STATE_CLASSES = new Set(["measurement", "measurement_angle", "total", "tot
 const DEVICE_STATE_CLASSES: Record<string, readonly string[]> = {
   voltage: ["measurement"], current: ["measurement"], power: ["measurement"], battery: ["measurement"],
   humidity: ["measurement"], temperature: ["measurement"], signal_strength: ["measurement"],
+  // sensor/const.py DEVICE_CLASS_STATE_CLASSES: energy is a total, never a measurement
+  energy: ["total", "total_increasing"],
 };
 const ID = /^[a-zA-Z0-9_-]+$/;
 
@@ -170,4 +173,65 @@ export function render(template: string, payload: unknown, where = template): st
     return truthy(v) ? "ON" : "OFF";
   }
   throw new Error(`${where}: template form not understood by this test: ${template}`);
+}
+
+// ---- device-based discovery (homeassistant/components/mqtt/discovery.py) ----
+
+/** Options of a device payload's root that HA copies into each component lacking them (SHARED_OPTIONS, abbreviated). */
+const SHARED = ["avty", "avty_mode", "avty_tpl", "avty_t", "cmd_t", "e", "pl_avail", "pl_not_avail", "stat_t", "qos"];
+
+/**
+ * A device-based discovery payload split as HA's async_discovery_message_received splits it: per
+ * component (keyed by its id in `cmps`) an abbreviated per-entity config with `dev`, `o` and the
+ * shared root options merged in, and its platform (`p`) taken out. Checks what DEVICE_DISCOVERY_SCHEMA
+ * requires: dev, o, cmps, and a platform per component.
+ */
+export function splitDevicePayload(topic: string, payload: string): Map<string, { component: string; config: Record<string, any> }> {
+  const root = JSON.parse(payload);
+  assert.ok(root.dev && typeof root.dev === "object", `${topic}: device`);
+  assert.ok(root.o && typeof root.o.name === "string", `${topic}: origin (required for device discovery)`);
+  assert.ok(root.cmps && typeof root.cmps === "object" && Object.keys(root.cmps).length > 0, `${topic}: components`);
+  for (const key of Object.keys(root)) assert.ok(["dev", "o", "cmps", ...SHARED].includes(key), `${topic}: root key '${key}'`);
+  const out = new Map<string, { component: string; config: Record<string, any> }>();
+  for (const [object, raw] of Object.entries(root.cmps as Record<string, Record<string, any>>)) {
+    assert.match(object, ID, `${topic}: component id ${object}`);
+    const { p, ...config } = raw;
+    assert.equal(typeof p, "string", `${topic} ${object}: platform`);
+    for (const option of SHARED) if (option in root && !(option in config)) config[option] = root[option];
+    config.dev = root.dev;
+    config.o = root.o;
+    out.set(object, { component: p, config });
+  }
+  return out;
+}
+
+/**
+ * What Home Assistant holds, as per-entity configs: `<prefix>/<component>/<device id>/<object>/config`
+ * -> abbreviated JSON, or "" once removed. Device configs are split and merged; a component a part
+ * no longer lists is removed, as HA removes it; per-entity topics count until a device config has the
+ * same entity, and a migrate_discovery message is a hand-over, not a config.
+ */
+export function haView(prefix: string, messages: readonly { topic: string; text: string }[]): Map<string, string> {
+  const view = new Map<string, string>();
+  const byDevice = new Map<string, string[]>();
+  const fromDevice = new Set<string>();
+  for (const m of messages) {
+    if (!m.topic.startsWith(prefix + "/") || !m.topic.endsWith("/config")) continue;
+    if (m.topic.split("/")[1] === "device") {
+      const now: string[] = [];
+      if (m.text) {
+        for (const [object, { component, config }] of splitDevicePayload(m.topic, m.text)) {
+          const key = `${prefix}/${component}/${config.dev.ids[0]}/${object}/config`;
+          view.set(key, JSON.stringify(config));
+          now.push(key);
+          fromDevice.add(key);
+        }
+      }
+      for (const key of byDevice.get(m.topic) ?? []) if (!now.includes(key)) view.set(key, "");
+      byDevice.set(m.topic, now);
+    } else if (!fromDevice.has(m.topic) && !m.text.includes("migrate_discovery") && (m.text || view.has(m.topic))) {
+      view.set(m.topic, m.text); // an empty config for one HA never had removes nothing
+    }
+  }
+  return view;
 }

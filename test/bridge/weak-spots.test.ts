@@ -20,6 +20,7 @@ const UNITS: Record<string, string | undefined> = {
   cell_min: "V", cell_max: "V", cell_delta: "V", cell_avg: "V", cell_min_no: undefined, cell_max_no: undefined,
   balance_current: "A", humidity: "%", rssi: "dBm", link_connects: undefined, link_drops: undefined, polls_failed: undefined,
   latency: "ms", uptime: "s", mqtt_connects: undefined,
+  energy_charged: "kWh", energy_discharged: "kWh", time_to_empty: "s", time_to_full: "s",
 };
 const unitOf = (object: string) => /^temp_\d+$/.test(object) ? "°C" : /^cell_\d+$/.test(object) ? "V" : UNITS[object];
 

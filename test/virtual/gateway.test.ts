@@ -7,7 +7,7 @@ import { Broker, Consumer } from "../lib/broker";
 import { Mosquitto } from "../lib/mosquitto";
 import { XsTransport } from "./transport";
 import { createScenario, type Scenario } from "./scenario";
-import { parseDiscovery, assertAccepted, render } from "../bridge/home-assistant";
+import { parseDiscovery, assertAccepted, render, haView } from "../bridge/home-assistant";
 
 interface BrokerUnderTest { port: number; start(): Promise<void>; stop(): Promise<void>; close?(): Promise<void> }
 
@@ -94,19 +94,19 @@ for (const [brokerName, makeBroker] of brokers) {
     });
 
     test("Home Assistant discovery: every config is one HA accepts, and its templates render", () => {
-      const configs = late.messages.filter((m) => m.topic.startsWith("homeassistant/") && m.text);
+      for (const m of late.messages) if (m.topic.startsWith("homeassistant/")) assert.equal(m.retain, true, m.topic);
+      assert.ok(late.messages.some((m) => m.topic.startsWith("homeassistant/device/")), "device-based discovery");
+      const configs = [...haView("homeassistant", late.messages)].filter(([, text]) => text);
       assert.ok(configs.length > 40, `discovery configs: ${configs.length}`);
-      const latest = new Map(configs.map((m) => [m.topic, m]));
-      for (const m of latest.values()) {
-        assert.equal(m.retain, true, m.topic);
-        const d = parseDiscovery("homeassistant", m.topic, m.text);
+      for (const [topic, text] of configs) {
+        const d = parseDiscovery("homeassistant", topic, text);
         assertAccepted(d);
         const payload = ha.messages.filter((x) => x.topic === d.config.state_topic).at(-1);
         // templates over `value` read the text itself (availability), the others its JSON
         const raw = d.config.value_template?.includes("value_json") === false;
-        if (payload && d.config.value_template) render(d.config.value_template, raw ? payload.text : JSON.parse(payload.text), m.topic);
+        if (payload && d.config.value_template) render(d.config.value_template, raw ? payload.text : JSON.parse(payload.text), topic);
       }
-      const switches = [...latest.values()].filter((m) => m.topic.startsWith("homeassistant/switch/"));
+      const switches = configs.filter(([topic]) => topic.startsWith("homeassistant/switch/"));
       assert.equal(switches.length, 4, "charge and discharge switches for each of the two BMS");
     });
 

@@ -3,6 +3,7 @@
 // clearing the retained topics it would otherwise leave orphaned; `reconnect mqtt` uses the values
 // as they are now; "live" settings act at once; "Wi-Fi reconnects" settings do. Against real aedes
 // brokers that record every client's id and login.
+import { haView } from "../bridge/home-assistant";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -69,7 +70,13 @@ async function retained(port: number, topics = ["#"]): Promise<Map<string, strin
   const c = await Consumer.connect(port, topics);
   await new Promise((r) => setTimeout(r, 250));
   await c.close();
-  return new Map(c.messages.filter((m) => m.retain).map((m) => [m.topic, m.text]));
+  const kept = c.messages.filter((m) => m.retain);
+  // discovery as Home Assistant holds it: the device configs split into per-entity configs
+  const view = new Map(kept.filter((m) => m.topic.split("/")[1] !== "device").map((m) => [m.topic, m.text]));
+  for (const prefix of new Set(kept.filter((m) => m.topic.split("/")[1] === "device").map((m) => m.topic.split("/")[0]))) {
+    for (const [topic, text] of haView(prefix, kept)) if (text) view.set(topic, text);
+  }
+  return view;
 }
 
 const keys = (map: Map<string, string>, prefix: string) => [...map.keys()].filter((t) => t.startsWith(prefix));
