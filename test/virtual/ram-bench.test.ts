@@ -11,7 +11,7 @@ test("RAM bench, 1 BMS: image, steady state, republish peak and poll-cycle figur
   assert.ok(r.steady.slots > 500, "main, the link and the connection live beyond the image");
   assert.ok(r.steady.slots <= 3_000, `steady slots ${r.steady.slots} (budget 3,000)`);
   assert.ok(r.republish.liveSlots <= 4_000, `republish peak ${r.republish.liveSlots} (budget 4,000)`);
-  assert.ok(r.republish.discoveryPublished > 20 && r.republish.statesPublished > 0, "the broker's return republished discovery and state");
+  assert.ok(r.republish.discoveryPublished >= 6 && r.republish.statesPublished > 0, "the broker's return republished discovery (the gateway device and the parts of each pack) and state");
   assert.ok(r.steadyDeviceChunkBytes < r.steady.chunkBytes, "bytecode copies are left out of the device figure");
   const c = r.perPollCycle;
   assert.ok(c.cycles >= 50, `poll cycles in 5 minutes: ${c.cycles}`);
