@@ -111,8 +111,11 @@ function writeLinkStats(w: JsonWriter, s: LinkStats): void {
   w.key("errorReplies").number(s.errorReplies);
   w.key("strays").number(s.strays);
   const latency = s.latency;
-  w.key("latency").beginObject().key("count").number(latency.count).key("min").number(latency.min)
-    .key("median").number(latency.median).key("max").number(latency.max).endObject();
+  // before the first reply there is no latency: null, which Home Assistant's sensor shows as unknown, not 0 ms
+  w.key("latency").beginObject().key("count").number(latency.count);
+  if (latency.count) w.key("min").number(latency.min).key("median").number(latency.median).key("max").number(latency.max);
+  else w.key("min").null().key("median").null().key("max").null();
+  w.endObject();
   w.endObject();
 }
 

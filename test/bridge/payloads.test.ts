@@ -2,6 +2,7 @@
 // broker, no real time, so mutation testing can run them for every bridge mutant.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { render } from "./home-assistant";
 import { JsonWriter } from "../../modules/protocol/json";
 import { bmsDiagJson, gatewayDiagJson, infoJson, mosResultJson, refusalJson, softwareVersion, stateJson } from "../../modules/bridge/payloads";
 import type { Clock } from "../../modules/bridge/ports";
@@ -65,11 +66,14 @@ test("BMS diag: uptime, RSSI, connected, every link and frame counter, the login
   const s = bms.stats;
   Object.assign(s, { connects: 1, connectAttempts: 2, connectTimeouts: 3, drops: 4, forcedDisconnects: 5, stackResets: 6,
     lastReconnectMs: 7, maxReconnectMs: 8, pollsOk: 9, pollsFailed: 10, timeouts: 11, retries: 12, errorReplies: 13, strays: 14 });
-  s.latency.add(80);
-  s.latency.add(120);
   Object.assign(bms.frameStats, { frames: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28, moduleFrames: 29 });
   bms.login = { kind: "module", ok: false, problem: true, outcome: "module password rejected: set the password of house: config set bms1Password <six letters or digits>" };
   bms.rssi = -70;
+  const before = parseJson(bmsDiagJson(w, bms, 3_600));
+  assert.deepEqual(before.link.latency, { count: 0, min: null, median: null, max: null }, "no reply yet: no latency, not 0 ms");
+  assert.equal(render("{{value_json.link.latency.median}}", before), "None", "which HA's MQTT sensor shows as unknown");
+  s.latency.add(80);
+  s.latency.add(120);
   const diag = parseJson(bmsDiagJson(w, bms, 3_600));
   assert.equal(diag.uptime, 3_600);
   assert.equal(diag.rssi, -70);
