@@ -89,20 +89,20 @@ const FIXED: readonly Entity[] = [
   { component: "sensor", object: "voltage", name: "Voltage", source: "state", template: value("voltage"), ...V, precision: 2 },
   { component: "sensor", object: "current", name: "Current", source: "state", template: value("current"), ...A, precision: 2 },
   { component: "sensor", object: "power", name: "Power", source: "state", template: value("power"), unit: "W", deviceClass: "power", stateClass: "measurement", precision: 0 },
-  { component: "sensor", object: "soc", name: "State of charge", source: "state", template: value("soc"), unit: "%", deviceClass: "battery", stateClass: "measurement" },
+  { component: "sensor", object: "soc", name: "State of charge", source: "state", template: value("soc"), unit: "%", deviceClass: "battery", stateClass: "measurement", precision: 0 },
   { component: "sensor", object: "remaining", name: "Remaining capacity", source: "state", template: value("remainingCapacity"), ...AH, precision: 2 },
-  { component: "sensor", object: "nominal", name: "Nominal capacity", source: "state", template: value("nominalCapacity"), unit: "Ah", icon: "mdi:battery", diagnostic: true },
-  { component: "sensor", object: "full_charge", name: "Full charge capacity", source: "state", template: value("fullChargeCapacity"), ...AH, diagnostic: true, when: "extended" },
-  { component: "sensor", object: "cycles", name: "Cycles", source: "state", template: value("cycles"), stateClass: "total_increasing", icon: "mdi:battery-sync" },
+  { component: "sensor", object: "nominal", name: "Nominal capacity", source: "state", template: value("nominalCapacity"), unit: "Ah", icon: "mdi:battery", diagnostic: true, precision: 0 },
+  { component: "sensor", object: "full_charge", name: "Full charge capacity", source: "state", template: value("fullChargeCapacity"), ...AH, diagnostic: true, when: "extended", precision: 0 },
+  { component: "sensor", object: "cycles", name: "Cycles", source: "state", template: value("cycles"), stateClass: "total_increasing", icon: "mdi:battery-sync", precision: 0 },
   { component: "sensor", object: "cell_min", name: "Cell minimum", source: "state", template: value("cellMin"), ...V, precision: 3 },
   { component: "sensor", object: "cell_max", name: "Cell maximum", source: "state", template: value("cellMax"), ...V, precision: 3 },
   { component: "sensor", object: "cell_delta", name: "Cell difference", source: "state", template: value("cellDelta"), ...V, precision: 3 },
   { component: "sensor", object: "cell_avg", name: "Cell average", source: "state", template: value("cellAverage"), ...V, precision: 3 },
-  { component: "sensor", object: "cell_min_no", name: "Lowest cell", source: "state", template: value("cellMinIndex"), icon: "mdi:battery-low", diagnostic: true },
-  { component: "sensor", object: "cell_max_no", name: "Highest cell", source: "state", template: value("cellMaxIndex"), icon: "mdi:battery-high", diagnostic: true },
+  { component: "sensor", object: "cell_min_no", name: "Lowest cell", source: "state", template: value("cellMinIndex"), icon: "mdi:battery-low", diagnostic: true, precision: 0 },
+  { component: "sensor", object: "cell_max_no", name: "Highest cell", source: "state", template: value("cellMaxIndex"), icon: "mdi:battery-high", diagnostic: true, precision: 0 },
   { component: "sensor", object: "balance_current", name: "Balance current", source: "state", template: value("balanceCurrent"), ...A, precision: 3, when: "extended" },
-  { component: "sensor", object: "humidity", name: "Humidity", source: "state", template: value("humidity"), unit: "%", deviceClass: "humidity", stateClass: "measurement", diagnostic: true, when: "extended" },
-  { component: "sensor", object: "rssi", name: "RSSI", source: "state", template: value("rssi"), unit: "dBm", deviceClass: "signal_strength", stateClass: "measurement", diagnostic: true },
+  { component: "sensor", object: "humidity", name: "Humidity", source: "state", template: value("humidity"), unit: "%", deviceClass: "humidity", stateClass: "measurement", diagnostic: true, when: "extended", precision: 0 },
+  { component: "sensor", object: "rssi", name: "RSSI", source: "state", template: value("rssi"), unit: "dBm", deviceClass: "signal_strength", stateClass: "measurement", diagnostic: true, precision: 0 },
   {
     component: "binary_sensor", object: "protection", name: "Protection", source: "state", deviceClass: "problem",
     template: onIf("value_json.protectionRaw|bitwise_and(" + FAULT_MASK + ")"), attributes: "{{value_json.protection|tojson}}",
@@ -123,10 +123,10 @@ const FIXED: readonly Entity[] = [
   ...PROTECTION_NAMES.map(protectionEntity),
   {
     component: "sensor", object: "link_connects", name: "Link connects", source: "diag", template: value("link.connects"),
-    stateClass: "total_increasing", icon: "mdi:bluetooth-connect", diagnostic: true, attributes: "{{value_json.link|tojson}}",
+    stateClass: "total_increasing", icon: "mdi:bluetooth-connect", diagnostic: true, attributes: "{{value_json.link|tojson}}", precision: 0,
   },
-  { component: "sensor", object: "link_drops", name: "Link drops", source: "diag", template: value("link.drops"), stateClass: "total_increasing", icon: "mdi:bluetooth-off", diagnostic: true },
-  { component: "sensor", object: "polls_failed", name: "Polls failed", source: "diag", template: value("link.pollsFailed"), stateClass: "total_increasing", icon: "mdi:alert-circle-outline", diagnostic: true },
+  { component: "sensor", object: "link_drops", name: "Link drops", source: "diag", template: value("link.drops"), stateClass: "total_increasing", icon: "mdi:bluetooth-off", diagnostic: true, precision: 0 },
+  { component: "sensor", object: "polls_failed", name: "Polls failed", source: "diag", template: value("link.pollsFailed"), stateClass: "total_increasing", icon: "mdi:alert-circle-outline", diagnostic: true, precision: 0 },
   {
     component: "binary_sensor", object: "login_problem", name: "Login problem", source: "diag", deviceClass: "problem",
     template: onIf("value_json.login.problem"), attributes: "{{value_json.login|tojson}}", diagnostic: true, gatewayAvailable: true,
@@ -137,7 +137,7 @@ const FIXED: readonly Entity[] = [
   },
   { component: "button", object: "release", name: "Release link to the app", source: "none", releasePayload: "PRESS", icon: "mdi:cellphone-link", gatewayAvailable: true },
   { component: "button", object: "resume", name: "Take link back", source: "none", releasePayload: "off", icon: "mdi:bluetooth-connect", gatewayAvailable: true },
-  { component: "sensor", object: "latency", name: "Reply latency", source: "diag", template: value("link.latency.median"), unit: "ms", deviceClass: "duration", stateClass: "measurement", diagnostic: true },
+  { component: "sensor", object: "latency", name: "Reply latency", source: "diag", template: value("link.latency.median"), unit: "ms", deviceClass: "duration", stateClass: "measurement", diagnostic: true, precision: 0 },
   // energy totals integrated on the gateway and runtime estimates (modules/link/energy-meter.ts)
   { component: "sensor", object: "energy_charged", name: "Energy charged", source: "state", template: value("energyCharged"), unit: "kWh", deviceClass: "energy", stateClass: "total_increasing", precision: 2 },
   { component: "sensor", object: "energy_discharged", name: "Energy discharged", source: "state", template: value("energyDischarged"), unit: "kWh", deviceClass: "energy", stateClass: "total_increasing", precision: 2 },
@@ -180,10 +180,10 @@ export function hasBmsEntity(shape: Shape, index: number): boolean {
 /** The gateway's own device: connection status, uptime, MQTT statistics. */
 export const GATEWAY_ENTITIES: readonly Entity[] = [
   { component: "binary_sensor", object: "status", name: "Status", source: "gatewayAvailability", deviceClass: "connectivity", diagnostic: true },
-  { component: "sensor", object: "uptime", name: "Uptime", source: "gatewayDiag", template: value("uptime"), unit: "s", deviceClass: "duration", stateClass: "total_increasing", diagnostic: true },
+  { component: "sensor", object: "uptime", name: "Uptime", source: "gatewayDiag", template: value("uptime"), unit: "s", deviceClass: "duration", stateClass: "total_increasing", diagnostic: true, precision: 0 },
   {
     component: "sensor", object: "mqtt_connects", name: "MQTT connects", source: "gatewayDiag", template: value("mqtt.connects"),
-    stateClass: "total_increasing", icon: "mdi:lan-connect", diagnostic: true, attributes: "{{value_json.mqtt|tojson}}",
+    stateClass: "total_increasing", icon: "mdi:lan-connect", diagnostic: true, attributes: "{{value_json.mqtt|tojson}}", precision: 0,
   },
 ];
 

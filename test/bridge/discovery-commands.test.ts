@@ -192,3 +192,9 @@ test("misaddressed commands: unknown topic of our BMS, unknown BMS on our error 
   assert.equal(c.stats.malformedCommands, 5);
   assert.equal(c.calls.length, 0);
 });
+
+test("every sensor suggests a display precision (issue 12 part 3): HA would otherwise show raw floats or '12.0' counts", () => {
+  const sensors = [...Array.from({ length: BMS_ENTITY_SLOTS }, (_, i) => bmsEntity(i)), ...GATEWAY_ENTITIES].filter((e) => e.component === "sensor");
+  assert.ok(sensors.length > 20);
+  for (const e of sensors) assert.ok(Number.isInteger(e.precision) && e.precision! >= 0, e.object + " has a precision");
+});
