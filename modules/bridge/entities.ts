@@ -192,7 +192,7 @@ export const GATEWAY_ENTITIES: readonly Entity[] = [
  *  HA would remove it from one part and make it anew in the other). */
 export interface Part { readonly name: string; readonly start: number; readonly end: number }
 
-/** Sized so that the largest part stays well inside the pump's packet limit (test/bridge/discovery-parts.test.ts). */
+/** Sized so that the largest part stays within 4 KB, half the ESP32's send buffer (test/bridge/ha-device.test.ts). */
 const FIXED_PER_PART = 12;
 const CELLS_PER_PART = 8;
 

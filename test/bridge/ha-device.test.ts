@@ -18,7 +18,7 @@ const broker = new Broker();
 before(() => broker.start());
 after(() => broker.stop());
 
-/** Packets the pump never writes: more than the 8 KB lwIP buffer minus what SecureSocket keeps. */
+/** Our own budget per discovery message: half the ESP32's 8 KB lwIP send buffer. */
 const PART_LIMIT = 4096;
 
 test("every part of the largest pack (32 cells, 8 NTC, extended, MOS control) fits in 4 KB and lists each entity once", () => {

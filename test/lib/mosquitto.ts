@@ -12,12 +12,21 @@ export function mosquittoPath(): string | undefined {
   return undefined;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** Whether something accepts TCP connections on the loopback port. */
+export function accepting(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => { socket.destroy(); resolve(true); });
+    socket.on("error", () => resolve(false));
+  });
 }
 
 export class Mosquitto {
@@ -33,11 +42,7 @@ export class Mosquitto {
     fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
     this.#child = spawn(binary, ["-c", conf], { stdio: "ignore" });
     for (let i = 0; i < 100; i++) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(this.port, "127.0.0.1", () => { socket.destroy(); resolve(true); });
-        socket.on("error", () => resolve(false));
-      });
-      if (ok) return;
+      if (await accepting(this.port)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error("mosquitto did not start");

@@ -5,20 +5,11 @@
 // - `cnOnly`: a certificate with CN=127.0.0.1 and no subjectAltName, sent with its CA.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { mosquittoPath } from "./mosquitto";
+import { accepting, freePort, mosquittoPath } from "./mosquitto";
 
 export const tlsBrokerMissing = !mosquittoPath() ? "mosquitto is not installed" : spawnSync("openssl", ["version"]).error ? "openssl is not installed" : undefined;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export class TlsBroker {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "jbd-tlsbroker-"));
@@ -63,11 +54,7 @@ export class TlsBroker {
     let log = "";
     child.stderr!.on("data", (d) => { log += d; });
     for (let i = 0; ; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const s = net.connect(this.ports.cnOnly, "127.0.0.1", () => { s.destroy(); resolve(true); });
-        s.on("error", () => resolve(false));
-      });
-      if (up) return;
+      if (await accepting(this.ports.cnOnly)) return;
       if (i > 100 || child.exitCode !== null) throw new Error(`mosquitto did not start: ${log}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

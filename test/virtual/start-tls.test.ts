@@ -5,11 +5,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { connect, type MqttClient } from "../lib/mqtt-client";
-import { mosquittoPath } from "../lib/mosquitto";
+import { accepting, freePort, mosquittoPath } from "../lib/mosquitto";
 import { startGateway, waitSessionGone, killSession } from "./start-harness";
 
 const USER = "ha", PASSWORD = "s3cr@t:x"; // '@' and ':' must travel percent-encoded in the URL
@@ -19,14 +18,6 @@ const missing = !mosquittoPath() ? "mosquitto is not installed" : spawnSync("ope
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jbd-tls-"));
 let mosquitto: ChildProcess | undefined;
 let tlsPort = 0, plainPort = 0;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function run(command: string, args: string[]): void {
   const r = spawnSync(command, args, { cwd: dir, encoding: "utf8" });
@@ -55,11 +46,7 @@ before(async () => {
   let log = "";
   mosquitto.stderr!.on("data", (d) => { log += d; });
   for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(tlsPort, "127.0.0.1", () => { s.destroy(); resolve(true); });
-      s.on("error", () => resolve(false));
-    });
-    if (up) break;
+    if (await accepting(tlsPort)) break;
     if (i > 100 || mosquitto.exitCode !== null) throw new Error(`mosquitto did not start: ${log}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
