@@ -211,7 +211,7 @@ describe("SimulatedBms: MOS control and factory mode", () => {
 describe("SimulatedBms: what it does not answer", () => {
   it("unknown registers get status 0x80 with no data", () => {
     const { send } = setup();
-    assert.equal(hex(send(request(false, 0x10)).frames[0]), "dd108000ff8077");
+    assert.equal(hex(send(request(false, 0x60)).frames[0]), "dd608000ff8077"); // (0x10-0x47: bms-eeprom.test.ts)
     assert.equal(hex(send(request(true, 0x0a, [0x18, 0x81])).frames[0]), "dd0a8000ff8077"); // as jbdtool captured
   });
 

@@ -20,6 +20,7 @@ import {
   type BasicInfoIdentity, type ProductionDate,
 } from "./bms-payloads";
 import { Random } from "./bms-random";
+import { SimulatedEeprom, type EepromLayout } from "./bms-eeprom";
 import { CHUNK_GAP, LATENCY, OUTLIER, latencyFor, sample } from "./bms-timing";
 import { Pack } from "./pack";
 import type { LoadProfile } from "./pack-profile";
@@ -55,6 +56,8 @@ export interface BmsSimOptions {
   address?: string;
   /** Login generation (bms-auth.ts); none: every request answered as it comes. */
   auth?: BmsAuth;
+  /** The parameter EEPROM's layout (bms-eeprom.ts): "fw20" (0x10-0x47, default) or "fw16" (0x10-0x3F). */
+  eeprom?: EepromLayout;
 }
 
 export interface BmsStats {
@@ -88,6 +91,7 @@ const DEFAULTS = {
   name: "xiaoxiang BMS",
   mosCommand: "e1",
   notifySize: 20,
+  eeprom: "fw20",
   address: "A4:C1:37:04:2D:BE",
   auth: undefined,
 } satisfies Omit<Required<BmsSimOptions>, "auth"> & { auth: BmsAuth | undefined };
@@ -131,6 +135,8 @@ export class SimulatedBms {
   /** The module's MAC, as given (printed order). */
   readonly address: string;
   readonly auth: BmsAuth | undefined;
+  /** Parameter registers 0x10-0x47 and factory mode's working copy (bms-eeprom.ts). */
+  readonly eeprom: SimulatedEeprom;
 
   readonly #clock: Clock;
   readonly #identity: BasicInfoIdentity;
@@ -175,6 +181,7 @@ export class SimulatedBms {
     const randoms = root.fork();
     this.address = o.address;
     this.auth = o.auth;
+    this.eeprom = new SimulatedEeprom(o.eeprom, o.cellCount, o.capacityAh);
     if (o.auth?.kind === "bms-password") this.#password = new BmsPasswordRegister(o.auth.password, this.stats.auth);
     if (o.auth?.kind === "ffaa") this.#login = new ModuleLogin(o.auth, parseMac(o.address)!, randoms, this.stats.auth);
   }
@@ -289,6 +296,7 @@ export class SimulatedBms {
   /** Handle a request as the BMS would: apply a write, build the reply frame. */
   #execute(request: Request): Uint8Array {
     const { reg, data } = request;
+    if (this.eeprom.handles(reg)) return this.eeprom.execute(request.write, reg, data);
     if (!request.write) {
       switch (reg) {
         case CMD_BASIC_INFO: return (this.#lastBasicInfo = this.#basicInfo());
@@ -307,6 +315,7 @@ export class SimulatedBms {
           return encodeReply(reg, STATUS_CHECKSUM); // DD 00 82 00 FF 7E 77, as logged in smagicld #218
         }
         this.#factoryMode = true;
+        this.eeprom.enter();
         return encodeReply(reg, STATUS_OK);
       case CMD_USE_PASSWORD:
         if (!password) break;
@@ -317,9 +326,12 @@ export class SimulatedBms {
       case CMD_CLEAR_PASSWORD:
         if (!password) break;
         return encodeReply(reg, password.clear(data) ? STATUS_OK : STATUS_PASSWORD);
-      case CMD_FACTORY_EXIT:
-        this.#factoryMode = false;
-        return encodeReply(reg, STATUS_OK);
+      case CMD_FACTORY_EXIT: {
+        // 0x0000 leaves without saving, 0x2828 saves the working copy (bms-eeprom.ts)
+        const status = this.eeprom.exit(data);
+        if (status === STATUS_OK) this.#factoryMode = false;
+        return encodeReply(reg, status);
+      }
       case CMD_MOS:
         if (this.#mosCommand !== "e1" || data.length !== 2) break;
         // bit set = FET held off; 0x00 releases both
@@ -395,5 +407,6 @@ function validate(o: SimOptions): void {
   check(/^[\x20-\x7e]{0,255}$/.test(o.hardwareVersion), "hardwareVersion must be printable ASCII, at most 255 characters");
   check(Number.isInteger(o.notifySize) && o.notifySize >= 1, "notifySize must be a positive integer");
   check(parseMac(o.address) !== undefined, "address must be a MAC like A4:C1:37:04:2D:BE");
+  check(o.eeprom === "fw16" || o.eeprom === "fw20", "eeprom must be fw16 or fw20");
   if (o.auth) validateAuth(o.auth);
 }
