@@ -38,6 +38,8 @@ export interface ConfigValues {
   bms: readonly BmsEntry[];
   pollInterval: number;
   mosControl: boolean;
+  /** Writing the BMS's protection and capacity settings (EEPROM) is allowed; set on the serial console only. */
+  settingsWrite: boolean;
   haDiscovery: boolean;
   haPrefix: string;
   logLevel: LogLevelName;
@@ -418,6 +420,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("bms", "bms", SCAN_ANY, "restart", "which BMS to connect", bmsListSetting()),
   setting("pollInterval", "pollInterval", 5, "live", "seconds between reads", intSetting(1, 3600)),
   setting("mosControl", "mosControl", true, "live", "accept charge/discharge MOS commands", boolSetting()),
+  setting("settingsWrite", "settingsWrite", false, "live", "allow writing the BMS's protection and capacity settings (set on the serial console only)", boolSetting()),
   setting("haDiscovery", "haDiscovery", true, "mqtt", "publish Home Assistant discovery", boolSetting()),
   setting("haPrefix", "haPrefix", "homeassistant", "mqtt", "Home Assistant discovery prefix", topicPrefixSetting()),
   setting("logLevel", "logLevel", "info", "live", "console/trace log level", logLevelSetting()),

@@ -21,6 +21,7 @@ import { LinkStats } from "./link-stats";
 import type { Logger } from "./logger";
 import { formatMac, globMatch, normalizeMac } from "../config/schema";
 import { EnergyMeter, type EnergyStore } from "./energy-meter";
+import { BmsSettings, type SettingsHost } from "./bms-settings";
 
 /** "a4c138112233", "a4:c1:38:11:22:33" ... -> "A4:C1:38:11:22:33" ("" if not a MAC). */
 function canonicalMac(text: string): string {
@@ -60,19 +61,23 @@ const NO_SETTINGS = Object.freeze({ modulePassword: "bmsPassword", bmsPin: "bmsP
 /** Passkey pairing takes about a second; a wrong passkey gets no callback at all (the SDK has none for a failure). */
 const PAIRING_TIMEOUT_MS = 10_000;
 const ROOT_PASSWORD_SETTING = "bmsRootPassword";
+/** The setting that allows settings writes (read when one is asked, so a change counts at once). */
+const SETTINGS_WRITE_SETTING = "settingsWrite";
 
 const WRITE_NO_RESPONSE = 4;
 
 // Released is last: the `>= State.Discovering` tests below mean "a connection is being set up or held".
 const enum State { Down, Waiting, Connecting, Discovering, Pairing, Subscribing, Settling, LoggingIn, Ready, Closing, Released }
 
-export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener {
+export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, SettingsHost {
   readonly stats = new LinkStats();
   /** Energy totals and runtime estimates, fed with every new reading (onReading). */
   readonly energy = new EnergyMeter();
   readonly poller: BmsPoller;
   /** What the pack needs to answer, and what the last login came to. */
   readonly login: BmsLogin;
+  /** Protection and capacity parameters: read once per connection and on request, written when allowed. */
+  readonly settings: BmsSettings;
   rssi: number | undefined;
   client: Client | undefined;
   notifyCharacteristic: Characteristic | undefined;
@@ -110,6 +115,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener {
     this.poller = new BmsPoller(this.stats, this, this, this, log);
     this.login = new BmsLogin(this, log);
     this.poller.login = this.login;
+    this.settings = new BmsSettings(this.poller, this, log);
     this.#address = canonicalMac(config.address);
     this.setTarget();
     if (config.energyFlash) this.energy.keepIn(config.energyFlash.store, config.energyFlash.slot, config.id);
@@ -124,12 +130,19 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener {
       this.#meteredAt = at;
     }
     this.listener.onReading(view);
+    this.settings.polled(); // the connection's settings read, after its first reading
   }
   onAvailability(view: BmsView, online: boolean): void {
     if (!online) this.energy.stale();
     this.listener.onAvailability(view, online);
   }
   onInfo(view: BmsView): void { this.listener.onInfo(view); }
+  // SettingsHost
+  settingsChanged(): void { this.listener.onSettings?.(this); }
+  writesAllowed(): boolean {
+    try { return this.config.readSetting?.(SETTINGS_WRITE_SETTING) === "true"; } catch { return false; }
+  }
+  get pinSetting(): string { return this.secretSettings.bmsPin; }
 
   get id(): string { return this.config.id; }
   get frameStats() { return this.poller.assembler.stats; }
@@ -448,6 +461,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener {
     }
     this.log.info("BMS link up:", this.id);
     this.poller.start(this.#write!);
+    this.settings.linkUp();
   }
 
   private giveUp(reason: string): void {

@@ -31,7 +31,8 @@ const FAILED_CYCLES_BEFORE_OFFLINE = 2;
 const ERROR_COUNTERS_EVERY = 60;     // poll cycles between 0xAA reads
 const MOS_READBACK_DELAY_MS = 250;
 
-const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosAuthorize, MosWrite, MosFb, MosExit, MosReadBack, Raw }
+// Session steps come last: `step >= Step.MosWrite` below means a MOS step or later.
+const enum Step { Idle, BasicInfo, Cells, Hardware, ErrorCounters, MosAuthorize, MosWrite, MosFb, MosExit, MosReadBack, Raw, Session, SessionAuthorize }
 
 /** What the poller needs from its link. */
 export interface PollerHost {
@@ -51,6 +52,22 @@ export interface PollerHost {
   firstPollSilent(): boolean;
   /** Our request came back as it was sent (a module that wants pairing). */
   echoed(): void;
+}
+
+/**
+ * A session that has the link to itself (the settings' factory-mode session): it starts once the
+ * poller is idle and no MOS command is under way, polls and MOS commands wait until it ends, and it
+ * sends its requests one at a time through sessionSend() with the poll's timeouts and retries.
+ */
+export interface ExclusiveSession {
+  /** The link is the session's now: send the first request (or authorize first). */
+  begin(): void;
+  /** The reply to the session's request, whatever its status. */
+  reply(frame: Uint8Array): void;
+  /** The request went unanswered after every attempt. */
+  failed(reason: string): void;
+  /** The link stopped: nothing more can be sent (the session is over, endSession() not needed). */
+  stopped(reason: string): void;
 }
 
 /** Frames for a login under way (bms-login) rather than for the poll. */
@@ -89,6 +106,9 @@ export class BmsPoller implements FrameSink {
   /** The MOS command under way (from the queue's turn to its answer): nothing else starts meanwhile. */
   #mos: MosCommand | undefined;
   readonly #queue: MosQueue;
+  /** The exclusive session waiting for its turn or under way (`#sessionActive`). */
+  #session: ExclusiveSession | undefined;
+  #sessionActive = false;
   /** A raw frame waiting or under way; `mos`: it is a MOS write (paced like the commands). */
   #raw: { bytes: ArrayBuffer; mos: boolean; done: (reply: Uint8Array | undefined, error?: string) => void } | undefined;
   readonly #replyTimeout = new Timeout(() => this.onReplyTimeout());
@@ -144,6 +164,11 @@ export class BmsPoller implements FrameSink {
    */
   private startCycle(): void {
     if (!this.#write || this.#step !== Step.Idle || this.#mos) return;
+    const session = this.#session;
+    if (session) {
+      if (!this.#sessionActive) { this.#sessionActive = true; session.begin(); }
+      return;
+    }
     if (this.#queue.pending && this.host.connected && this.paced()) {
       this.#mosDelay.stop(); // the interval's wait, if it was armed: from now on the command's own delay
       this.#mos = this.#queue.take();
@@ -207,7 +232,7 @@ export class BmsPoller implements FrameSink {
     const login = this.login;
     if (login !== undefined && login.busy && login.onFrame(frame)) return;
     const cmd = frame[1];
-    if (this.#step === Step.MosAuthorize) { this.stats.strays++; return; }
+    if (this.#step === Step.MosAuthorize || this.#step === Step.SessionAuthorize) { this.stats.strays++; return; }
     // DD A5 <our register>: the request itself, sent back by a module that wants a paired link
     if (cmd === READ && frame[2] === this.#requestCmd && this.#step !== Step.Idle) { this.#step = Step.Idle; this.#replyTimeout.stop(); this.host.echoed(); return; }
     if (this.#step === Step.Idle || cmd !== this.#requestCmd) { this.stats.strays++; return; }
@@ -215,6 +240,7 @@ export class BmsPoller implements FrameSink {
     this.stats.latency.add(Time.delta(this.#sentAt));
     const status = frame[2];
     if (this.#step === Step.Raw) { this.finishRaw(frame); return; }
+    if (this.#step === Step.Session) { this.#step = Step.Idle; this.#session?.reply(frame); return; }
     if (status !== 0) {
       this.stats.errorReplies++;
       if (this.#step === Step.MosWrite && status === 0x80) { this.mosFallback(); return; }
@@ -286,6 +312,7 @@ export class BmsPoller implements FrameSink {
     const step = this.#step;
     this.#step = Step.Idle;
     if (step === Step.Raw) { this.finishRaw(undefined, reason); return; }
+    if (step === Step.Session) { this.#session?.failed(reason); return; }
     if (step >= Step.MosWrite) { this.finishMos(reason === "timeout" ? "timeout: the BMS did not answer" : reason); return; }
     if (step === Step.Hardware || step === Step.ErrorCounters) {
       // optional reads: some firmware doesn't answer them; the reading itself is complete
@@ -390,8 +417,53 @@ export class BmsPoller implements FrameSink {
     this.startCycle();
   }
 
+  // ---------------- an exclusive session (settings) ----------------
+  /** Give the link to `session` once it is free; an error when it cannot be taken now. */
+  runSession(session: ExclusiveSession): string | undefined {
+    if (!this.#write) return "not connected";
+    if (this.#session) return "busy: another settings session is under way";
+    this.#session = session;
+    this.#sessionActive = false;
+    if (this.#step === Step.Idle) this.startCycle();
+    return undefined;
+  }
+
+  /** The session's next request; its reply (or failure) comes to the session. */
+  sessionSend(request: ArrayBuffer, cmd: number): void {
+    if (this.#sessionActive) this.send(Step.Session, request, cmd);
+  }
+
+  /** Before factory-mode writes: the host's root login where the module has one; false when none is needed. */
+  sessionAuthorize(done: (error?: string) => void): boolean {
+    const session = this.#session;
+    if (!this.#sessionActive || !session) return false;
+    const needed = this.host.authorizeWrite((error) => {
+      if (this.#step !== Step.SessionAuthorize || this.#session !== session) return;
+      this.#step = Step.Idle;
+      done(error);
+    });
+    if (needed) this.#step = Step.SessionAuthorize;
+    return needed;
+  }
+
+  /** The session is over: polls (one that came due meanwhile at once) and MOS commands go on. */
+  endSession(): void {
+    if (!this.#session) return;
+    this.#session = undefined;
+    this.#sessionActive = false;
+    this.#step = Step.Idle;
+    this.#replyTimeout.stop();
+    this.startCycle();
+  }
+
   private abortPending(reason: string): void {
     this.#step = Step.Idle;
+    const session = this.#session;
+    if (session) {
+      this.#session = undefined;
+      this.#sessionActive = false;
+      try { session.stopped(reason); } catch (error) { this.log.error("settings session:", error); }
+    }
     if (this.#mos) this.finishMos(`${reason}: the link dropped before the BMS confirmed`);
     this.#queue.clear(`${reason}: not sent (the link stopped before its turn)`);
     if (this.#raw) this.finishRaw(undefined, reason);

@@ -7,6 +7,7 @@ import type { ErrorCounters } from "../protocol/error-counters";
 import type { LinkStats } from "./link-stats";
 import type { AssemblerStats } from "../protocol/assembler";
 import type { EnergyView } from "./energy-meter";
+import type { SettingsView } from "./bms-settings";
 
 export type Fet = "charge" | "discharge";
 
@@ -60,6 +61,8 @@ export interface BmsView {
   readonly rssi: number | undefined;
   /** Energy totals and runtime estimates from the readings (energy-meter); absent in views without a meter. */
   readonly energy?: EnergyView;
+  /** Protection and capacity parameters (bms-settings); absent in views without them. */
+  readonly settings?: SettingsView;
   readonly stats: LinkStats;
   /** Frames received and discarded, by reason (the link's frame assembler). */
   readonly frameStats: AssemblerStats;
@@ -81,4 +84,6 @@ export interface LinkListener {
   onAvailability(bms: BmsView, online: boolean): void;
   /** Hardware version or other static info became known. */
   onInfo(bms: BmsView): void;
+  /** The settings were read or written (or a settings request ended): publish them. */
+  onSettings?(bms: BmsView): void;
 }

@@ -15,6 +15,10 @@ export interface LinkHarness {
   links: import("../../modules/link/bms-link").BmsLink[];
   sims: SimulatedBms[];
   readings: { id: string; at: number }[];
+  /** Settings published (LinkListener.onSettings), by BMS id. */
+  settingsEvents: { id: string; at: number }[];
+  /** The settingsWrite setting as the links read it (off unless a test turns it on). */
+  settingsWrite: boolean;
   availability: { id: string; online: boolean; at: number }[];
   logs: string[];
   run(ms: number): Promise<void>;
@@ -45,7 +49,8 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
   const availability: LinkHarness["availability"] = [];
   // the sim's MAC (its FF AA password derivation) is the address it is found at
   const sims = bmsList.map((b, i) => new SimulatedBms(clock, { seed: (options.seed ?? 7) + i, address: b.address, ...b.sim }));
-  const harness = { clock, sims, readings, availability, logs } as Partial<LinkHarness> as LinkHarness;
+  const settingsEvents: LinkHarness["settingsEvents"] = [];
+  const harness = { clock, sims, readings, availability, logs, settingsEvents, settingsWrite: false } as Partial<LinkHarness> as LinkHarness;
 
   const transport = new NodeTransport(async () => {
     const { BleCentral } = await import("../../modules/link/ble-central");
@@ -63,6 +68,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
       onReading: (bms: BmsView) => readings.push({ id: bms.id, at: Time.ticks }),
       onAvailability: (bms: BmsView, online: boolean) => availability.push({ id: bms.id, online, at: Time.ticks }),
       onInfo: () => {},
+      onSettings: (bms: BmsView) => settingsEvents.push({ id: bms.id, at: Time.ticks }),
     };
     const recovery = new Recovery({ restart: () => { System.restart(); return true; }, uptimeMs: () => Time.ticks, store: bleStore, log });
     const central = new BleCentral(log, recovery);
@@ -76,7 +82,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
         pattern: b.pattern ?? "", pollIntervalMs: options.pollMs ?? POLL_MS,
         energyFlash: options.energyFlash ? { store: energyStore, slot: i + 1 } : undefined,
         secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin`, passkey: `bms${i + 1}Passkey` },
-        readSetting: (key: string) => key === "bmsRootPassword" ? b.secrets?.rootPassword ?? "" : key.endsWith("Password") ? b.secrets?.modulePassword ?? ""
+        readSetting: (key: string) => key === "settingsWrite" ? String(harness.settingsWrite) : key === "bmsRootPassword" ? b.secrets?.rootPassword ?? "" : key.endsWith("Password") ? b.secrets?.modulePassword ?? ""
           : key.endsWith("Pin") ? b.secrets?.bmsPin ?? "" : key.endsWith("Passkey") ? b.secrets?.passkey ?? "" : "",
       }, central, listener, log, random);
       central.add(link);

@@ -57,6 +57,8 @@ function defaults(cells: number, capacityAh: number): Map<number, number> {
 
 export class SimulatedEeprom {
   readonly stats: EepromStats = { reads: 0, writes: 0, refused: 0, lost: 0, saves: 0, discards: 0 };
+  /** Fault knob: registers whose writes are acknowledged and not kept (a value the firmware will not take). */
+  readonly stuck = new Set<number>();
   /** What the EEPROM holds (survives everything). */
   readonly #saved: Map<number, number>;
   /** Factory mode's working copy. */
@@ -115,7 +117,7 @@ export class SimulatedEeprom {
     }
     if (data.length !== 2) return encodeReply(reg, STATUS_UNSUPPORTED);
     this.stats.writes++;
-    if (present) this.#working.set(reg, (data[0] << 8) | data[1]);
+    if (present && !this.stuck.has(reg)) this.#working.set(reg, (data[0] << 8) | data[1]);
     else this.stats.lost++;
     return encodeReply(reg, STATUS_OK);
   }
