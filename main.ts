@@ -19,6 +19,7 @@ import { bleStore, foundAddress, rememberAddress } from "./modules/link/ble-memo
 import { BmsLink } from "./modules/link/bms-link";
 import { energyStore } from "./modules/link/energy-store";
 import type { BmsView, LinkListener } from "./modules/link/bms-view";
+import { stateExpiry } from "./modules/bridge/bridge";
 import { MqttService } from "./modules/bridge/mqtt-service";
 import { sdkClock, sdkDiscoveryStore, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
@@ -74,6 +75,7 @@ function main(): void {
     bridge: {
       prefix: config.get("topicPrefix"), gatewayId: config.gatewayName(), discovery: config.get("haDiscovery"), discoveryPrefix: config.get("haPrefix"),
       mosControl: config.get("mosControl"), firmwareVersion: VERSION, restartReason: recovery.bootReason,
+      stateExpireS: stateExpiry(config.get("pollInterval")),
     },
     broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
   }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore });
@@ -117,7 +119,10 @@ function main(): void {
   });
   let wifiChange: unknown;
   config.onChange((key, effect) => {
-    if (key === "pollInterval") for (const link of links) link.config.pollIntervalMs = config.get("pollInterval") * 1000;
+    if (key === "pollInterval") {
+      for (const link of links) link.config.pollIntervalMs = config.get("pollInterval") * 1000;
+      bridge.setStateExpiry(stateExpiry(config.get("pollInterval")));
+    }
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
     if (effect === "mqtt") bridge.settingsChanged();
     // both keys in one command (config reset): one Wi-Fi reconnect, on the next turn

@@ -2,7 +2,13 @@
 //
 // Link and connection events only mark what a BMS (or the gateway) needs published; the pump
 // (pump.ts) asks for the most urgent marked item, turn by turn. Marks made while offline are all
-// sent on the next connect: every topic here is retained, so only the latest value matters.
+// sent on the next connect: only the latest value of a topic matters.
+//
+// Availability: the gateway's is retained and the broker's will says "offline" when the gateway
+// dies. A pack's cannot be a will too (one will per connection), so a retained "online" there would
+// outlive a dead gateway for every consumer but Home Assistant (which also reads the gateway's). A
+// pack's availability is therefore not retained: it is sent at each connect, after each discovery
+// pass and with every diag (60 s), and a retained copy (an older firmware's) is deleted once per boot.
 //
 // Every entry point (link callbacks, MQTT callbacks, timers) is a boundary: nothing thrown inside
 // may escape, since on the device an uncaught exception reboots it.
@@ -21,6 +27,8 @@ import { bmsDiagJson, gatewayDiagJson, infoJson, refusalJson, softwareVersion, s
 import type { Clock, TimerHandle } from "./ports";
 import { Pump } from "./pump";
 import { ReleaseCommands } from "./release-commands";
+import { SettingsCommands } from "./settings-commands";
+import { settingsJson } from "./settings-payloads";
 import { Retirement, type RetirePlan, type TopicGroup } from "./retire";
 import { BmsTopics, GatewayTopics, OFFLINE, ONLINE, RELEASED } from "./topics";
 
@@ -36,6 +44,8 @@ export interface BridgeSettings {
   mosControl: boolean;
   /** Default 60 s. */
   diagIntervalMs?: number;
+  /** Home Assistant's expire_after for entities of the BMS state (stateExpiry(pollInterval)); 0 or absent: none. */
+  stateExpireS?: number;
   /** Shown in Home Assistant as the gateway's firmware version. */
   firmwareVersion?: string;
   /** Why the previous boot ended in a deliberate restart (gateway diag "restartReason"), "" if not. */
@@ -64,17 +74,28 @@ export interface BridgePorts extends MqttPlatform {
   uptimeSeconds?: () => number;
   /** Flash for what discovery must remember (announced BMS, migration done); absent: nothing kept. */
   discoveryStore?: DiscoveryStore;
+  /** Availability topics whose retained copy was deleted since boot, shared by the bridges of one gateway. */
+  clearedAvailability?: Set<string>;
 }
 
 /** Runs one console command line; `reply` may be called any number of times. */
 export type ConsoleHandler = (line: string, reply: (text: string) => void) => void;
 
 /** What a BMS or the gateway still needs published (bit set). */
-const enum Need { Availability = 1, State = 2, Info = 4, Discovery = 8, Diag = 16 }
+const enum Need { Availability = 1, State = 2, Info = 4, Discovery = 8, Diag = 16, Settings = 32 }
 /** Publishing order: availability first, so nothing is shown live before it is. */
-const ORDER = Object.freeze([Need.Availability, Need.State, Need.Info, Need.Discovery, Need.Diag]);
+const ORDER = Object.freeze([Need.Availability, Need.State, Need.Info, Need.Settings, Need.Discovery, Need.Diag]);
 
 const DIAG_INTERVAL_MS = 60_000;
+
+/**
+ * How long Home Assistant shows a state reading before it shows "unavailable": three missed polls
+ * and half a minute more (a reconnect, a settings read), never under a minute. A link that is down
+ * says so at once through availability; this is for a gateway that is up but has stopped reading.
+ */
+export function stateExpiry(pollIntervalS: number): number {
+  return Math.max(60, 3 * pollIntervalS + 30);
+}
 /** Home Assistant's birth messages closer together than this make one republish (HA restarts take longer). */
 const BIRTH_MIN_INTERVAL_MS = 10_000;
 const MAX_CONSOLE_REPLY = 2048;
@@ -103,6 +124,7 @@ export class Bridge implements LinkListener {
   readonly #pump: Pump;
   readonly #commands: MosCommands;
   readonly #releases: ReleaseCommands;
+  readonly #settingsCommands: SettingsCommands;
   readonly #w = new JsonWriter();
   readonly #gatewayNode: string;
   readonly #gatewayDiscovery: DeviceDiscovery;
@@ -123,6 +145,7 @@ export class Bridge implements LinkListener {
   #uptimeMs = 0;
   #uptimeTick: number;
   readonly #log: Logger;
+  readonly #cleared: Set<string>;
   readonly #sendRetained = (topic: string, payload: string | ArrayBuffer) => this.#pump.send(topic, payload, true, true);
   readonly #onDiag = () => {
     this.#diagTimer = undefined;
@@ -135,8 +158,9 @@ export class Bridge implements LinkListener {
     } catch (error) { this.#log.error("bridge console reply:", error); }
   };
 
-  constructor(private readonly settings: BridgeSettings, broker: BrokerSettings, private readonly ports: BridgePorts) {
+  constructor(private settings: BridgeSettings, broker: BrokerSettings, private readonly ports: BridgePorts) {
     const log = this.#log = ports.log;
+    this.#cleared = ports.clearedAvailability ?? new Set();
     this.#uptimeTick = ports.clock.ticks();
     const topics = this.topics = new GatewayTopics(settings.prefix, settings.gatewayId);
     this.#memory = new DiscoveryMemory(ports.discoveryStore);
@@ -154,6 +178,7 @@ export class Bridge implements LinkListener {
     this.#pump = new Pump(this.connection, ports.timers, log, () => this.publishNext());
     this.#commands = new MosCommands(this.#w, settings.mosControl, topics, this.connection.stats, this.#pump, log);
     this.#releases = new ReleaseCommands(this.#w, this.connection.stats, this.#pump, log, topics.error);
+    this.#settingsCommands = new SettingsCommands(this.#w, settings.prefix, this.connection.stats, this.#pump, log, topics.error);
     this.connection.guardReplays(topics.sync);
   }
 
@@ -174,6 +199,7 @@ export class Bridge implements LinkListener {
   start(): void {
     this.connection.subscribe(this.topics.commands);
     this.connection.subscribe(this.topics.releaseCommands);
+    this.connection.subscribe(this.#settingsCommands.subscription);
     if (this.settings.discovery) this.connection.subscribe(this.#haStatus);
     // every configured BMS has been added by now (main.ts, mqtt-service.ts): the rest left the configuration
     this.#gone = this.#memory.announced().filter((id) => !this.#slots.some((slot) => slot.topics.id === id));
@@ -203,7 +229,7 @@ export class Bridge implements LinkListener {
     for (const slot of this.#slots) {
       if (plan.bmsDiscovery) groups.push([BMS_PARTS.length, (i) => partTopic(prefix, slot.node, BMS_PARTS[i].name)]);
       const t = slot.topics;
-      if (plan.bms) groups.push([4, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : t.availability]);
+      if (plan.bms) groups.push([5, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : i === 3 ? t.settings : t.availability]);
     }
     if (plan.gateway) groups.push([2, (i) => i === 0 ? topics.diag : topics.availability]);
     this.#retirement = new Retirement(groups);
@@ -220,6 +246,14 @@ export class Bridge implements LinkListener {
   setMosControl(enabled: boolean): void {
     if (this.#commands.enabled === enabled) return;
     this.#commands.enabled = enabled;
+    for (const slot of this.#slots) if (slot.known) this.announce(slot);
+    this.#pump.kick();
+  }
+
+  /** The poll interval changed: the state's expire_after follows (discovery again, where it changed). */
+  setStateExpiry(seconds: number): void {
+    if ((this.settings.stateExpireS ?? 0) === seconds) return;
+    this.settings = { ...this.settings, stateExpireS: seconds };
     for (const slot of this.#slots) if (slot.known) this.announce(slot);
     this.#pump.kick();
   }
@@ -243,6 +277,21 @@ export class Bridge implements LinkListener {
       slot.need |= Need.Availability;
       this.#pump.kick();
     } catch (error) { this.#log.error("bridge onAvailability:", error); }
+  }
+
+  /** The pack's settings were read or written: publish them; entities follow when they became known or writable. */
+  onSettings(bms: BmsView): void {
+    try {
+      const slot = this.slot(bms);
+      if (!slot) return;
+      slot.need |= Need.Settings;
+      const settings = bms.settings, mode = settings?.values ? (settings.writable ? 2 : 1) : 0;
+      if ((slot.shape.settings ?? 0) !== mode) {
+        slot.shape.settings = mode;
+        if (slot.known) this.announce(slot);
+      }
+      this.#pump.kick();
+    } catch (error) { this.#log.error("bridge onSettings:", error); }
   }
 
   onInfo(bms: BmsView): void {
@@ -285,7 +334,7 @@ export class Bridge implements LinkListener {
     for (const slot of this.#slots) {
       slot.need |= Need.Availability | Need.Diag;
       if (!slot.known) continue;
-      slot.need |= Need.State | Need.Info;
+      slot.need |= Need.State | Need.Info | (slot.view.settings?.values ? Need.Settings : 0);
       this.announce(slot);
     }
     this.#pump.kick();
@@ -308,7 +357,8 @@ export class Bridge implements LinkListener {
   private diagDue(): void {
     this.#diagTimer = this.ports.timers.set(this.#onDiag, this.settings.diagIntervalMs ?? DIAG_INTERVAL_MS);
     this.#gatewayNeed |= Need.Diag;
-    for (const slot of this.#slots) slot.need |= Need.Diag;
+    // the packs' availability is not retained: it repeats, so a consumer that joins late learns it
+    for (const slot of this.#slots) slot.need |= Need.Diag | Need.Availability;
     this.#pump.kick();
   }
 
@@ -323,8 +373,10 @@ export class Bridge implements LinkListener {
       if (topic === slot.topics.chargeSet) { this.#commands.command(slot, "charge", data); return; }
       if (topic === slot.topics.dischargeSet) { this.#commands.command(slot, "discharge", data); return; }
       if (topic === slot.topics.releaseSet) { this.#releases.command(slot, data); return; }
+      if (this.#settingsCommands.command(slot, topic, data)) return;
     }
     if (topic.endsWith("/release/set")) { this.#releases.misaddressed(topic, this.#slots); return; }
+    if (this.#settingsCommands.misaddressed(topic, this.settings.prefix, this.#slots)) return;
     this.#commands.misaddressed(topic, this.settings.prefix, this.#slots);
   }
 
@@ -410,10 +462,18 @@ export class Bridge implements LinkListener {
     const t = slot.topics, view = slot.view, w = this.#w, pump = this.#pump;
     let sent: number;
     switch (need) {
-      case Need.Availability: sent = pump.send(t.availability, slot.online ? ONLINE : slot.view.released ? RELEASED : OFFLINE, true); break;
+      case Need.Availability:
+        if (!this.#cleared.has(t.availability)) {
+          sent = pump.send(t.availability, "", true);
+          if (sent > 0) this.#cleared.add(t.availability);
+          return sent; // the live value on the next turn
+        }
+        sent = pump.send(t.availability, slot.online ? ONLINE : slot.view.released ? RELEASED : OFFLINE, false);
+        break;
       case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true); break;
       case Need.Info: sent = pump.send(t.info, infoJson(w, view), true); break;
       case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.uptime()), true); break;
+      case Need.Settings: sent = pump.send(t.settings, settingsJson(w, view), true); break;
       default: return this.publishBmsDiscovery(slot);
     }
     if (sent > 0) slot.need &= ~need;
@@ -424,7 +484,8 @@ export class Bridge implements LinkListener {
   private publishBmsDiscovery(slot: BmsSlot): number {
     const pass = slot.pass ??= new DiscoveryPass(this.bmsPlan(slot), !this.#memory.migrated(slot.node));
     if (!pass.done) return pass.step(this.#w, this.#sendRetained);
-    slot.need &= ~Need.Discovery;
+    // entities HA has just made subscribe now: they need an availability that is not retained
+    slot.need = (slot.need & ~Need.Discovery) | Need.Availability;
     slot.pass = undefined;
     this.#memory.markMigrated(slot.node);
     this.#memory.setAnnounced(this.announcedIds());
@@ -456,9 +517,9 @@ export class Bridge implements LinkListener {
     const id = gone[0], node = "jbd_" + nodeId(id), prefix = this.settings.discoveryPrefix;
     const topics = new BmsTopics(this.settings.prefix, id);
     const pass = this.#gonePass ??= new DiscoveryPass({
-      parts: BMS_PARTS.length + 4,
+      parts: BMS_PARTS.length + 5,
       partTopic: (i) => i < BMS_PARTS.length ? partTopic(prefix, node, BMS_PARTS[i].name)
-        : [topics.state, topics.info, topics.diag, topics.availability][i - BMS_PARTS.length],
+        : [topics.state, topics.info, topics.diag, topics.availability, topics.settings][i - BMS_PARTS.length],
       partPayload: () => "",
       oldTopics: BMS_ENTITY_SLOTS, oldTopic: (i) => discoveryTopic(prefix, node, bmsEntity(i)),
     }, false, !this.#memory.migrated(node));
@@ -495,7 +556,7 @@ export class Bridge implements LinkListener {
           if (!hasBmsEntity(shape, e)) continue;
           if (!any) discovery.beginPart(w);
           any = true;
-          discovery.component(w, bmsEntity(e));
+          discovery.component(w, bmsEntity(e, shape));
         }
         const bit = 1 << i;
         if (any) { slot.emptyParts &= ~bit; return discovery.endPart(w); }
@@ -514,11 +575,11 @@ export class Bridge implements LinkListener {
       { node: slot.node, name: view.name, manufacturer: "JBD", model, softwareVersion: softwareVersion(view), via: this.#gatewayNode },
       {
         state: t.state, diag: t.diag, chargeSet: t.chargeSet, dischargeSet: t.dischargeSet,
-        releaseSet: t.releaseSet, bmsAvailability: t.availability,
+        releaseSet: t.releaseSet, bmsAvailability: t.availability, settings: t.settings,
         gatewayDiag: this.topics.diag, gatewayAvailability: this.topics.availability,
         availability: [this.topics.availability, t.availability],
       },
-      this.origin());
+      this.origin(), this.settings.stateExpireS);
   }
 
   // ---------------- helpers ----------------

@@ -12,6 +12,8 @@ export interface DeviceTopics {
   chargeSet?: string;
   dischargeSet?: string;
   releaseSet?: string;
+  /** The pack's settings payload; its requests are under it (/set, /read). */
+  settings?: string;
   /** The BMS's own availability: "online", "offline" or "released" (read through AVAILABLE_TEMPLATE). */
   bmsAvailability?: string;
   gatewayDiag: string;
@@ -75,6 +77,8 @@ export class DeviceDiscovery {
     private readonly info: DeviceInfo,
     private readonly topics: DeviceTopics,
     origin: { name: string; version?: string },
+    /** expire_after of the entities that read the BMS's state (0: none): values older than this show unavailable. */
+    private readonly stateExpireS = 0,
   ) {
     const w = new JsonWriter().beginArray();
     for (const topic of topics.availability) {
@@ -137,6 +141,11 @@ export class DeviceDiscovery {
     if (entity.precision !== undefined) w.key("sug_dsp_prc").number(entity.precision);
     if (entity.icon) w.key("ic").string(entity.icon);
     if (entity.diagnostic) w.key("ent_cat").string("diagnostic");
+    else if (entity.config) w.key("ent_cat").string("config");
+    // HA's sensor and binary_sensor schemas have expire_after; switches and buttons do not
+    if (this.stateExpireS > 0 && entity.source === "state" && (entity.component === "sensor" || entity.component === "binary_sensor")) {
+      w.key("exp_aft").number(this.stateExpireS);
+    }
     if (entity.attributes) w.key("json_attr_t").string(this.stateTopic(entity)).key("json_attr_tpl").string(entity.attributes);
     if (entity.fet) {
       const command = entity.fet === "charge" ? t.chargeSet : t.dischargeSet;
@@ -144,6 +153,7 @@ export class DeviceDiscovery {
       w.key("pl_on").string("ON").key("pl_off").string("OFF");
     }
     if (entity.releasePayload !== undefined && t.releaseSet) w.key("cmd_t").string(t.releaseSet).key("pl_prs").string(entity.releasePayload);
+    if (t.settings && (entity.setting || entity.settingsRead)) this.settingsCommand(w, entity, t.settings);
     // The link's release controls work while the gateway does; the gateway's status entity reports
     // "offline" itself instead of becoming unavailable (so it has no availability at all).
     if (entity.gatewayAvailable) w.key("avty").raw(this.#gatewayAvailability);
@@ -151,9 +161,23 @@ export class DeviceDiscovery {
     w.endObject();
   }
 
+  /** Numbers and selects send {"<key>": value} to <settings>/set; the read button presses <settings>/read. */
+  private settingsCommand(w: JsonWriter, entity: Entity, settings: string): void {
+    if (entity.settingsRead) { w.key("cmd_t").string(settings + "/read").key("pl_prs").string("PRESS"); return; }
+    const value = entity.component === "select" ? "\"{{value}}\"" : "{{value}}";
+    w.key("cmd_t").string(settings + "/set").key("cmd_tpl").string("{\"" + entity.setting + "\":" + value + "}");
+    if (entity.component === "number") w.key("min").number(entity.min ?? 0).key("max").number(entity.max ?? 0).key("step").number(entity.step ?? 1).key("mode").string("box");
+    if (entity.options) {
+      w.key("ops").beginArray();
+      for (let i = 0; i < entity.options.length; i++) w.string(entity.options[i]);
+      w.endArray();
+    }
+  }
+
   private stateTopic(entity: Entity): string {
     const t = this.topics;
     switch (entity.source) {
+      case "settings": return t.settings ?? "";
       case "state": return t.state ?? "";
       case "diag": return t.diag ?? "";
       case "availability": return t.bmsAvailability ?? "";

@@ -5,15 +5,17 @@
 // MAX_NTC temperatures, MAX_CELLS cells), so discovery goes through them one at a time without
 // building a list, and can remove (empty retained config) those the current pack does not have.
 import { MAX_NTC, PROTECTION_NAMES } from "../protocol/basic-info";
+import { PROTECTION_LABELS } from "../protocol/problem-text";
 import { MAX_CELLS } from "../protocol/cells";
 import type { Fet } from "../link/bms-view";
+import { SETTINGS_ENTITY_COUNT, settingsEntity } from "./settings-entities";
 
-export type Component = "sensor" | "binary_sensor" | "switch" | "button";
+export type Component = "sensor" | "binary_sensor" | "switch" | "button" | "number" | "select";
 /**
  * Which payload the entity reads: the BMS's state, diag or availability, or the gateway's diag or
  * availability; "none" for buttons, which read nothing.
  */
-export type Source = "state" | "diag" | "availability" | "gatewayDiag" | "gatewayAvailability" | "none";
+export type Source = "state" | "diag" | "availability" | "gatewayDiag" | "gatewayAvailability" | "settings" | "none";
 /** Fixed entities that only some packs or settings have. */
 export type When = "extended" | "control" | "noControl";
 
@@ -30,6 +32,8 @@ export interface Entity {
   readonly precision?: number;
   readonly icon?: string;
   readonly diagnostic?: boolean;
+  /** entity_category config: a control that changes how the gateway or BMS behaves, not a reading. */
+  readonly config?: boolean;
   /** json_attributes_template over the same payload. */
   readonly attributes?: string;
   /** Switches: MOS commands go to <prefix>/<bms>/mos/<fet>/set. */
@@ -39,6 +43,14 @@ export interface Entity {
   /** Available while the gateway is, whatever the BMS's own availability says (the link's release controls). */
   readonly gatewayAvailable?: boolean;
   readonly when?: When;
+  /** Settings (settings-entities.ts): numbers and selects send {"<setting>": value} to <prefix>/<bms>/settings/set. */
+  readonly setting?: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly step?: number;
+  readonly options?: readonly string[];
+  /** A button that asks for a settings read (<prefix>/<bms>/settings/read). */
+  readonly settingsRead?: boolean;
 }
 
 /** What decides which entities a BMS has. */
@@ -47,6 +59,8 @@ export interface Shape {
   temperatures: number;
   extended: boolean;
   control: boolean;
+  /** Settings entities: 0 none (not read yet), 1 read-only sensors, 2 numbers and selects (settingsWrite on). */
+  settings?: number;
 }
 
 const onIf = (condition: string) => "{{'ON' if " + condition + " else 'OFF'}}";
@@ -56,13 +70,7 @@ const V = { unit: "V", deviceClass: "voltage", stateClass: "measurement" } as co
 const A = { unit: "A", deviceClass: "current", stateClass: "measurement" } as const;
 const AH = { unit: "Ah", stateClass: "measurement", icon: "mdi:battery-50" } as const;
 
-/** Human names of PROTECTION_NAMES, in the same (bit) order. */
-export const PROTECTION_LABELS: readonly string[] = [
-  "Cell overvoltage", "Cell undervoltage", "Pack overvoltage", "Pack undervoltage",
-  "Charge overtemperature", "Charge undertemperature", "Discharge overtemperature", "Discharge undertemperature",
-  "Charge overcurrent", "Discharge overcurrent", "Short circuit", "Front-end IC error",
-  "MOS software lock", "Charge MOS fault", "Discharge MOS fault",
-];
+export { PROTECTION_LABELS };
 /** Bit 12 (MOS software lock) is set whenever a FET was switched off by command: not a fault. */
 const SOFTWARE_LOCK = 12;
 const FAULT_MASK = 0xffff & ~(1 << SOFTWARE_LOCK);
@@ -135,21 +143,29 @@ const FIXED: readonly Entity[] = [
     component: "binary_sensor", object: "link_released", name: "Link released to the app", source: "availability",
     template: "{{'ON' if value=='released' else 'OFF'}}", icon: "mdi:cellphone-link", diagnostic: true, gatewayAvailable: true,
   },
-  { component: "button", object: "release", name: "Release link to the app", source: "none", releasePayload: "PRESS", icon: "mdi:cellphone-link", gatewayAvailable: true },
-  { component: "button", object: "resume", name: "Take link back", source: "none", releasePayload: "off", icon: "mdi:bluetooth-connect", gatewayAvailable: true },
+  { component: "button", object: "release", name: "Release link to the app", source: "none", releasePayload: "PRESS", icon: "mdi:cellphone-link", gatewayAvailable: true, config: true },
+  { component: "button", object: "resume", name: "Take link back", source: "none", releasePayload: "off", icon: "mdi:bluetooth-connect", gatewayAvailable: true, config: true },
   { component: "sensor", object: "latency", name: "Reply latency", source: "diag", template: value("link.latency.median"), unit: "ms", deviceClass: "duration", stateClass: "measurement", diagnostic: true, precision: 0 },
   // energy totals integrated on the gateway and runtime estimates (modules/link/energy-meter.ts)
   { component: "sensor", object: "energy_charged", name: "Energy charged", source: "state", template: value("energyCharged"), unit: "kWh", deviceClass: "energy", stateClass: "total_increasing", precision: 2 },
   { component: "sensor", object: "energy_discharged", name: "Energy discharged", source: "state", template: value("energyDischarged"), unit: "kWh", deviceClass: "energy", stateClass: "total_increasing", precision: 2 },
   { component: "sensor", object: "time_to_empty", name: "Time to empty", source: "state", template: value("timeToEmpty"), unit: "s", deviceClass: "duration", stateClass: "measurement", precision: 0, icon: "mdi:battery-clock-outline" },
   { component: "sensor", object: "time_to_full", name: "Time to full", source: "state", template: value("timeToFull"), unit: "s", deviceClass: "duration", stateClass: "measurement", precision: 0, icon: "mdi:battery-charging-high" },
+  // the same flags as words (modules/protocol/problem-text.ts), for dashboards and notifications
+  { component: "sensor", object: "protection_text", name: "Protection status", source: "state", template: value("protectionText"), icon: "mdi:shield-alert-outline" },
+  { component: "sensor", object: "alarm_text", name: "Alarm status", source: "state", template: value("alarmText"), icon: "mdi:alert-outline", when: "extended" },
+  { component: "sensor", object: "balancing_text", name: "Balancing cells", source: "state", template: value("balancingText"), icon: "mdi:scale-balance" },
 ];
 
 /** Fixed entities, then one per possible temperature sensor, then one per possible cell. */
 export const BMS_ENTITY_SLOTS = FIXED.length + MAX_NTC + MAX_CELLS;
 
-/** The entity at `index` (0 <= index < BMS_ENTITY_SLOTS); temperatures and cells are made on demand. */
-export function bmsEntity(index: number): Entity {
+/** Slots of the settings entities, after every slot of BMS_ENTITY_SLOTS (whose per-entity topics are migrated: these never had one). */
+export const SETTINGS_SLOTS_START = BMS_ENTITY_SLOTS;
+
+/** The entity at `index` (0 <= index < BMS_ENTITY_SLOTS, then the settings'); temperatures, cells and settings are made on demand. */
+export function bmsEntity(index: number, shape?: Shape): Entity {
+  if (index >= SETTINGS_SLOTS_START) return settingsEntity(index - SETTINGS_SLOTS_START, (shape?.settings ?? 0) > 1);
   if (index < FIXED.length) return FIXED[index];
   index -= FIXED.length;
   if (index < MAX_NTC) {
@@ -167,6 +183,7 @@ export function bmsEntity(index: number): Entity {
 
 /** Whether a BMS of this shape has the entity at `index` (without making it). */
 export function hasBmsEntity(shape: Shape, index: number): boolean {
+  if (index >= SETTINGS_SLOTS_START) return (shape.settings ?? 0) > 0;
   if (index >= FIXED.length + MAX_NTC) return index - FIXED.length - MAX_NTC < shape.cells;
   if (index >= FIXED.length) return index - FIXED.length < shape.temperatures;
   switch (FIXED[index].when) {
@@ -195,6 +212,7 @@ export interface Part { readonly name: string; readonly start: number; readonly 
 /** Sized so that the largest part stays within 4 KB, half the ESP32's send buffer (test/bridge/ha-device.test.ts). */
 const FIXED_PER_PART = 12;
 const CELLS_PER_PART = 8;
+const SETTINGS_PER_PART = 9;
 
 function bmsParts(): readonly Part[] {
   const parts: Part[] = [];
@@ -205,6 +223,10 @@ function bmsParts(): readonly Part[] {
   const cells = FIXED.length + MAX_NTC;
   for (let start = 0, k = 1; start < MAX_CELLS; start += CELLS_PER_PART, k++) {
     parts.push(Object.freeze({ name: "c" + k, start: cells + start, end: cells + Math.min(MAX_CELLS, start + CELLS_PER_PART) }));
+  }
+  // the settings (settings-entities.ts): parts of their own, empty until the settings are read
+  for (let start = 0, k = 1; start < SETTINGS_ENTITY_COUNT; start += SETTINGS_PER_PART, k++) {
+    parts.push(Object.freeze({ name: "s" + k, start: SETTINGS_SLOTS_START + start, end: SETTINGS_SLOTS_START + Math.min(SETTINGS_ENTITY_COUNT, start + SETTINGS_PER_PART) }));
   }
   return Object.freeze(parts);
 }

@@ -34,6 +34,7 @@ export class MqttService implements LinkListener {
   #started = false;
   #paused = false;
   #mosControl: boolean | undefined;
+  #stateExpireS: number | undefined;
   readonly #views: BmsView[] = [];
   #consoleHandler: ConsoleHandler | undefined;
   readonly #ports: BridgePorts;
@@ -46,7 +47,8 @@ export class MqttService implements LinkListener {
       tick = ports.clock.ticks();
       return Math.floor(uptimeMs / 1000);
     };
-    this.#ports = { ...ports, stats: this.stats, uptimeSeconds };
+    // a pack's retained availability (an older firmware's) is deleted once per boot, not per bridge
+    this.#ports = { ...ports, stats: this.stats, uptimeSeconds, clearedAvailability: new Set() };
     this.#setup = read();
     this.#bridge = this.make(this.#setup);
   }
@@ -84,6 +86,12 @@ export class MqttService implements LinkListener {
   setMosControl(enabled: boolean): void {
     this.#mosControl = enabled;
     this.#bridge.setMosControl(enabled);
+  }
+
+  /** The poll interval changed (a live setting): Home Assistant's expire_after follows, no reconnect. */
+  setStateExpiry(seconds: number): void {
+    this.#stateExpireS = seconds;
+    this.#bridge.setStateExpiry(seconds);
   }
 
   /** A setting changed: reconnect with the new values on the next turn (one reconnect for a burst). */
@@ -154,7 +162,8 @@ export class MqttService implements LinkListener {
   }
 
   private make(setup: MqttSetup): Bridge {
-    const settings = this.#mosControl === undefined ? setup.bridge : { ...setup.bridge, mosControl: this.#mosControl };
+    let settings = this.#mosControl === undefined ? setup.bridge : { ...setup.bridge, mosControl: this.#mosControl };
+    if (this.#stateExpireS !== undefined) settings = { ...settings, stateExpireS: this.#stateExpireS };
     const bridge = new Bridge(settings, setup.broker, this.#ports);
     for (const view of this.#views) bridge.addBms(view);
     if (this.#consoleHandler) bridge.setConsoleHandler(this.#consoleHandler);

@@ -2,6 +2,7 @@
 // as the UTF-8 ArrayBuffer the SDK's publish sends as is (JsonWriter.payload).
 // Reading keys come from the protocol core (modules/protocol/json.ts); the bridge adds its own.
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
+import { writeProblemTexts } from "../protocol/problem-text";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { LinkStats } from "../link/link-stats";
 import type { AssemblerStats } from "../protocol/assembler";
@@ -16,6 +17,7 @@ export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): ArrayBuffe
   w.clear().beginObject();
   writeBasicInfo(w, bms.info);
   writeCells(w, bms.cells);
+  writeProblemTexts(w, bms.info, bms.cells);
   const ageMs = clock.since(bms.infoAt);
   w.key("age").fixed(ageMs / 1000, 1);
   const now = clock.epochMs();

@@ -7,6 +7,7 @@ import { Harness } from "./harness";
 import { DP04S007, SP04S034, SP25S003, FakeBms } from "./fake-bms";
 import { assertAccepted, haView, parseDiscovery, render, type Discovered } from "./home-assistant";
 import { sleep, until, nodeClock } from "./helpers";
+import { stateExpiry } from "../../modules/bridge/bridge";
 
 const broker = new Broker();
 before(() => broker.start());
@@ -83,7 +84,10 @@ test("availability follows the link, and the gateway's will reports it gone", as
   const bms = h.add("house", SP04S034);
   const gw = h.topic(h.gateway, "availability"), avail = h.topic(bms, "availability");
   assert.equal((await h.consumer.waitForTopic(gw, 3000, 0)).text, "online");
-  assert.equal((await h.consumer.waitForTopic(avail, 3000, 0)).text, "offline", "no reading yet: offline");
+  assert.equal((await h.consumer.waitFor((m) => m.topic === avail && m.text !== "", 3000, 0)).text, "offline", "no reading yet: offline");
+  // as the gateway wrote them (a broker forwards every live message with the retain flag clear)
+  assert.deepEqual(h.world.written.filter((m) => m.topic === avail).map((m) => [m.text, m.retain]), [["", true], ["offline", false]],
+    "first a retained copy (an older firmware's) is deleted; then the live value, not retained");
 
   h.linkUp(bms);
   await h.consumer.waitFor((m) => m.topic === avail && m.text === "online");
@@ -98,6 +102,29 @@ test("availability follows the link, and the gateway's will reports it gone", as
   await h.consumer.waitFor((m) => m.topic === gw && m.text === "online", 5000, since);
   const republished = await h.consumer.waitForTopic(avail, 3000, since);
   assert.equal(republished.text, "offline", "a stale reading is never announced as current");
+});
+
+test("a dead gateway leaves no pack 'online' at the broker: a pack's availability is not retained, it repeats with diag (issue 12 part 8)", async (t) => {
+  const h = await harness({ settings: { diagIntervalMs: 300 } });
+  t.after(() => h.close());
+  const bms = h.add("house", SP04S034);
+  const avail = h.topic(bms, "availability");
+  h.linkUp(bms);
+  await h.consumer.waitFor((m) => m.topic === avail && m.text === "online", 3000, 0);
+  // it repeats, so a consumer that subscribes late learns it within one diag interval
+  const since = h.consumer.messages.length;
+  await until(() => h.consumer.messages.slice(since).filter((m) => m.topic === avail && m.text === "online").length >= 2, 3000, "repeated");
+  assert.ok(h.world.written.filter((m) => m.topic === avail).every((m) => !m.retain || m.text === ""), "never retained");
+
+  // the gateway dies: its will says offline; a consumer that connects now finds the gateway offline and no pack online
+  h.world.instances[0].kill();
+  h.bridge.stop(false);
+  await h.consumer.waitFor((m) => m.topic === h.topic(h.gateway, "availability") && m.text === "offline", 3000, since);
+  const late = await Consumer.connect(broker.port, [`${h.prefix}/#`]);
+  t.after(() => late.close());
+  await sleep(300);
+  assert.equal(late.last(h.topic(h.gateway, "availability"))?.text, "offline");
+  assert.equal(late.on(avail).length, 0, "no retained availability of the pack: nobody is told it is online");
 });
 
 // ---------------- Home Assistant discovery ----------------
@@ -183,7 +210,10 @@ test("discovery: a complete battery device and a gateway device, all accepted by
     const payload = payloads.get(d.config.state_topic);
     assert.ok(payload !== undefined, `${d.topic}: its state topic ${d.config.state_topic} was published`);
     const value = d.config.value_template ? render(d.config.value_template, payload, d.topic) : String(payload);
-    if (d.component === "sensor") assert.ok(value === "None" || Number.isFinite(Number(value)), `${d.topic}: numeric, got ${value}`);
+    // text sensors (*_text: no unit, no class) hold words, at most the 255 characters HA keeps of a state
+    if (d.component === "sensor" && d.object.endsWith("_text")) {
+      assert.ok(value.length > 0 && value.length <= 255 && d.config.unit_of_measurement === undefined && d.config.state_class === undefined, `${d.topic}: text, got ${value}`);
+    } else if (d.component === "sensor") assert.ok(value === "None" || Number.isFinite(Number(value)), `${d.topic}: numeric, got ${value}`);
     else assert.ok([d.config.payload_on ?? "ON", d.config.payload_off ?? "OFF"].includes(value), `${d.topic}: on/off, got ${value}`);
     if (d.config.json_attributes_template) JSON.parse(render(d.config.json_attributes_template, payloads.get(d.config.json_attributes_topic), d.topic));
   }
@@ -439,4 +469,30 @@ test("console over MQTT: command lines go to the handler, answers come back on c
   assert.deepEqual(h.consumer.messages.slice(since).filter((m) => m.topic === out).map((m) => m.text), ["you said: status", "done"]);
   await h.command(h.topic(h.gateway, "console"), "x".repeat(300));
   await h.consumer.waitFor((m) => m.topic === out && m.text.startsWith("error:"));
+});
+
+test("expire_after on the entities of the state (sensor, binary_sensor), none elsewhere; a new poll interval re-announces it (issue 12 part 3)", async (t) => {
+  assert.deepEqual([stateExpiry(5), stateExpiry(10), stateExpiry(60)], [60, 60, 210], "three missed polls and 30 s, at least a minute");
+  const h = await harness({ settings: { stateExpireS: 60 } });
+  t.after(() => h.close());
+  const bms = h.add("house", SP04S034);
+  h.linkUp(bms);
+  await h.quiet();
+  const check = (seconds: number) => {
+    const list = accepted(h).filter((d) => d.node === "jbd_house");
+    assert.ok(list.length > 40);
+    for (const d of list) {
+      const fromState = d.config.state_topic === h.topic(bms, "state") && (d.component === "sensor" || d.component === "binary_sensor");
+      assert.equal(d.config.expire_after, fromState ? seconds : undefined, d.topic);
+    }
+    assert.equal(list.find((d) => d.object === "voltage")!.config.expire_after, seconds);
+    assert.equal(list.find((d) => d.object === "charge_mos")!.config.expire_after, undefined, "a switch has no expire_after");
+    // categories: the link's release buttons are controls of the gateway's behaviour (config), readings have none
+    assert.equal(list.find((d) => d.object === "release")!.config.entity_category, "config");
+    assert.equal(list.find((d) => d.object === "voltage")!.config.entity_category, undefined);
+  };
+  check(60);
+  h.bridge.setStateExpiry(210);
+  await h.quiet();
+  check(210);
 });

@@ -61,13 +61,16 @@ const FIXED_ENTITIES: Array<Record<string, any>> = [
   {"component":"sensor","object":"polls_failed","name":"Polls failed","source":"diag","template":"{{value_json.link.pollsFailed}}","stateClass":"total_increasing","icon":"mdi:alert-circle-outline","diagnostic":true,"precision":0},
   {"component":"binary_sensor","object":"login_problem","name":"Login problem","source":"diag","deviceClass":"problem","template":"{{'ON' if value_json.login.problem else 'OFF'}}","attributes":"{{value_json.login|tojson}}","diagnostic":true,"gatewayAvailable":true},
   {"component":"binary_sensor","object":"link_released","name":"Link released to the app","source":"availability","template":"{{'ON' if value=='released' else 'OFF'}}","icon":"mdi:cellphone-link","diagnostic":true,"gatewayAvailable":true},
-  {"component":"button","object":"release","name":"Release link to the app","source":"none","releasePayload":"PRESS","icon":"mdi:cellphone-link","gatewayAvailable":true},
-  {"component":"button","object":"resume","name":"Take link back","source":"none","releasePayload":"off","icon":"mdi:bluetooth-connect","gatewayAvailable":true},
+  {"component":"button","object":"release","name":"Release link to the app","source":"none","releasePayload":"PRESS","icon":"mdi:cellphone-link","gatewayAvailable":true,"config":true},
+  {"component":"button","object":"resume","name":"Take link back","source":"none","releasePayload":"off","icon":"mdi:bluetooth-connect","gatewayAvailable":true,"config":true},
   {"component":"sensor","object":"latency","name":"Reply latency","source":"diag","template":"{{value_json.link.latency.median}}","unit":"ms","deviceClass":"duration","stateClass":"measurement","diagnostic":true,"precision":0},
   {"component":"sensor","object":"energy_charged","name":"Energy charged","source":"state","template":"{{value_json.energyCharged}}","unit":"kWh","deviceClass":"energy","stateClass":"total_increasing","precision":2},
   {"component":"sensor","object":"energy_discharged","name":"Energy discharged","source":"state","template":"{{value_json.energyDischarged}}","unit":"kWh","deviceClass":"energy","stateClass":"total_increasing","precision":2},
   {"component":"sensor","object":"time_to_empty","name":"Time to empty","source":"state","template":"{{value_json.timeToEmpty}}","unit":"s","deviceClass":"duration","stateClass":"measurement","precision":0,"icon":"mdi:battery-clock-outline"},
   {"component":"sensor","object":"time_to_full","name":"Time to full","source":"state","template":"{{value_json.timeToFull}}","unit":"s","deviceClass":"duration","stateClass":"measurement","precision":0,"icon":"mdi:battery-charging-high"},
+  {"component":"sensor","object":"protection_text","name":"Protection status","source":"state","template":"{{value_json.protectionText}}","icon":"mdi:shield-alert-outline"},
+  {"component":"sensor","object":"alarm_text","name":"Alarm status","source":"state","template":"{{value_json.alarmText}}","icon":"mdi:alert-outline","when":"extended"},
+  {"component":"sensor","object":"balancing_text","name":"Balancing cells","source":"state","template":"{{value_json.balancingText}}","icon":"mdi:scale-balance"},
 ];
 const GATEWAY: Array<Record<string, unknown>> = [
   {"component":"binary_sensor","object":"status","name":"Status","source":"gatewayAvailability","deviceClass":"connectivity","diagnostic":true},
@@ -123,7 +126,7 @@ test("a pack has exactly its temperature and cell entities, whatever its size", 
 test("fixed entities by shape: the extended block only with it; switches with MOS control, read-only FETs without", () => {
   const present = (shape: Shape) => FIXED_ENTITIES.filter((_, i) => hasBmsEntity(shape, i)).map((e) => e.component + ":" + e.object);
   const always = FIXED_ENTITIES.filter((e) => !("when" in e)).map((e) => e.component + ":" + e.object);
-  const extended = ["sensor:full_charge", "sensor:balance_current", "sensor:humidity", "binary_sensor:alarm"];
+  const extended = ["sensor:full_charge", "sensor:balance_current", "sensor:humidity", "binary_sensor:alarm", "sensor:alarm_text"];
   const switches = ["switch:charge_mos", "switch:discharge_mos"], sensors = ["binary_sensor:charge_mos", "binary_sensor:discharge_mos"];
   const sorted = (list: string[]) => [...list].sort();
   assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: false, control: true })), sorted([...always, ...switches]));

@@ -10,6 +10,7 @@ const ABBREVIATIONS: Record<string, string> = {
   json_attr_tpl: "json_attributes_template", o: "origin", pl_off: "payload_off", pl_on: "payload_on",
   stat_cla: "state_class", stat_t: "state_topic", sug_dsp_prc: "suggested_display_precision", uniq_id: "unique_id",
   unit_of_meas: "unit_of_measurement", val_tpl: "value_template", name: "name", ret: "retain", pl_prs: "payload_press",
+  exp_aft: "expire_after",
 };
 const DEVICE_ABBREVIATIONS: Record<string, string> = {
   ids: "identifiers", name: "name", mf: "manufacturer", mdl: "model", sw: "sw_version", hw: "hw_version",
@@ -97,7 +98,13 @@ export function assertAccepted(d: Discovered): void {
   if (c.availability_mode !== undefined) assert.ok(["all", "any", "latest"].includes(c.availability_mode), `${where}: availability_mode`);
   if (c.entity_category !== undefined) {
     assert.ok(["diagnostic", "config"].includes(c.entity_category), `${where}: entity_category`);
-    if (d.component !== "switch") assert.equal(c.entity_category, "diagnostic", `${where}: only controls may be "config"`);
+    // sensor/__init__.py and binary_sensor/__init__.py refuse to add an entity of category config
+    if (d.component !== "switch" && d.component !== "button") assert.equal(c.entity_category, "diagnostic", `${where}: only controls may be "config"`);
+  }
+  // expire_after: cv.positive_int in the sensor and binary_sensor schemas only
+  if (c.expire_after !== undefined) {
+    assert.ok(d.component === "sensor" || d.component === "binary_sensor", `${where}: expire_after is not an option of ${d.component}`);
+    assert.ok(Number.isInteger(c.expire_after) && c.expire_after > 0, `${where}: expire_after`);
   }
   if (c.json_attributes_template !== undefined) assert.ok(c.json_attributes_topic, `${where}: json_attributes_template needs its topic`);
   if (c.suggested_display_precision !== undefined) assert.ok(Number.isInteger(c.suggested_display_precision) && c.suggested_display_precision >= 0, where);

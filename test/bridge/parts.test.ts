@@ -66,5 +66,5 @@ test("the entity table: protection labels match the protocol's bits; every slot 
   assert.equal(count({ cells: 16, temperatures: 3, extended: false, control: true }), small + 12, "one entity per cell");
   assert.equal(count({ cells: 4, temperatures: 0, extended: false, control: true }), small - 3, "one per NTC");
   assert.equal(count({ cells: 4, temperatures: 3, extended: false, control: false }), small, "switches become sensors");
-  assert.equal(count({ cells: 4, temperatures: 3, extended: true, control: true }), small + 4, "extended: full charge capacity, balance current, humidity, alarm");
+  assert.equal(count({ cells: 4, temperatures: 3, extended: true, control: true }), small + 5, "extended: full charge capacity, balance current, humidity, alarm, alarm text");
 });

@@ -29,6 +29,9 @@ export interface SdkMqttWorld {
   readonly swallowed: unknown[];
   /** Exceptions our onClose threw: the SDK does not catch those (on the device: abort, reboot). */
   readonly escaped: unknown[];
+  /** Every publish written to a socket, in the order the gateway wrote them (aedes may deliver a
+   *  retained message after a later one that is not: it stores the retained one first). */
+  readonly written: { topic: string; text: string; retain: boolean }[];
 }
 
 export interface SdkMqttInstance extends MqttClient {
@@ -41,6 +44,7 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
   const instances: SdkMqttInstance[] = [];
   const swallowed: unknown[] = [];
   const escaped: unknown[] = [];
+  const written: { topic: string; text: string; retain: boolean }[] = [];
 
   /** One socket's send buffer: space comes back when the broker has acknowledged the bytes. */
   function sendBuffer(): (bytes: number) => void {
@@ -98,6 +102,7 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
       const payload = typeof data === "string" ? Buffer.from(data) : Buffer.from(data);
       this.#spend(packet(2 + Buffer.byteLength(topic) + payload.length));
       this.#client.publish(topic, payload, { qos: 0, retain: !!flags?.retain });
+      written.push({ topic, text: payload.toString(), retain: !!flags?.retain });
     }
 
     subscribe(topic: string): void {
@@ -125,7 +130,7 @@ export function sdkMqtt(config: SdkMqttOptions = {}): SdkMqttWorld {
     }
   }
 
-  return { MQTT: Instance, instances, swallowed, escaped };
+  return { MQTT: Instance, instances, swallowed, escaped, written };
 }
 
 /** A packet as mqtt.js builds it: type byte, remaining length, then `remaining` bytes. */

@@ -21,6 +21,7 @@ const UNITS: Record<string, string | undefined> = {
   balance_current: "A", humidity: "%", rssi: "dBm", link_connects: undefined, link_drops: undefined, polls_failed: undefined,
   latency: "ms", uptime: "s", mqtt_connects: undefined,
   energy_charged: "kWh", energy_discharged: "kWh", time_to_empty: "s", time_to_full: "s",
+  protection_text: undefined, alarm_text: undefined, balancing_text: undefined,
 };
 const unitOf = (object: string) => /^temp_\d+$/.test(object) ? "°C" : /^cell_\d+$/.test(object) ? "V" : UNITS[object];
 

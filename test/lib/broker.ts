@@ -14,6 +14,21 @@ export class Broker {
   /** Listens on 127.0.0.1, on a free port the first time and on the same one after a restart. */
   async start(): Promise<void> {
     const aedes = await Aedes.createBroker();
+    // aedes drops a message to a subscriber whose broker counter is lower than one it already
+    // delivered (client.js dedupe, meant for brokers in a cluster); a will and the first publish of
+    // the reconnected client can reach the consumer in the other order, and the publish is lost. A
+    // single broker has nothing to dedupe: without a broker id, packets are never dropped
+    // (mosquitto, which the virtual-device tests use, has no such step).
+    (aedes as unknown as { id: string }).id = "";
+    // aedes forwards a retained message only once its store has resolved, a promise later, so a later
+    // message that is not retained overtakes it, even on the same topic. MQTT 3.1.1 §4.6 makes every
+    // topic ordered, and mosquitto keeps the order: the in-memory store is done at once, so say so.
+    const persistence = (aedes as unknown as { persistence: { storeRetained(packet: unknown): Promise<void> } }).persistence;
+    const storeRetained = persistence.storeRetained.bind(persistence);
+    persistence.storeRetained = (packet) => {
+      storeRetained(packet).catch(() => undefined);
+      return { then(done: () => void) { done(); return this; } } as unknown as Promise<void>;
+    };
     const server = net.createServer((socket) => {
       this.#sockets.add(socket);
       socket.on("close", () => this.#sockets.delete(socket));

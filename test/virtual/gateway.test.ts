@@ -87,7 +87,15 @@ for (const [brokerName, makeBroker] of brokers) {
         await late.waitFor((m) => m.topic === topic && m.text === payload, 5_000, 0);
       }
       for (const id of scenario.ids) {
-        for (const topic of [`jbd/${id}/state`, `jbd/${id}/availability`, `jbd/${id}/info`]) assert.equal(late.last(topic)?.retain, true, `${topic} retained`);
+        for (const topic of [`jbd/${id}/state`, `jbd/${id}/info`]) assert.equal(late.last(topic)?.retain, true, `${topic} retained`);
+        // a pack's availability is not retained (it could outlive a dead gateway): a late consumer hears it with the next diag
+        assert.equal(late.last(`jbd/${id}/availability`), undefined, `${id}: no retained availability`);
+      }
+      const since = late.messages.length;
+      await settle(61_000);
+      for (const id of scenario.ids) {
+        const heard = await late.waitFor((m) => m.topic === `jbd/${id}/availability`, 5_000, since);
+        assert.deepEqual([heard.text, heard.retain], ["online", false], `${id}: availability repeated live`);
       }
       assert.equal(late.last(`jbd/${gateway}/availability`)?.text, "online");
       assert.equal(scenario.device.fatalErrors, 0);
