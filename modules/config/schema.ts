@@ -5,6 +5,8 @@
 // mc/config (manifest JSON type, or a string when given on the mcconfig command line) and the value
 // stored in preference storage at run time. See config.ts for how they are combined.
 
+import { parseMaintenanceList } from "../protocol/control";
+
 export type LogLevelName = "error" | "warn" | "info" | "debug";
 /** What the console over MQTT may do: nothing, read-only commands, or everything but secrets. */
 export type RemoteConsole = "off" | "read" | "full";
@@ -40,6 +42,8 @@ export interface ConfigValues {
   mosControl: boolean;
   /** Writing the BMS's protection and capacity settings (EEPROM) is allowed; set on the serial console only. */
   settingsWrite: boolean;
+  /** The maintenance functions (0x0A) allowed, canonical comma list ("capacity,protection"); "" none. */
+  maintenance: string;
   haDiscovery: boolean;
   haPrefix: string;
   logLevel: LogLevelName;
@@ -275,6 +279,18 @@ function choiceSetting<T extends string>(choices: readonly T[]): ValueCodec<T> {
   };
 }
 
+function maintenanceSetting(): ValueCodec<string> {
+  return {
+    kind: "string",
+    type: "list",
+    parse(text: string): ParseResult<string> {
+      const parsed = parseMaintenanceList(text);
+      return "error" in parsed ? fail(parsed.error) : ok(parsed.value);
+    },
+    format(value: string): string { return value; },
+  };
+}
+
 function logLevelSetting(): ValueCodec<LogLevelName> {
   return {
     kind: "string",
@@ -420,6 +436,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("bms", "bms", SCAN_ANY, "restart", "which BMS to connect", bmsListSetting()),
   setting("pollInterval", "pollInterval", 5, "live", "seconds between reads", intSetting(1, 3600)),
   setting("mosControl", "mosControl", true, "live", "accept charge/discharge MOS commands", boolSetting()),
+  setting("maintenance", "maintenance", "", "live", "maintenance functions the console, MQTT and Home Assistant buttons may run: capacity, protection, counters, all or none (set on the serial console only)", maintenanceSetting()),
   setting("settingsWrite", "settingsWrite", false, "live", "allow writing the BMS's protection and capacity settings (set on the serial console only)", boolSetting()),
   setting("haDiscovery", "haDiscovery", true, "mqtt", "publish Home Assistant discovery", boolSetting()),
   setting("haPrefix", "haPrefix", "homeassistant", "mqtt", "Home Assistant discovery prefix", topicPrefixSetting()),

@@ -94,8 +94,8 @@ function configAccess(args: readonly string[]): "read" | "change" | "secret" {
   if (sub === "reset" && args.length < 2) return "secret"; // every key, secrets too
   const setting = findSetting(args[1] ?? "");
   if (!setting) return "change";
-  // who may command the gateway, and whether a BMS's protection limits may be rewritten: physical access only
-  return setting.secret || setting.key === "remoteConsole" || setting.key === "settingsWrite" ? "secret" : "change";
+  // who may command the gateway, whether a BMS's protection limits may be rewritten or its status cleared: physical access only
+  return setting.secret || setting.key === "remoteConsole" || setting.key === "settingsWrite" || setting.key === "maintenance" ? "secret" : "change";
 }
 
 export function registerLogCommands(registry: CommandRegistry, log: Log): void {

@@ -22,6 +22,8 @@ import type { Logger } from "./logger";
 import { formatMac, globMatch, normalizeMac } from "../config/schema";
 import { EnergyMeter, type EnergyStore } from "./energy-meter";
 import { BmsSettings, type SettingsHost } from "./bms-settings";
+import { MaintenanceSession, countersFacts, infoFacts, type MaintenanceResult } from "./maintenance";
+import { allowedMaintenance, maintenanceFunction } from "../protocol/control";
 
 /** "a4c138112233", "a4:c1:38:11:22:33" ... -> "A4:C1:38:11:22:33" ("" if not a MAC). */
 function canonicalMac(text: string): string {
@@ -63,6 +65,8 @@ const PAIRING_TIMEOUT_MS = 10_000;
 const ROOT_PASSWORD_SETTING = "bmsRootPassword";
 /** The setting that allows settings writes (read when one is asked, so a change counts at once). */
 const SETTINGS_WRITE_SETTING = "settingsWrite";
+/** The maintenance functions allowed (read when one is asked, so a change counts at once). */
+const MAINTENANCE_SETTING = "maintenance";
 
 const WRITE_NO_RESPONSE = 4;
 
@@ -162,13 +166,37 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
    * pairing, logging in) or down, else queued by the poller (one per FET, the latest wins, paced).
    */
   setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void {
-    const refusal = this.mosRefusal();
+    const refusal = this.writeRefusal();
     if (refusal) { answerMos(done, { fet, requested: on, ok: false, error: refusal }, this.log); return; }
     this.poller.setMos(fet, on, done);
   }
 
-  /** Why a MOS command cannot be taken now; "" when it can. */
-  private mosRefusal(): string {
+  /**
+   * A maintenance function (maintenance.ts) by name: refused with the reason unless the
+   * `maintenance` setting allows it and the link is up with a reading and free, else run as an
+   * exclusive session. `done` is called exactly once.
+   */
+  maintain(name: string, done: (result: MaintenanceResult) => void): void {
+    const fn = maintenanceFunction(name);
+    let refusal = !fn ? `unknown function '${name}': capacity, protection or counters`
+      : !allowedMaintenance(this.readText(MAINTENANCE_SETTING), fn.name) ? `not allowed by the configuration (on the serial console: config set maintenance ${fn.name})`
+      : this.writeRefusal() || (this.poller.infoAt === -1 ? "state unknown: no reading yet" : "");
+    if (!refusal && fn) {
+      const before = fn.readBack === "counters" ? countersFacts(this.poller.errorCounters) : infoFacts(this.poller.info);
+      const busy = this.poller.runSession(new MaintenanceSession(fn, this.poller, before, done, this.log));
+      if (!busy) return;
+      refusal = busy.startsWith("busy") ? "busy: a settings or maintenance session is under way: try again when it ends" : busy;
+    }
+    try { done({ function: name, ok: false, error: refusal }); } catch (error) { this.log.error("maintenance result:", error); }
+  }
+
+  /** A setting's text, "" when it cannot be read. */
+  private readText(key: string): string {
+    try { return this.config.readSetting?.(key) ?? ""; } catch { return ""; }
+  }
+
+  /** Why a write (MOS command, maintenance) cannot be taken now; "" when it can. */
+  private writeRefusal(): string {
     if (this.#releaseMs > 0) {
       return `released to another central for ${Math.ceil(this.releaseRemainingMs / 60_000)} more min: take it back first (release ${this.id} off)`;
     }

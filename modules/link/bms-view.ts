@@ -7,6 +7,7 @@ import type { ErrorCounters } from "../protocol/error-counters";
 import type { LinkStats } from "./link-stats";
 import type { AssemblerStats } from "../protocol/assembler";
 import type { EnergyView } from "./energy-meter";
+import type { MaintenanceResult } from "./maintenance";
 import type { SettingsView } from "./bms-settings";
 
 export type Fet = "charge" | "discharge";
@@ -68,6 +69,8 @@ export interface BmsView {
   readonly frameStats: AssemblerStats;
   /** Closed-loop MOS change; `done` is called exactly once. */
   setMos(fet: Fet, on: boolean, done: (result: MosResult) => void): void;
+  /** A maintenance function by name (capacity, protection, counters: modules/protocol/control.ts); `done` exactly once. */
+  maintain(name: string, done: (result: MaintenanceResult) => void): void;
   /** Milliseconds until a release ends by itself (0 when not released). */
   readonly releaseRemainingMs: number;
   /** Close the link and keep it closed for `minutes` (1..1440), for another central. */

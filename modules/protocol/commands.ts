@@ -1,6 +1,6 @@
 // Requests to the BMS, built once: the BLE write API sends a whole ArrayBuffer, so each command is an
 // exactly-sized buffer. Shared: never write into them.
-import { CMD_BASIC_INFO, CMD_CELLS, CMD_ERROR_COUNTERS, CMD_FACTORY_ENTER, CMD_FACTORY_EXIT, CMD_HARDWARE, CMD_MOS,
+import { CMD_BASIC_INFO, CMD_CELLS, CMD_CONTROL, CMD_ERROR_COUNTERS, CMD_FACTORY_ENTER, CMD_FACTORY_EXIT, CMD_HARDWARE, CMD_MOS,
   CMD_MOS_FB, FRAME_END, FRAME_OVERHEAD, FRAME_START, MAX_PAYLOAD, READ, WRITE, checksum } from "./frame";
 
 export { parseHex, toHex } from "./hex";
@@ -56,4 +56,10 @@ export function mosFbRequest(fet: number, on: boolean): ArrayBuffer {
   const target = FB_TARGETS.indexOf(fet);
   if (target < 0) throw new RangeError(`0xFB has no FET target 0x${fet.toString(16)}`);
   return FB_REQUESTS[target * 2 + (on ? 0 : 1)];
+}
+
+/** 0x0A control function `code` (V11: 0x0100 reset capacity, 0x0200 clear counters, 0x0400 clear status, ...), made when asked. */
+export function controlRequest(code: number): ArrayBuffer {
+  if (!(Number.isInteger(code) && code >= 0 && code <= 0xffff)) throw new RangeError(`control function ${code} is not 16 bits`);
+  return buildRequest(true, CMD_CONTROL, [code >> 8, code & 0xff]);
 }

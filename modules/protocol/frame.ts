@@ -34,6 +34,8 @@ export const CMD_FACTORY_ENTER = 0x00;
 export const CMD_FACTORY_EXIT = 0x01;
 export const CMD_MOS = 0xe1;
 export const CMD_MOS_FB = 0xfb;
+/** V11 control functions (`DD 5A 0A 02 hi lo`): capacity reset, clear counters, clear status, ... */
+export const CMD_CONTROL = 0x0a;
 
 export const STATUS_OK = 0x00;
 export const STATUS_UNSUPPORTED = 0x80;

@@ -9,6 +9,7 @@ import { parseHex } from "../../modules/protocol/hex";
 import { LinkStats } from "../../modules/link/link-stats";
 import { AssemblerStats } from "../../modules/protocol/assembler";
 import type { BmsView, Fet, MosResult } from "../../modules/link/bms-view";
+import type { MaintenanceResult } from "../../modules/link/maintenance";
 import type { Clock } from "../../modules/bridge/ports";
 
 export interface Pack { basic: string; cells: string; hardware?: string; counters?: string }
@@ -94,6 +95,15 @@ export class FakeBms implements BmsView {
     };
     if (this.mosMode === "hold") this.#held.push(finish);
     else setTimeout(finish, 10);
+  }
+
+  /** Every maintain() asked, by function name; answered as `maintenanceAnswer` says (ok by default). */
+  readonly maintenanceCalls: string[] = [];
+  maintenanceAnswer: { ok: boolean; error?: string } = { ok: true };
+  maintain(name: string, done: (result: MaintenanceResult) => void): void {
+    this.maintenanceCalls.push(name);
+    const answer = this.maintenanceAnswer;
+    setTimeout(() => done({ function: name, ...answer, before: { soc: 50 }, after: { soc: 61 } }), 10);
   }
 
   /** Answers the oldest held command. */

@@ -19,6 +19,8 @@ export interface LinkHarness {
   settingsEvents: { id: string; at: number }[];
   /** The settingsWrite setting as the links read it (off unless a test turns it on). */
   settingsWrite: boolean;
+  /** The maintenance setting as the links read it ("" unless a test allows functions). */
+  maintenance: string;
   availability: { id: string; online: boolean; at: number }[];
   logs: string[];
   run(ms: number): Promise<void>;
@@ -50,7 +52,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
   // the sim's MAC (its FF AA password derivation) is the address it is found at
   const sims = bmsList.map((b, i) => new SimulatedBms(clock, { seed: (options.seed ?? 7) + i, address: b.address, ...b.sim }));
   const settingsEvents: LinkHarness["settingsEvents"] = [];
-  const harness = { clock, sims, readings, availability, logs, settingsEvents, settingsWrite: false } as Partial<LinkHarness> as LinkHarness;
+  const harness = { clock, sims, readings, availability, logs, settingsEvents, settingsWrite: false, maintenance: "" } as Partial<LinkHarness> as LinkHarness;
 
   const transport = new NodeTransport(async () => {
     const { BleCentral } = await import("../../modules/link/ble-central");
@@ -82,7 +84,7 @@ export async function startLinks(bmsList: HarnessBms[], options: { seed?: number
         pattern: b.pattern ?? "", pollIntervalMs: options.pollMs ?? POLL_MS,
         energyFlash: options.energyFlash ? { store: energyStore, slot: i + 1 } : undefined,
         secretSettings: { modulePassword: `bms${i + 1}Password`, bmsPin: `bms${i + 1}Pin`, passkey: `bms${i + 1}Passkey` },
-        readSetting: (key: string) => key === "settingsWrite" ? String(harness.settingsWrite) : key === "bmsRootPassword" ? b.secrets?.rootPassword ?? "" : key.endsWith("Password") ? b.secrets?.modulePassword ?? ""
+        readSetting: (key: string) => key === "settingsWrite" ? String(harness.settingsWrite) : key === "maintenance" ? harness.maintenance : key === "bmsRootPassword" ? b.secrets?.rootPassword ?? "" : key.endsWith("Password") ? b.secrets?.modulePassword ?? ""
           : key.endsWith("Pin") ? b.secrets?.bmsPin ?? "" : key.endsWith("Passkey") ? b.secrets?.passkey ?? "" : "",
       }, central, listener, log, random);
       central.add(link);

@@ -7,7 +7,7 @@
 import type { Clock, TimerHandle } from "./clock";
 import {
   CMD_BASIC_INFO, CMD_CELLS, CMD_ERROR_COUNTERS, CMD_FACTORY_ENTER, CMD_FACTORY_EXIT, CMD_HARDWARE,
-  CMD_MOS, CMD_MOS_FB, STATUS_CHECKSUM, STATUS_INVALID, STATUS_OK, STATUS_PASSWORD, STATUS_UNSUPPORTED,
+  CMD_CONTROL, CMD_MOS, CMD_MOS_FB, STATUS_CHECKSUM, STATUS_INVALID, STATUS_OK, STATUS_PASSWORD, STATUS_UNSUPPORTED,
 } from "../../modules/protocol/frame";
 import {
   BmsPasswordRegister, ModuleLogin, noAuthStats, parseMac, parseModuleFrame, validateAuth,
@@ -21,6 +21,7 @@ import {
 } from "./bms-payloads";
 import { Random } from "./bms-random";
 import { SimulatedEeprom, type EepromLayout } from "./bms-eeprom";
+import { runControl } from "./bms-control";
 import { CHUNK_GAP, LATENCY, OUTLIER, latencyFor, sample } from "./bms-timing";
 import { Pack } from "./pack";
 import type { LoadProfile } from "./pack-profile";
@@ -58,6 +59,8 @@ export interface BmsSimOptions {
   auth?: BmsAuth;
   /** The parameter EEPROM's layout (bms-eeprom.ts): "fw20" (0x10-0x47, default) or "fw16" (0x10-0x3F). */
   eeprom?: EepromLayout;
+  /** V11 firmware's 0x0A control functions (bms-control.ts); without them 0x0A is answered 0x80. Default off. */
+  controlFunctions?: boolean;
 }
 
 export interface BmsStats {
@@ -75,6 +78,8 @@ export interface BmsStats {
   faults: Record<FaultKind, number>;
   /** Login attempts and failures, requests held back for want of a login (all 0 without `auth`). */
   auth: BmsAuthStats;
+  /** 0x0A control function codes written (CONTROL in bms-control.ts), answered or not. */
+  controls: Record<number, number>;
 }
 
 const DEFAULTS = {
@@ -92,6 +97,7 @@ const DEFAULTS = {
   mosCommand: "e1",
   notifySize: 20,
   eeprom: "fw20",
+  controlFunctions: false,
   address: "A4:C1:37:04:2D:BE",
   auth: undefined,
 } satisfies Omit<Required<BmsSimOptions>, "auth"> & { auth: BmsAuth | undefined };
@@ -131,6 +137,7 @@ export class SimulatedBms {
     writes: 0, ignored: 0, requests: {}, replies: 0, echoes: 0,
     faults: { unanswered: 0, errorStatus: 0, stray: 0, corrupt: 0, truncated: 0, slow: 0 },
     auth: noAuthStats(),
+    controls: {},
   };
   /** The module's MAC, as given (printed order). */
   readonly address: string;
@@ -142,6 +149,7 @@ export class SimulatedBms {
   readonly #identity: BasicInfoIdentity;
   readonly #hardwareVersion: string;
   readonly #mosCommand: "e1" | "fb";
+  readonly #controlFunctions: boolean;
   readonly #notifySize: number;
   // separate streams, so e.g. raising one fault rate leaves latencies and other faults' hits alone
   readonly #timing: Random;
@@ -171,6 +179,7 @@ export class SimulatedBms {
     this.#identity = { softwareVersion: o.softwareVersion, productionDate: o.productionDate, extended: o.extendedBasicInfo };
     this.#hardwareVersion = o.hardwareVersion;
     this.#mosCommand = o.mosCommand;
+    this.#controlFunctions = o.controlFunctions;
     this.#notifySize = o.notifySize;
     const root = new Random(o.seed);
     this.pack = new Pack(clock, o, root.fork());
@@ -340,6 +349,13 @@ export class SimulatedBms {
       case CMD_MOS_FB:
         if (this.#mosCommand !== "fb" || data.length !== 2 || !this.#mosFb(data[0], data[1])) break;
         return encodeReply(reg, STATUS_OK);
+      case CMD_CONTROL: {
+        if (data.length !== 2) break;
+        const code = (data[0] << 8) | data[1];
+        this.stats.controls[code] = (this.stats.controls[code] ?? 0) + 1;
+        if (!this.#controlFunctions || !runControl(this.pack, code)) break;
+        return encodeReply(reg, STATUS_OK);
+      }
     }
     return encodeReply(reg, STATUS_UNSUPPORTED);
   }

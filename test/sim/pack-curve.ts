@@ -21,3 +21,13 @@ export function openCircuitMv(soc: number): number {
   }
   return POINTS[POINTS.length - 1][1];
 }
+
+/** The state of charge (fraction) whose open-circuit voltage is `mv`: the curve read backwards (it only rises). */
+export function socAtMv(mv: number): number {
+  let low = POINTS[0][0], high = POINTS[POINTS.length - 1][0];
+  for (let i = 0; i < 40; i++) {
+    const middle = (low + high) / 2;
+    if (openCircuitMv(middle) < mv) low = middle; else high = middle;
+  }
+  return (low + high) / 2;
+}

@@ -8,7 +8,7 @@
 import type { Clock } from "./clock";
 import type { LoadProfile } from "./pack-profile";
 import type { Random } from "./bms-random";
-import { openCircuitMv } from "./pack-curve";
+import { openCircuitMv, socAtMv } from "./pack-curve";
 import { ERROR_COUNTERS, alarmWord, protections, type Measures, type Protection } from "./pack-protection";
 
 export interface PackOptions {
@@ -171,6 +171,32 @@ export class Pack {
   setSoc(percent: number): void {
     this.#sync();
     this.#fill(percent);
+    this.#settle();
+  }
+
+  /** The coulomb counter alone drifts to `percent` (the cells stay): what a capacity reset corrects. */
+  driftCounter(percent: number): void {
+    this.#sync();
+    this.#counterAh = (percent / 100) * this.#capacityAh;
+  }
+
+  /** 0x0A 0x0100: the BMS re-estimates its charge from the resting cell voltages (their mean, on the curve). */
+  recalibrateSoc(): void {
+    this.#sync();
+    let mv = 0;
+    for (let i = 0; i < this.#cellAh.length; i++) mv += openCircuitMv(this.#cellAh[i] / this.#cellCapacityAh[i]);
+    this.#counterAh = Math.min(1, Math.max(0, socAtMv(mv / this.#cellAh.length))) * this.#capacityAh;
+  }
+
+  /** 0x0A 0x0200: the 0xAA history counters back to 0. */
+  clearErrorCounters(): void {
+    this.#errorCounts.fill(0);
+  }
+
+  /** 0x0A 0x0400: every protection released at once; one whose condition persists trips again at the next step. */
+  clearProtections(): void {
+    this.#sync();
+    this.#trippedAt.fill(undefined);
     this.#settle();
   }
 
