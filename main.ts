@@ -28,6 +28,7 @@ import { ClockSync } from "./modules/net/clock-sync";
 import { TlsGate, TlsTrust } from "./modules/net/tls-trust";
 import { platformTrust, systemFreeMemory } from "./modules/net/tls-platform";
 import { registerTlsCommands, tlsStatusLines, type TlsParts } from "./modules/console/tls-commands";
+import { registerSettingsCommands } from "./modules/console/settings-commands";
 
 const VERSION = "0.1.0";
 
@@ -85,6 +86,7 @@ function main(): void {
     onReading: (bms: BmsView) => bridge.onReading(bms),
     onAvailability: (bms: BmsView, online: boolean) => bridge.onAvailability(bms, online),
     onInfo: (bms: BmsView) => bridge.onInfo(bms),
+    onSettings: (bms: BmsView) => bridge.onSettings(bms),
   };
 
   const central = new BleCentral(log, recovery);
@@ -124,6 +126,7 @@ function main(): void {
       bridge.setStateExpiry(stateExpiry(config.get("pollInterval")));
     }
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
+    if (key === "settingsWrite") for (const link of links) link.settingsChanged(); // HA: numbers or read-only sensors
     if (effect === "mqtt") bridge.settingsChanged();
     // both keys in one command (config reset): one Wi-Fi reconnect, on the next turn
     if ((key === "ssid" || key === "password") && wifiChange === undefined) {
@@ -144,6 +147,7 @@ function main(): void {
     setTimer: (fn, ms) => Timer.set(fn, ms), clearTimer: (handle) => Timer.clear(handle as TimerID),
   };
   registerTlsCommands(registry, tlsParts);
+  registerSettingsCommands(registry, { links, readLines: tlsParts.readLines, setTimer: tlsParts.setTimer, clearTimer: tlsParts.clearTimer });
   registerGatewayCommands(registry, {
     links, central, wifi,
     mqttStatus: () => {

@@ -229,7 +229,9 @@ export class Bridge implements LinkListener {
     for (const slot of this.#slots) {
       if (plan.bmsDiscovery) groups.push([BMS_PARTS.length, (i) => partTopic(prefix, slot.node, BMS_PARTS[i].name)]);
       const t = slot.topics;
-      if (plan.bms) groups.push([5, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : i === 3 ? t.settings : t.availability]);
+      // the settings topic only where settings were published
+      const settings = slot.view.settings?.values !== undefined;
+      if (plan.bms) groups.push([settings ? 5 : 4, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : i === 3 && settings ? t.settings : t.availability]);
     }
     if (plan.gateway) groups.push([2, (i) => i === 0 ? topics.diag : topics.availability]);
     this.#retirement = new Retirement(groups);

@@ -109,6 +109,7 @@ export class MqttService implements LinkListener {
   onReading(bms: BmsView): void { this.#bridge.onReading(bms); }
   onAvailability(bms: BmsView, online: boolean): void { this.#bridge.onAvailability(bms, online); }
   onInfo(bms: BmsView): void { this.#bridge.onInfo(bms); }
+  onSettings(bms: BmsView): void { this.#bridge.onSettings(bms); }
 
   private apply(always: boolean): void {
     const next = this.read();

@@ -49,6 +49,8 @@ export class BmsTopics {
   readonly result: string;
   /** Minutes to release the link for (or "off"). */
   readonly releaseSet: string;
+  /** The pack's settings (retained; also the backup document); requests under it: /read, /set, /restore. */
+  readonly settings: string;
 
   constructor(prefix: string, readonly id: string) {
     const base = prefix + "/" + id;
@@ -60,6 +62,7 @@ export class BmsTopics {
     this.dischargeSet = base + "/mos/discharge/set";
     this.result = base + "/mos/result";
     this.releaseSet = base + "/release/set";
+    this.settings = base + "/settings";
   }
 
   /** What came of a release command: made when one comes (rare), not kept. */

@@ -82,7 +82,7 @@ export class BmsSettings implements SettingsView, SessionOwner {
     // refused at once when the last values already show it; checked again against a fresh read in the session
     const plan = planChanges(this.values, values, restore);
     if (plan.errors.length) { answer(done, { ok: false, action, error: "refused: " + plan.errors.join("; ") }, this.log); return; }
-    if (!plan.changes.length) { answer(done, { ok: true, action, changes: [], unchanged: plan.unchanged, skipped: plan.skipped.length ? plan.skipped : undefined }, this.log); return; }
+    if (!plan.changes.length) { answer(done, { ok: true, action, changes: [], unchanged: restore ? undefined : plan.unchanged, skipped: plan.skipped.length ? plan.skipped : undefined }, this.log); return; }
     this.request({ kind: "write", values, restore, done });
   }
 
@@ -92,7 +92,7 @@ export class BmsSettings implements SettingsView, SessionOwner {
     const set = this.values, plan = planChanges(set, values, restore);
     const outcome: SettingsOutcome = { ok: plan.errors.length === 0, action, dryRun: true, changes: plan.changes.map((c) => changeValues(set, c)) };
     if (plan.errors.length) outcome.error = "refused: " + plan.errors.join("; ");
-    if (plan.unchanged.length) outcome.unchanged = plan.unchanged;
+    if (plan.unchanged.length && !restore) outcome.unchanged = plan.unchanged; // a backup names every key
     if (plan.skipped.length) outcome.skipped = plan.skipped;
     return outcome;
   }

@@ -194,7 +194,7 @@ export class SettingsSession implements ExclusiveSession {
     // write: checked against what the BMS holds now, in this very session
     const plan = this.#plan = planChanges(set, this.values, this.restore);
     if (plan.skipped.length) this.#outcome.skipped = plan.skipped;
-    if (plan.unchanged.length) this.#outcome.unchanged = plan.unchanged;
+    if (plan.unchanged.length && !this.restore) this.#outcome.unchanged = plan.unchanged; // a backup names every key
     if (plan.errors.length) { this.exitWithout("refused: " + plan.errors.join("; ")); return; }
     const before = new SettingsSet();
     before.copyFrom(set);

@@ -26,17 +26,18 @@ test("every part of the largest pack (32 cells, 8 NTC, extended, MOS control) fi
   const d = new DeviceDiscovery("homeassistant", { node: "jbd_a4c1385a0001", name: "Battery with a long name", manufacturer: "JBD", model: "JBD-SP25S003-L16S-200A-B-U", softwareVersion: "8.0", via: "jbd_gateway_jbd-gw-a1b2c3" },
     {
       state: "jbd/a4c1385a0001/state", diag: "jbd/a4c1385a0001/diag", chargeSet: "jbd/a4c1385a0001/mos/charge/set", dischargeSet: "jbd/a4c1385a0001/mos/discharge/set",
-      releaseSet: "jbd/a4c1385a0001/release/set", bmsAvailability: "jbd/a4c1385a0001/availability",
+      releaseSet: "jbd/a4c1385a0001/release/set", bmsAvailability: "jbd/a4c1385a0001/availability", settings: "jbd/a4c1385a0001/settings",
       gatewayDiag: "jbd/jbd-gw-a1b2c3/diag", gatewayAvailability: "jbd/jbd-gw-a1b2c3/availability",
       availability: ["jbd/jbd-gw-a1b2c3/availability", "jbd/a4c1385a0001/availability"],
     }, { name: "jbd-gateway", version: "0.1.0" });
-  const shape = { cells: MAX_CELLS, temperatures: MAX_NTC, extended: true, control: true };
+  // settings 2: numbers and selects, the largest form of the settings parts
+  const shape = { cells: MAX_CELLS, temperatures: MAX_NTC, extended: true, control: true, settings: 2 };
   const seen = new Set<string>();
   const sizes: string[] = [];
   for (const part of BMS_PARTS) {
     d.beginPart(w);
     let n = 0;
-    for (let i = part.start; i < part.end; i++) if (hasBmsEntity(shape, i)) { d.component(w, bmsEntity(i)); n++; }
+    for (let i = part.start; i < part.end; i++) if (hasBmsEntity(shape, i)) { d.component(w, bmsEntity(i, shape)); n++; }
     assert.ok(n > 0, part.name + " has entities");
     const payload = d.endPart(w), bytes = payload.byteLength;
     sizes.push(part.name + " " + bytes);
