@@ -76,7 +76,7 @@ function main(): void {
     bridge: {
       prefix: config.get("topicPrefix"), gatewayId: config.gatewayName(), discovery: config.get("haDiscovery"), discoveryPrefix: config.get("haPrefix"),
       mosControl: config.get("mosControl"), firmwareVersion: VERSION, restartReason: recovery.bootReason,
-      stateExpireS: stateExpiry(config.get("pollInterval")),
+      stateExpireS: stateExpiry(config.get("pollInterval")), maintenance: config.get("maintenance"),
     },
     broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
   }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore });
@@ -126,6 +126,7 @@ function main(): void {
       bridge.setStateExpiry(stateExpiry(config.get("pollInterval")));
     }
     if (key === "mosControl") bridge.setMosControl(config.get("mosControl"));
+    if (key === "maintenance") bridge.setMaintenance(config.get("maintenance"));
     if (key === "settingsWrite") for (const link of links) link.settingsChanged(); // HA: numbers or read-only sensors
     if (effect === "mqtt") bridge.settingsChanged();
     // both keys in one command (config reset): one Wi-Fi reconnect, on the next turn
@@ -158,6 +159,7 @@ function main(): void {
     },
     mqttReconnect: () => bridge.reconnect(),
     mosControl: () => config.get("mosControl"),
+    maintenance: () => config.get("maintenance"),
     print: (text) => console.print(text),
     uptimeSeconds: () => Math.floor(uptime.ms / 1000),
     restartReason: recovery.bootReason,

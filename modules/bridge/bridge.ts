@@ -27,6 +27,7 @@ import { bmsDiagJson, gatewayDiagJson, infoJson, refusalJson, softwareVersion, s
 import type { Clock, TimerHandle } from "./ports";
 import { Pump } from "./pump";
 import { ReleaseCommands } from "./release-commands";
+import { MaintenanceCommands } from "./maintenance-commands";
 import { SettingsCommands } from "./settings-commands";
 import { settingsJson } from "./settings-payloads";
 import { Retirement, type RetirePlan, type TopicGroup } from "./retire";
@@ -42,6 +43,8 @@ export interface BridgeSettings {
   discoveryPrefix: string;
   /** MOS commands accepted; when off they are refused with "control disabled". */
   mosControl: boolean;
+  /** The maintenance functions allowed ("capacity,protection"; "" or absent: none): Home Assistant gets their buttons. */
+  maintenance?: string;
   /** Default 60 s. */
   diagIntervalMs?: number;
   /** Home Assistant's expire_after for entities of the BMS state (stateExpiry(pollInterval)); 0 or absent: none. */
@@ -124,6 +127,7 @@ export class Bridge implements LinkListener {
   readonly #pump: Pump;
   readonly #commands: MosCommands;
   readonly #releases: ReleaseCommands;
+  readonly #maintenance: MaintenanceCommands;
   readonly #settingsCommands: SettingsCommands;
   readonly #w = new JsonWriter();
   readonly #gatewayNode: string;
@@ -178,6 +182,7 @@ export class Bridge implements LinkListener {
     this.#pump = new Pump(this.connection, ports.timers, log, () => this.publishNext());
     this.#commands = new MosCommands(this.#w, settings.mosControl, topics, this.connection.stats, this.#pump, log);
     this.#releases = new ReleaseCommands(this.#w, this.connection.stats, this.#pump, log, topics.error);
+    this.#maintenance = new MaintenanceCommands(this.#w, this.connection.stats, this.#pump, log, topics.error);
     this.#settingsCommands = new SettingsCommands(this.#w, settings.prefix, this.connection.stats, this.#pump, log, topics.error);
     this.connection.guardReplays(topics.sync);
   }
@@ -199,6 +204,7 @@ export class Bridge implements LinkListener {
   start(): void {
     this.connection.subscribe(this.topics.commands);
     this.connection.subscribe(this.topics.releaseCommands);
+    this.connection.subscribe(this.topics.maintenanceCommands);
     this.connection.subscribe(this.#settingsCommands.subscription);
     if (this.settings.discovery) this.connection.subscribe(this.#haStatus);
     // every configured BMS has been added by now (main.ts, mqtt-service.ts): the rest left the configuration
@@ -248,6 +254,14 @@ export class Bridge implements LinkListener {
   setMosControl(enabled: boolean): void {
     if (this.#commands.enabled === enabled) return;
     this.#commands.enabled = enabled;
+    for (const slot of this.#slots) if (slot.known) this.announce(slot);
+    this.#pump.kick();
+  }
+
+  /** The maintenance functions allowed changed: Home Assistant gets a button for each (the link checks the setting itself). */
+  setMaintenance(allowed: string): void {
+    if ((this.settings.maintenance ?? "") === allowed) return;
+    this.settings = { ...this.settings, maintenance: allowed };
     for (const slot of this.#slots) if (slot.known) this.announce(slot);
     this.#pump.kick();
   }
@@ -325,6 +339,7 @@ export class Bridge implements LinkListener {
   private announce(slot: BmsSlot): void {
     if (!this.settings.discovery) return;
     slot.shape.control = this.#commands.enabled;
+    slot.shape.maintenance = this.settings.maintenance ?? "";
     slot.pass = undefined;
     slot.need |= Need.Discovery;
   }
@@ -375,9 +390,11 @@ export class Bridge implements LinkListener {
       if (topic === slot.topics.chargeSet) { this.#commands.command(slot, "charge", data); return; }
       if (topic === slot.topics.dischargeSet) { this.#commands.command(slot, "discharge", data); return; }
       if (topic === slot.topics.releaseSet) { this.#releases.command(slot, data); return; }
+      if (topic === slot.topics.maintenanceSet) { this.#maintenance.command(slot, data); return; }
       if (this.#settingsCommands.command(slot, topic, data)) return;
     }
     if (topic.endsWith("/release/set")) { this.#releases.misaddressed(topic, this.#slots); return; }
+    if (topic.endsWith("/maintenance/set")) { this.#maintenance.misaddressed(topic, this.#slots); return; }
     if (this.#settingsCommands.misaddressed(topic, this.settings.prefix, this.#slots)) return;
     this.#commands.misaddressed(topic, this.settings.prefix, this.#slots);
   }
@@ -399,6 +416,7 @@ export class Bridge implements LinkListener {
       const t = slot.topics;
       if (topic === t.chargeSet || topic === t.dischargeSet) { this.#pump.enqueue(t.result, refusalJson(this.#w, why, topic === t.chargeSet ? "charge" : "discharge")); return; }
       if (topic === t.releaseSet) { this.#pump.enqueue(t.releaseResult(), refusalJson(this.#w, why)); return; }
+      if (topic === t.maintenanceSet) { this.#pump.enqueue(t.maintenanceResult(), refusalJson(this.#w, why)); return; }
     }
   }
 
@@ -577,7 +595,7 @@ export class Bridge implements LinkListener {
       { node: slot.node, name: view.name, manufacturer: "JBD", model, softwareVersion: softwareVersion(view), via: this.#gatewayNode },
       {
         state: t.state, diag: t.diag, chargeSet: t.chargeSet, dischargeSet: t.dischargeSet,
-        releaseSet: t.releaseSet, bmsAvailability: t.availability, settings: t.settings,
+        releaseSet: t.releaseSet, maintenanceSet: t.maintenanceSet, bmsAvailability: t.availability, settings: t.settings,
         gatewayDiag: this.topics.diag, gatewayAvailability: this.topics.availability,
         availability: [this.topics.availability, t.availability],
       },

@@ -12,6 +12,8 @@ export interface DeviceTopics {
   chargeSet?: string;
   dischargeSet?: string;
   releaseSet?: string;
+  /** Maintenance buttons publish their function's name here. */
+  maintenanceSet?: string;
   /** The pack's settings payload; its requests are under it (/set, /read). */
   settings?: string;
   /** The BMS's own availability: "online", "offline" or "released" (read through AVAILABLE_TEMPLATE). */
@@ -153,6 +155,7 @@ export class DeviceDiscovery {
       w.key("pl_on").string("ON").key("pl_off").string("OFF");
     }
     if (entity.releasePayload !== undefined && t.releaseSet) w.key("cmd_t").string(t.releaseSet).key("pl_prs").string(entity.releasePayload);
+    if (entity.maintenance && t.maintenanceSet) w.key("cmd_t").string(t.maintenanceSet).key("pl_prs").string(entity.maintenance);
     if (t.settings && (entity.setting || entity.settingsRead)) this.settingsCommand(w, entity, t.settings);
     // The link's release controls work while the gateway does; the gateway's status entity reports
     // "offline" itself instead of becoming unavailable (so it has no availability at all).

@@ -8,6 +8,7 @@ import { MAX_NTC, PROTECTION_NAMES } from "../protocol/basic-info";
 import { PROTECTION_LABELS } from "../protocol/problem-text";
 import { MAX_CELLS } from "../protocol/cells";
 import type { Fet } from "../link/bms-view";
+import { allowedMaintenance, type MaintenanceName } from "../protocol/control";
 import { SETTINGS_ENTITY_COUNT, settingsEntity } from "./settings-entities";
 
 export type Component = "sensor" | "binary_sensor" | "switch" | "button" | "number" | "select";
@@ -40,6 +41,8 @@ export interface Entity {
   readonly fet?: Fet;
   /** Buttons: what a press publishes on <prefix>/<bms>/release/set. */
   readonly releasePayload?: string;
+  /** Maintenance buttons: the function a press asks for on <prefix>/<bms>/maintenance/set (shown only while allowed). */
+  readonly maintenance?: MaintenanceName;
   /** Available while the gateway is, whatever the BMS's own availability says (the link's release controls). */
   readonly gatewayAvailable?: boolean;
   readonly when?: When;
@@ -61,6 +64,8 @@ export interface Shape {
   control: boolean;
   /** Settings entities: 0 none (not read yet), 1 read-only sensors, 2 numbers and selects (settingsWrite on). */
   settings?: number;
+  /** The maintenance functions allowed (the `maintenance` setting: "capacity,protection"; "" none): each gets a button. */
+  maintenance?: string;
 }
 
 const onIf = (condition: string) => "{{'ON' if " + condition + " else 'OFF'}}";
@@ -155,6 +160,10 @@ const FIXED: readonly Entity[] = [
   { component: "sensor", object: "protection_text", name: "Protection status", source: "state", template: value("protectionText"), icon: "mdi:shield-alert-outline" },
   { component: "sensor", object: "alarm_text", name: "Alarm status", source: "state", template: value("alarmText"), icon: "mdi:alert-outline", when: "extended" },
   { component: "sensor", object: "balancing_text", name: "Balancing cells", source: "state", template: value("balancingText"), icon: "mdi:scale-balance" },
+  // maintenance functions (modules/protocol/control.ts), each only while the `maintenance` setting allows it
+  { component: "button", object: "reset_capacity", name: "Reset capacity (SOC from cell voltages)", source: "none", maintenance: "capacity", icon: "mdi:battery-sync", config: true },
+  { component: "button", object: "clear_protection", name: "Clear protection and alarm status", source: "none", maintenance: "protection", icon: "mdi:shield-refresh", config: true },
+  { component: "button", object: "clear_counters", name: "Clear error counters", source: "none", maintenance: "counters", icon: "mdi:counter", config: true },
 ];
 
 /** Fixed entities, then one per possible temperature sensor, then one per possible cell. */
@@ -186,6 +195,8 @@ export function hasBmsEntity(shape: Shape, index: number): boolean {
   if (index >= SETTINGS_SLOTS_START) return (shape.settings ?? 0) > 0;
   if (index >= FIXED.length + MAX_NTC) return index - FIXED.length - MAX_NTC < shape.cells;
   if (index >= FIXED.length) return index - FIXED.length < shape.temperatures;
+  const maintenance = FIXED[index].maintenance;
+  if (maintenance) return allowedMaintenance(shape.maintenance ?? "", maintenance);
   switch (FIXED[index].when) {
     case "extended": return shape.extended;
     case "control": return shape.control;

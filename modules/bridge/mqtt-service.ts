@@ -35,6 +35,7 @@ export class MqttService implements LinkListener {
   #paused = false;
   #mosControl: boolean | undefined;
   #stateExpireS: number | undefined;
+  #maintenance: string | undefined;
   readonly #views: BmsView[] = [];
   #consoleHandler: ConsoleHandler | undefined;
   readonly #ports: BridgePorts;
@@ -86,6 +87,12 @@ export class MqttService implements LinkListener {
   setMosControl(enabled: boolean): void {
     this.#mosControl = enabled;
     this.#bridge.setMosControl(enabled);
+  }
+
+  /** The maintenance functions allowed changed (a live setting): Home Assistant's buttons follow, no reconnect. */
+  setMaintenance(allowed: string): void {
+    this.#maintenance = allowed;
+    this.#bridge.setMaintenance(allowed);
   }
 
   /** The poll interval changed (a live setting): Home Assistant's expire_after follows, no reconnect. */
@@ -165,6 +172,7 @@ export class MqttService implements LinkListener {
   private make(setup: MqttSetup): Bridge {
     let settings = this.#mosControl === undefined ? setup.bridge : { ...setup.bridge, mosControl: this.#mosControl };
     if (this.#stateExpireS !== undefined) settings = { ...settings, stateExpireS: this.#stateExpireS };
+    if (this.#maintenance !== undefined) settings = { ...settings, maintenance: this.#maintenance };
     const bridge = new Bridge(settings, setup.broker, this.#ports);
     for (const view of this.#views) bridge.addBms(view);
     if (this.#consoleHandler) bridge.setConsoleHandler(this.#consoleHandler);

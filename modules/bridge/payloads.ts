@@ -4,10 +4,12 @@
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
 import { writeProblemTexts } from "../protocol/problem-text";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
+import type { MaintenanceFacts, MaintenanceResult } from "../link/maintenance";
 import type { LinkStats } from "../link/link-stats";
 import type { AssemblerStats } from "../protocol/assembler";
 import type { MqttStats } from "./mqtt-connection";
 import type { Clock } from "./ports";
+import { quoted } from "./incoming";
 
 /** Date.now() before SNTP has run is near 1970; anything before 2024 means "clock not set". */
 const CLOCK_SET_AFTER_MS = Date.UTC(2024, 0, 1);
@@ -154,6 +156,33 @@ export function mosResultJson(w: JsonWriter, r: MosResult): ArrayBuffer {
   if (r.charge !== undefined && r.discharge !== undefined) {
     w.key("mos").beginObject().key("charge").bool(r.charge).key("discharge").bool(r.discharge).endObject();
   }
+  return w.endObject().payload;
+}
+
+/** {"function":"protection","ok":true,"before":{...},"after":{...}} or ok:false with the reason. */
+export function maintenanceResultJson(w: JsonWriter, r: MaintenanceResult): ArrayBuffer {
+  w.clear().beginObject().key("function").string(r.function).key("ok").bool(r.ok);
+  if (r.error) w.key("error").string(r.error);
+  if (r.before) writeFacts(w.key("before"), r.before);
+  if (r.after) writeFacts(w.key("after"), r.after);
+  return w.endObject().payload;
+}
+
+function writeFacts(w: JsonWriter, facts: MaintenanceFacts): void {
+  w.beginObject();
+  if (facts.soc !== undefined) w.key("soc").number(facts.soc);
+  if (facts.remainingAh !== undefined) w.key("remainingCapacity").fixed(facts.remainingAh, 2);
+  if (facts.protection !== undefined) w.key("protection").string(facts.protection);
+  if (facts.errorCounters !== undefined) w.key("errorCounters").number(facts.errorCounters);
+  w.endObject();
+}
+
+/** A command topic naming a BMS this gateway does not have (another gateway's, or a typo): for the gateway's error topic. */
+export function unknownBmsJson(w: JsonWriter, topic: string, ids: readonly { readonly topics: { readonly id: string } }[]): ArrayBuffer {
+  let known = "";
+  for (const t of ids) known += (known ? ", " : "") + t.topics.id;
+  w.clear().beginObject();
+  w.key("topic").string(topic).key("ok").bool(false).key("error").string("unknown BMS in " + quoted(topic) + " (this gateway has: " + (known || "none") + ")");
   return w.endObject().payload;
 }
 

@@ -8,6 +8,7 @@ import type { CommandTarget } from "./mos-commands";
 import { MAX_SWITCH_PAYLOAD, payloadText, quoted } from "./incoming";
 import type { MqttStats } from "./mqtt-connection";
 import type { Pump } from "./pump";
+import { unknownBmsJson } from "./payloads";
 
 export class ReleaseCommands {
   /** `w`: the bridge's writer, borrowed (answers are written at once, never kept). */
@@ -19,11 +20,7 @@ export class ReleaseCommands {
   /** <prefix>/<id>/release/set for a BMS this gateway does not have: answered on the gateway's error topic. */
   misaddressed(topic: string, targets: readonly CommandTarget[]): void {
     this.stats.malformedCommands++;
-    let known = "";
-    for (const t of targets) known += (known ? ", " : "") + t.topics.id;
-    const w = this.w.clear().beginObject();
-    w.key("topic").string(topic).key("ok").bool(false).key("error").string("unknown BMS in " + quoted(topic) + " (this gateway has: " + (known || "none") + ")");
-    this.pump.enqueue(this.errorTopic, w.endObject().payload);
+    this.pump.enqueue(this.errorTopic, unknownBmsJson(this.w, topic, targets));
   }
 
   command(target: CommandTarget, data: ArrayBuffer): void {

@@ -24,6 +24,8 @@ export class GatewayTopics {
   readonly commands: string;
   /** The same for link releases. */
   readonly releaseCommands: string;
+  /** The same for maintenance functions. */
+  readonly maintenanceCommands: string;
 
   constructor(readonly prefix: string, readonly id: string) {
     const base = prefix + "/" + id;
@@ -35,6 +37,7 @@ export class GatewayTopics {
     this.sync = base + "/sync";
     this.commands = prefix + "/+/mos/+/set";
     this.releaseCommands = prefix + "/+/release/set";
+    this.maintenanceCommands = prefix + "/+/maintenance/set";
   }
 }
 
@@ -49,6 +52,8 @@ export class BmsTopics {
   readonly result: string;
   /** Minutes to release the link for (or "off"). */
   readonly releaseSet: string;
+  /** A maintenance function to run (capacity, protection, counters). */
+  readonly maintenanceSet: string;
   /** The pack's settings (retained; also the backup document); requests under it: /read, /set, /restore. */
   readonly settings: string;
 
@@ -62,11 +67,15 @@ export class BmsTopics {
     this.dischargeSet = base + "/mos/discharge/set";
     this.result = base + "/mos/result";
     this.releaseSet = base + "/release/set";
+    this.maintenanceSet = base + "/maintenance/set";
     this.settings = base + "/settings";
   }
 
   /** What came of a release command: made when one comes (rare), not kept. */
   releaseResult(): string { return this.releaseSet.slice(0, -3) + "result"; }
+
+  /** What came of a maintenance request: made when one comes (rare), not kept. */
+  maintenanceResult(): string { return this.maintenanceSet.slice(0, -3) + "result"; }
 }
 
 /** "<prefix>/<id>/mos/<fet>/set" taken apart; `fet` is whatever the sender wrote there. */

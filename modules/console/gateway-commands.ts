@@ -6,6 +6,8 @@ import Time from "time";
 import type { BmsLink } from "../link/bms-link";
 import type { BleCentral } from "../link/ble-central";
 import type { MosResult } from "../link/bms-view";
+import type { MaintenanceFacts, MaintenanceResult } from "../link/maintenance";
+import { MAINTENANCE_FUNCTIONS, allowedMaintenance } from "../protocol/control";
 import { RELEASE_DEFAULT_MINUTES, parseReleaseRequest } from "../link/release-request";
 import type { WifiManager } from "../net/wifi-manager";
 import { buildRequest, parseHex, toHex } from "../protocol/commands";
@@ -23,6 +25,8 @@ export interface GatewayParts {
   mqttReconnect(): void;
   /** MOS commands allowed by config? */
   mosControl(): boolean;
+  /** The maintenance functions allowed by config ("capacity,protection"; "" none). */
+  maintenance?(): string;
   /** Print asynchronous lines (capture, scan results) on the console. */
   print(text: string): void;
   restart(): boolean;
@@ -154,6 +158,21 @@ function mosResultText(r: MosResult): string {
   return r.ok ? `ok: ${r.fet} FET ${r.requested ? "on" : "off"} confirmed${state}` : `failed: ${r.error}${state}`;
 }
 
+function factsText(facts: MaintenanceFacts | undefined): string {
+  if (!facts) return "?";
+  const shown: string[] = [];
+  if (facts.soc !== undefined) shown.push(`SOC ${facts.soc} %`);
+  if (facts.remainingAh !== undefined) shown.push(`${facts.remainingAh.toFixed(2)} Ah`);
+  if (facts.protection !== undefined) shown.push(`protection: ${facts.protection}`);
+  if (facts.errorCounters !== undefined) shown.push(`error counters: ${facts.errorCounters}`);
+  return shown.join(", ") || "?";
+}
+
+function maintenanceText(r: MaintenanceResult): string {
+  const change = r.after ? ` (before: ${factsText(r.before)}; after: ${factsText(r.after)})` : "";
+  return r.ok ? `ok: ${r.function} done${change}` : `failed: ${r.error}${change}`;
+}
+
 export function registerGatewayCommands(registry: CommandRegistry, parts: GatewayParts): void {
   registry.register("status", "status", "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory (where the build reports it)", (args, out) => {
     if (args.length) return false;
@@ -217,6 +236,13 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     return new Promise<void>((resolve) => link.setMos(fet, value === "on", (r) => { out.line(mosResultText(r)); resolve(); }));
   });
 
+  registry.register("maintenance", `maintenance [bms] <${MAINTENANCE_FUNCTIONS.map((fn) => fn.name).join("|")}>`,
+    "run a maintenance function of the BMS (V11 firmware), if the maintenance setting allows it, and read its effect back", (args, out) => {
+      const link = takeLink(parts, args);
+      if (args.length !== 1) return false;
+      return new Promise<void>((resolve) => link.maintain(args[0], (r) => { out.line(`${link.id}: ${maintenanceText(r)}`); resolve(); }));
+    });
+
   registry.register("reconnect", "reconnect [bms|ble|wifi|mqtt]", "drop a link and connect again", (args, out) => {
     if (args.length > 1) return false;
     const what = args[0]?.toLowerCase();
@@ -257,6 +283,16 @@ export function registerGatewayCommands(registry: CommandRegistry, parts: Gatewa
     if (bytes[1] === 0x5a && (bytes[2] === 0xe1 || bytes[2] === 0xfb) && !parts.mosControl()) {
       out.line("refused: a MOS write while MOS control is disabled (config set mosControl on)");
       return;
+    }
+    // a raw control function: only those 'maintenance' offers (the others can cut the pack's power), when allowed
+    if (bytes[1] === 0x5a && bytes[2] === 0x0a) {
+      const code = bytes.length > 5 ? (bytes[4] << 8) | bytes[5] : -1;
+      const fn = MAINTENANCE_FUNCTIONS.find((f) => f.code === code);
+      if (!fn || !allowedMaintenance(parts.maintenance?.() ?? "", fn.name)) {
+        out.line(fn ? `refused: ${fn.name} is not allowed (config set maintenance ${fn.name}), and is better run as 'maintenance ${fn.name}'`
+          : "refused: control functions (0x0A) other than those of 'maintenance' are never sent (they can cut the pack's power)");
+        return;
+      }
     }
     out.line(`tx ${toHex(bytes)}`);
     return new Promise<void>((resolve) => link.sendRaw(bytes.slice().buffer, (reply, error) => {

@@ -71,6 +71,9 @@ const FIXED_ENTITIES: Array<Record<string, any>> = [
   {"component":"sensor","object":"protection_text","name":"Protection status","source":"state","template":"{{value_json.protectionText}}","icon":"mdi:shield-alert-outline"},
   {"component":"sensor","object":"alarm_text","name":"Alarm status","source":"state","template":"{{value_json.alarmText}}","icon":"mdi:alert-outline","when":"extended"},
   {"component":"sensor","object":"balancing_text","name":"Balancing cells","source":"state","template":"{{value_json.balancingText}}","icon":"mdi:scale-balance"},
+  {"component":"button","object":"reset_capacity","name":"Reset capacity (SOC from cell voltages)","source":"none","maintenance":"capacity","icon":"mdi:battery-sync","config":true},
+  {"component":"button","object":"clear_protection","name":"Clear protection and alarm status","source":"none","maintenance":"protection","icon":"mdi:shield-refresh","config":true},
+  {"component":"button","object":"clear_counters","name":"Clear error counters","source":"none","maintenance":"counters","icon":"mdi:counter","config":true},
 ];
 const GATEWAY: Array<Record<string, unknown>> = [
   {"component":"binary_sensor","object":"status","name":"Status","source":"gatewayAvailability","deviceClass":"connectivity","diagnostic":true},
@@ -125,7 +128,7 @@ test("a pack has exactly its temperature and cell entities, whatever its size", 
 
 test("fixed entities by shape: the extended block only with it; switches with MOS control, read-only FETs without", () => {
   const present = (shape: Shape) => FIXED_ENTITIES.filter((_, i) => hasBmsEntity(shape, i)).map((e) => e.component + ":" + e.object);
-  const always = FIXED_ENTITIES.filter((e) => !("when" in e)).map((e) => e.component + ":" + e.object);
+  const always = FIXED_ENTITIES.filter((e) => !("when" in e) && !("maintenance" in e)).map((e) => e.component + ":" + e.object);
   const extended = ["sensor:full_charge", "sensor:balance_current", "sensor:humidity", "binary_sensor:alarm", "sensor:alarm_text"];
   const switches = ["switch:charge_mos", "switch:discharge_mos"], sensors = ["binary_sensor:charge_mos", "binary_sensor:discharge_mos"];
   const sorted = (list: string[]) => [...list].sort();
@@ -133,6 +136,12 @@ test("fixed entities by shape: the extended block only with it; switches with MO
   assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: false, control: false })), sorted([...always, ...sensors]));
   assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: true, control: true })), sorted([...always, ...extended, ...switches]));
   assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: true, control: false })), sorted([...always, ...extended, ...sensors]));
+  // maintenance buttons: each only while the setting allows its function
+  assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: false, control: true, maintenance: "" })), sorted([...always, ...switches]));
+  assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: false, control: true, maintenance: "protection,counters" })),
+    sorted([...always, ...switches, "button:clear_protection", "button:clear_counters"]));
+  assert.deepEqual(sorted(present({ cells: 4, temperatures: 1, extended: false, control: true, maintenance: "capacity,protection,counters" })),
+    sorted([...always, ...switches, "button:reset_capacity", "button:clear_protection", "button:clear_counters"]));
 });
 
 test("the gateway's entities: status from availability, uptime and MQTT connects from its diag", () => {

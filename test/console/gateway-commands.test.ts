@@ -17,7 +17,7 @@ import type { WifiManager } from "../../modules/net/wifi-manager";
 
 const HOUSE = "A4:C1:38:00:03:01", GARAGE = "A4:C1:38:00:03:02", ATTIC = "A4:C1:38:00:03:03";
 const h = await startLinks([
-  { address: HOUSE, id: "house", sim: { cellCount: 4 } },
+  { address: HOUSE, id: "house", sim: { cellCount: 4, controlFunctions: true } },
   { address: GARAGE, id: "garage", sim: { cellCount: 4, ntcCount: 0 } },
   // configured but never there
   { address: ATTIC, id: "attic" },
@@ -36,6 +36,7 @@ const parts: GatewayParts = {
   links: h.links, central: h.central, wifi: wifi as unknown as WifiManager,
   mqttStatus: () => ["mqtt connected 127.0.0.1:1883"], mqttReconnect: () => calls.push("mqtt.reconnect"),
   mosControl: () => mosControl, print: () => {}, restart: () => restartable, uptimeSeconds: () => uptime,
+  maintenance: () => h.maintenance,
 };
 const registry = new CommandRegistry();
 registerGatewayCommands(registry, parts);
@@ -245,6 +246,25 @@ test("send: a raw request by register or as hex, the reply in hex and decoded", 
     await h.run(2_000);
     assert.equal(h.sims[0].stats.requests[0xe1] ?? 0, writes, "nothing reached the BMS");
   } finally { mosControl = true; }
+});
+
+test("maintenance: runs an allowed function and shows its effect; refusals, usage errors and raw 0x0A writes send nothing", async () => {
+  const sim = h.sims[0];
+  const sent = () => Object.values(sim.stats.controls).reduce((a, b) => a + b, 0);
+  await h.runUntil(() => !house.settings.busy && house.online, 60_000);
+  assert.equal(await run("maintenance house counters"), "house: failed: not allowed by the configuration (on the serial console: config set maintenance counters)\n");
+  assert.equal(await run("send house DD 5A 0A 02 02 00 FF F2 77"), "refused: counters is not allowed (config set maintenance counters), and is better run as 'maintenance counters'\n");
+  h.maintenance = "counters";
+  try {
+    assert.equal(await run("send house DD 5A 0A 02 06 00 FF EE 77"), "refused: control functions (0x0A) other than those of 'maintenance' are never sent (they can cut the pack's power)\n", "power-down");
+    assert.equal(sent(), 0, "nothing reached the BMS");
+    assert.match(await run("maintenance house counters"), /^house: ok: counters done \(before: error counters: \d+; after: error counters: 0\)\n$/);
+    assert.equal(sim.stats.controls[0x0200], 1);
+    assert.equal(await run("maintenance house sleep"), "house: failed: unknown function 'sleep': capacity, protection or counters\n");
+    assert.equal(await run("maintenance house"), "usage: maintenance [bms] <capacity|protection|counters>\n");
+    await h.runUntil(() => !garage.settings.busy, 60_000);
+    assert.equal(await run("maintenance garage counters"), "garage: failed: this BMS does not have the function (it answered 'command not supported': control functions came with V11 firmware)\n");
+  } finally { h.maintenance = ""; }
 });
 
 test("reconnect: one BMS, all, or Wi-Fi, MQTT, BLE", async () => {

@@ -70,6 +70,14 @@ test("mos through the console: closed loop, confirmed by reading back", async ()
   assert.match(await type("mos charge on"), /ok: charge FET on confirmed/);
 });
 
+test("maintenance on XS: refused until the serial console allows it, then run and read back", async () => {
+  assert.match(await type("maintenance house counters", 6_000), /house: failed: not allowed by the configuration \(on the serial console: config set maintenance counters\)/);
+  assert.match(await type("config set maintenance counters"), /maintenance = counters/);
+  assert.match(await type("maintenance house counters", 6_000), /house: ok: counters done \(before: error counters: \d+; after: error counters: 0\)/);
+  assert.equal(scenario.sims[0].stats.controls[0x0200], 1);
+  assert.match(await type("config set maintenance none"), /maintenance = \(empty\)/);
+});
+
 test("raw frames and capture mode show the bytes in hex", async () => {
   const raw = await type("send house read 0x05");
   assert.match(raw, /tx dda50500fffb77/);

@@ -63,7 +63,7 @@ export function createScenario(o: ScenarioOptions): Scenario {
   const sims = addresses.map((address, i) => {
     const sim = new SimulatedBms(o.clock, {
       seed: (o.seed ?? 1) * 100 + i, cellCount: [4, 8, 16][i % 3], capacityAh: [100, 280, 50][i % 3],
-      name: i === 0 ? "xiaoxiang BMS" : `JBD-SP0${4 * (i + 1)}S034-L4S-200A-B-U`, ...o.sim?.(i),
+      name: i === 0 ? "xiaoxiang BMS" : `JBD-SP0${4 * (i + 1)}S034-L4S-200A-B-U`, controlFunctions: true, ...o.sim?.(i),
     });
     if (o.profile) sim.useProfile(o.profile(i));
     device.ble.add({ address, name: sim.name, sim, rssi: -55 - 8 * i });
