@@ -20,6 +20,7 @@ import { BmsLink } from "./modules/link/bms-link";
 import { energyStore } from "./modules/link/energy-store";
 import type { BmsView, LinkListener } from "./modules/link/bms-view";
 import { stateExpiry } from "./modules/bridge/bridge";
+import { bankTopology } from "./modules/bridge/bank";
 import { MqttService } from "./modules/bridge/mqtt-service";
 import { sdkClock, sdkDiscoveryStore, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
@@ -77,6 +78,7 @@ function main(): void {
       prefix: config.get("topicPrefix"), gatewayId: config.gatewayName(), discovery: config.get("haDiscovery"), discoveryPrefix: config.get("haPrefix"),
       mosControl: config.get("mosControl"), firmwareVersion: VERSION, restartReason: recovery.bootReason,
       stateExpireS: stateExpiry(config.get("pollInterval")), maintenance: config.get("maintenance"),
+      bank: bankTopology(config.get("bank")),
     },
     broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
   }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore });

@@ -223,7 +223,7 @@ export interface Part { readonly name: string; readonly start: number; readonly 
 /** Sized so that the largest part stays within 4 KB, half the ESP32's send buffer (test/bridge/ha-device.test.ts). */
 const FIXED_PER_PART = 12;
 const CELLS_PER_PART = 8;
-const SETTINGS_PER_PART = 9;
+const SETTINGS_PER_PART = 6;
 
 function bmsParts(): readonly Part[] {
   const parts: Part[] = [];

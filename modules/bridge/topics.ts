@@ -26,6 +26,9 @@ export class GatewayTopics {
   readonly releaseCommands: string;
   /** The same for maintenance functions. */
   readonly maintenanceCommands: string;
+  /** The bank of packs (the `bank` setting): its reading (retained) and availability (not retained). */
+  readonly bankState: string;
+  readonly bankAvailability: string;
 
   constructor(readonly prefix: string, readonly id: string) {
     const base = prefix + "/" + id;
@@ -38,6 +41,8 @@ export class GatewayTopics {
     this.commands = prefix + "/+/mos/+/set";
     this.releaseCommands = prefix + "/+/release/set";
     this.maintenanceCommands = prefix + "/+/maintenance/set";
+    this.bankState = base + "/bank/state";
+    this.bankAvailability = base + "/bank/availability";
   }
 }
 

@@ -11,6 +11,8 @@ export type LogLevelName = "error" | "warn" | "info" | "debug";
 /** What the console over MQTT may do: nothing, read-only commands, or everything but secrets. */
 export type RemoteConsole = "off" | "read" | "full";
 export type BmsService = "ff00" | "fff0";
+/** How the gateway's packs are wired, for the bank device (modules/bridge/bank.ts). */
+export type BankSetting = "off" | "parallel" | "series";
 
 /** How a BMS is found. */
 export interface BmsEntry {
@@ -44,6 +46,8 @@ export interface ConfigValues {
   settingsWrite: boolean;
   /** The maintenance functions (0x0A) allowed, canonical comma list ("capacity,protection"); "" none. */
   maintenance: string;
+  /** The packs as one bank (a device with their totals): off, parallel or series. */
+  bank: BankSetting;
   haDiscovery: boolean;
   haPrefix: string;
   logLevel: LogLevelName;
@@ -438,6 +442,8 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("mosControl", "mosControl", true, "live", "accept charge/discharge MOS commands", boolSetting()),
   setting("maintenance", "maintenance", "", "live", "maintenance functions the console, MQTT and Home Assistant buttons may run: capacity, protection, counters, all or none (set on the serial console only)", maintenanceSetting()),
   setting("settingsWrite", "settingsWrite", false, "live", "allow writing the BMS's protection and capacity settings (set on the serial console only)", boolSetting()),
+  setting("bank", "bank", "off", "mqtt", "the BMS as one bank (a device with their totals): off, parallel or series (two or more BMS)",
+    choiceSetting<BankSetting>(["off", "parallel", "series"])),
   setting("haDiscovery", "haDiscovery", true, "mqtt", "publish Home Assistant discovery", boolSetting()),
   setting("haPrefix", "haPrefix", "homeassistant", "mqtt", "Home Assistant discovery prefix", topicPrefixSetting()),
   setting("logLevel", "logLevel", "info", "live", "console/trace log level", logLevelSetting()),

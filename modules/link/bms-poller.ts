@@ -421,7 +421,7 @@ export class BmsPoller implements FrameSink {
   /** Give the link to `session` once it is free; an error when it cannot be taken now. */
   runSession(session: ExclusiveSession): string | undefined {
     if (!this.#write) return "not connected";
-    if (this.#session) return "busy: another settings session is under way";
+    if (this.#session) return "busy: another session (settings or maintenance) has the link";
     this.#session = session;
     this.#sessionActive = false;
     if (this.#step === Step.Idle) this.startCycle();

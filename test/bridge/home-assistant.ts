@@ -32,6 +32,8 @@ const SENSOR_UNITS: Record<string, readonly string[]> = {
   signal_strength: ["dB", "dBm"],
   duration: ["d", "h", "min", "s", "ms", "µs"],
   energy: ["J", "kJ", "MJ", "GJ", "mWh", "Wh", "kWh", "MWh", "GWh", "TWh", "cal", "kcal", "Mcal", "Gcal"],
+  // stored energy (a battery's content): the energy units (UNIT_CONVERTERS: EnergyConverter)
+  energy_storage: ["J", "kJ", "MJ", "GJ", "mWh", "Wh", "kWh", "MWh", "GWh", "TWh", "cal", "kcal", "Mcal", "Gcal"],
 };
 const BINARY_SENSOR_CLASSES = new Set(["battery", "battery_charging", "carbon_monoxide", "cold", "connectivity", "door", "garage_door",
   "gas", "heat", "light", "lock", "moisture", "motion", "moving", "occupancy", "opening", "plug", "power", "presence", "problem",
@@ -45,6 +47,8 @@ const DEVICE_STATE_CLASSES: Record<string, readonly string[]> = {
   humidity: ["measurement"], temperature: ["measurement"], signal_strength: ["measurement"],
   // sensor/const.py DEVICE_CLASS_STATE_CLASSES: energy is a total, never a measurement
   energy: ["total", "total_increasing"],
+  // ... and stored energy a measurement only
+  energy_storage: ["measurement"],
 };
 const ID = /^[a-zA-Z0-9_-]+$/;
 
@@ -170,8 +174,17 @@ export function render(template: string, payload: unknown, where = template): st
   if (m) { const v = lookup({ value_json: payload }, "value_json." + m[1], where); return v === null ? "None" : String(v); }
   m = /^\{\{value_json\.([\w.[\]]+)\|tojson\}\}$/.exec(template);
   if (m) return JSON.stringify(lookup({ value_json: payload }, "value_json." + m[1], where));
-  m = /^\{\{\{'(\w+)':value_json\.([\w.[\]]+)\}\|tojson\}\}$/.exec(template);
-  if (m) return JSON.stringify({ [m[1]]: lookup({ value_json: payload }, "value_json." + m[2], where) });
+  // a dict literal of one or more 'key':value_json.path entries, as JSON
+  m = /^\{\{\{((?:'\w+':value_json\.[\w.[\]]+,?)+)\}\|tojson\}\}$/.exec(template);
+  if (m) {
+    const out: Record<string, unknown> = {};
+    for (const entry of m[1].split(",")) {
+      const [, key, path] = /^'(\w+)':value_json\.([\w.[\]]+)$/.exec(entry) ?? [];
+      if (!key) throw new Error(`${where}: dict entry not understood: ${entry}`);
+      out[key] = lookup({ value_json: payload }, "value_json." + path, where);
+    }
+    return JSON.stringify(out);
+  }
   m = /^\{\{'ON' if value_json\.([\w.[\]]+)(?:\|bitwise_and\((\d+)\)|>(-?\d+))? else 'OFF'\}\}$/.exec(template);
   if (m) {
     let v = lookup({ value_json: payload }, "value_json." + m[1], where);

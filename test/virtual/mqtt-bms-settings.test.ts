@@ -36,7 +36,7 @@ const results = (since: number) => consumer.messages.slice(since).filter((m) => 
 /** The entities of the settings parts HA was given last. */
 function settingsEntities(since = 0): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const part of ["s1", "s2"]) {
+  for (const part of ["s1", "s2", "s3"]) {
     const m = last(`homeassistant/device/jbd_house_${part}/config`, since);
     if (m && m.text) Object.assign(out, JSON.parse(m.text).cmps);
   }
@@ -96,7 +96,7 @@ test("settingsWrite on (serial console): HA gets numbers and a select in the con
   assert.equal(entities.set_balance.p, "select");
   assert.deepEqual(entities.set_balance.ops, ["off", "always", "charging"]);
   assert.equal(entities.set_balance.cmd_tpl, "{\"balanceMode\":\"{{value}}\"}");
-  for (const part of ["s1", "s2"]) assert.ok(last(`homeassistant/device/jbd_house_${part}/config`, since)!.text.length < 4096, part);
+  for (const part of ["s1", "s2", "s3"]) assert.ok(last(`homeassistant/device/jbd_house_${part}/config`, since)!.text.length < 4096, part);
 });
 
 test("HA's number sends a value: checked, written, read back, saved; the retained payload follows", async () => {

@@ -9,17 +9,18 @@ import { VirtualClock } from "../sim/clock";
 import { Broker, Consumer } from "../lib/broker";
 import { XsTransport } from "./transport";
 import { createScenario, type Scenario } from "./scenario";
-import { BMS_ENTITY_SLOTS, GATEWAY_ENTITIES, bmsEntity, hasBmsEntity } from "../../modules/bridge/entities";
+import { GATEWAY_ENTITIES, SETTINGS_SLOTS_START, bmsEntity, hasBmsEntity } from "../../modules/bridge/entities";
+import { SETTINGS_ENTITY_COUNT } from "../../modules/bridge/settings-entities";
 
 const broker = new Broker();
 let scenario: Scenario;
 let consumer: Consumer;
 
-/** Discovery objects a pack of this state must have (switches: mosControl is on). */
+/** Discovery objects a pack of this state must have (switches: mosControl is on; its settings read, read-only sensors). */
 function expectedObjects(state: { cells: number[]; temperatures: number[]; humidity?: number }): string[] {
-  const shape = { cells: state.cells.length, temperatures: state.temperatures.length, extended: state.humidity !== undefined, control: true };
+  const shape = { cells: state.cells.length, temperatures: state.temperatures.length, extended: state.humidity !== undefined, control: true, settings: 1 };
   const list: string[] = [];
-  for (let i = 0; i < BMS_ENTITY_SLOTS; i++) if (hasBmsEntity(shape, i)) list.push(bmsEntity(i).component + "/" + bmsEntity(i).object);
+  for (let i = 0; i < SETTINGS_SLOTS_START + SETTINGS_ENTITY_COUNT; i++) if (hasBmsEntity(shape, i)) list.push(bmsEntity(i, shape).component + "/" + bmsEntity(i, shape).object);
   return list.sort();
 }
 
