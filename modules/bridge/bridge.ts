@@ -28,6 +28,7 @@ import type { Clock, TimerHandle } from "./ports";
 import { Pump } from "./pump";
 import { ReleaseCommands } from "./release-commands";
 import { MaintenanceCommands } from "./maintenance-commands";
+import { BANK_ENTITIES, Bank, type BankTopology } from "./bank";
 import { SettingsCommands } from "./settings-commands";
 import { settingsJson } from "./settings-payloads";
 import { Retirement, type RetirePlan, type TopicGroup } from "./retire";
@@ -45,6 +46,8 @@ export interface BridgeSettings {
   mosControl: boolean;
   /** The maintenance functions allowed ("capacity,protection"; "" or absent: none): Home Assistant gets their buttons. */
   maintenance?: string;
+  /** The packs are wired as one bank (bank.ts); absent or "": no bank device. */
+  bank?: BankTopology | "";
   /** Default 60 s. */
   diagIntervalMs?: number;
   /** Home Assistant's expire_after for entities of the BMS state (stateExpiry(pollInterval)); 0 or absent: none. */
@@ -129,6 +132,9 @@ export class Bridge implements LinkListener {
   readonly #commands: MosCommands;
   readonly #releases: ReleaseCommands;
   readonly #maintenance: MaintenanceCommands;
+  /** The bank of every configured pack (made at start, with two or more), and what it needs published. */
+  #bank: Bank | undefined;
+  #bankNeed = 0;
   readonly #settingsCommands: SettingsCommands;
   readonly #w = new JsonWriter();
   readonly #gatewayNode: string;
@@ -210,6 +216,9 @@ export class Bridge implements LinkListener {
     if (this.settings.discovery) this.connection.subscribe(this.#haStatus);
     // every configured BMS has been added by now (main.ts, mqtt-service.ts): the rest left the configuration
     this.#gone = this.#memory.announced().filter((id) => !this.#slots.some((slot) => slot.topics.id === id));
+    const topology = this.settings.bank;
+    if (topology && this.#slots.length >= 2) this.#bank = new Bank(topology, this.#slots.map((slot) => slot.view));
+    else if (topology) this.#log.warn("bank: a " + topology + " bank needs two or more BMS (this gateway has " + this.#slots.length + "): no bank device");
     this.#diagTimer = this.ports.timers.set(this.#onDiag, this.settings.diagIntervalMs ?? DIAG_INTERVAL_MS);
     this.connection.start();
   }
@@ -233,6 +242,7 @@ export class Bridge implements LinkListener {
     this.#diagTimer = undefined;
     const topics = this.topics, prefix = this.settings.discoveryPrefix, groups: TopicGroup[] = [];
     if (plan.gatewayDiscovery) groups.push([1, () => partTopic(prefix, this.#gatewayNode, GATEWAY_PART)]);
+    if (plan.gatewayDiscovery && this.#bank) groups.push([1, () => this.bankDiscovery().topic(GATEWAY_PART)]);
     for (const slot of this.#slots) {
       if (plan.bmsDiscovery) groups.push([BMS_PARTS.length, (i) => partTopic(prefix, slot.node, BMS_PARTS[i].name)]);
       const t = slot.topics;
@@ -240,7 +250,7 @@ export class Bridge implements LinkListener {
       const settings = slot.view.settings?.values !== undefined;
       if (plan.bms) groups.push([settings ? 5 : 4, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : i === 3 && settings ? t.settings : t.availability]);
     }
-    if (plan.gateway) groups.push([2, (i) => i === 0 ? topics.diag : topics.availability]);
+    if (plan.gateway) groups.push([this.#bank ? 3 : 2, (i) => i === 0 ? topics.diag : i === 1 && this.#bank ? topics.bankState : topics.availability]);
     this.#retirement = new Retirement(groups);
     this.#retired = done;
     if (this.connection.online) this.#pump.kick();
@@ -282,6 +292,8 @@ export class Bridge implements LinkListener {
       const slot = this.slot(bms);
       if (!slot) return;
       this.reading(slot);
+      const bank = this.#bank;
+      if (bank) { bank.reading(bms); if (bank.due) this.#bankNeed |= Need.State; }
       this.#pump.kick();
     } catch (error) { this.#log.error("bridge onReading:", error); }
   }
@@ -292,6 +304,8 @@ export class Bridge implements LinkListener {
       if (!slot) return;
       slot.online = online;
       slot.need |= Need.Availability;
+      const bank = this.#bank;
+      if (bank) { bank.availability(bms); this.#bankNeed |= bank.due ? Need.Availability | Need.State : Need.Availability; }
       this.#pump.kick();
     } catch (error) { this.#log.error("bridge onAvailability:", error); }
   }
@@ -349,6 +363,8 @@ export class Bridge implements LinkListener {
     this.#gatewayNeed = Need.Availability | Need.Diag | (this.settings.discovery ? Need.Discovery : 0);
     this.#gatewayPass = undefined;
     this.#gonePass = undefined;
+    // the bank: all of it; without one, what an earlier bank left is cleared (once per connection)
+    this.#bankNeed = this.#bank ? Need.Availability | Need.State | (this.settings.discovery ? Need.Discovery : 0) : Need.State | Need.Discovery;
     for (const slot of this.#slots) {
       slot.need |= Need.Availability | Need.Diag;
       if (!slot.known) continue;
@@ -377,6 +393,7 @@ export class Bridge implements LinkListener {
     this.#gatewayNeed |= Need.Diag;
     // the packs' availability is not retained: it repeats, so a consumer that joins late learns it
     for (const slot of this.#slots) slot.need |= Need.Diag | Need.Availability;
+    if (this.#bank) this.#bankNeed |= Need.Availability;
     this.#pump.kick();
   }
 
@@ -471,6 +488,7 @@ export class Bridge implements LinkListener {
         const slot = this.#slots[i];
         if (slot.need & need) return this.publishBms(slot, need);
       }
+      if (this.#bankNeed & need) return this.publishBank(need);
       if (need === Need.Discovery && this.settings.discovery) {
         const gone = this.publishGone();
         if (gone) return gone;
@@ -499,6 +517,41 @@ export class Bridge implements LinkListener {
     }
     if (sent > 0) slot.need &= ~need;
     return sent;
+  }
+
+  /**
+   * The bank: its availability (not retained, as a pack's), its reading once every online pack has
+   * reported, its device (one part). Without a bank its reading and device are cleared, so one that
+   * was switched off leaves nothing behind (an empty retained message deletes nothing when there is nothing).
+   */
+  private publishBank(need: Need): number {
+    const bank = this.#bank, t = this.topics, pump = this.#pump;
+    let sent = 1;
+    if (need === Need.Availability) {
+      if (bank) sent = pump.send(t.bankAvailability, bank.online ? ONLINE : OFFLINE, false);
+    } else if (need === Need.State) {
+      if (!bank) sent = pump.send(t.bankState, "", true, true);
+      else if (bank.online) { bank.write(this.#w); sent = pump.send(t.bankState, this.#w.payload, true); }
+    } else if (need === Need.Discovery) {
+      const discovery = this.bankDiscovery();
+      if (!bank) sent = this.settings.discovery ? pump.send(discovery.topic(GATEWAY_PART), "", true, true) : 1;
+      else {
+        discovery.beginPart(this.#w);
+        for (let i = 0; i < BANK_ENTITIES.length; i++) discovery.component(this.#w, BANK_ENTITIES[i]);
+        sent = pump.send(discovery.topic(GATEWAY_PART), discovery.endPart(this.#w), true, true);
+        if (sent > 0) this.#bankNeed |= Need.Availability; // the entities HA just made subscribe now
+      }
+    }
+    if (sent > 0) this.#bankNeed &= ~need;
+    return sent;
+  }
+
+  private bankDiscovery(): DeviceDiscovery {
+    const t = this.topics, bank = this.#bank, id = this.settings.gatewayId;
+    return new DeviceDiscovery(this.settings.discoveryPrefix,
+      { node: "jbd_bank_" + nodeId(id), name: "JBD bank " + id, manufacturer: ORIGIN, model: bank ? bank.topology + " bank of " + bank.members.length + " packs" : "bank", via: this.#gatewayNode },
+      { state: t.bankState, gatewayDiag: t.diag, gatewayAvailability: t.availability, bmsAvailability: t.bankAvailability, availability: [t.availability, t.bankAvailability] },
+      this.origin(), this.settings.stateExpireS);
   }
 
   /** One step of a BMS's discovery: a part (or, once, the migration of its per-entity topics). */
