@@ -23,6 +23,11 @@ export class LwipSendBuffer {
   /** Bytes dropped because the socket had failed (for tests). */
   dropped = 0;
 
+  /** TLS: the payload bytes of each record not yet acknowledged, in order (its overhead goes with it). */
+  readonly #records: number[] = [];
+  /** Bytes acknowledged of the first records not yet whole. */
+  #ackedOfRecords = 0;
+
   /** `tls`: written through SecureSocket, which refuses what does not fit in free - 128 and adds a record header. */
   constructor(private readonly tls = false) {}
 
@@ -32,10 +37,23 @@ export class LwipSendBuffer {
     const available = this.tls ? Math.max(0, this.free - TLS_RESERVE) : this.free;
     if (bytes > available) throw new Error("can't write all data");
     this.free -= this.tls ? bytes + TLS_RECORD_OVERHEAD : bytes;
+    if (this.tls) this.#records.push(bytes);
     return true;
   }
 
+  /**
+   * The peer acknowledged `bytes` of what was written (the host world counts the MQTT packets, whole
+   * and in order). Through TLS each record's header and tag were on the wire too, and come back with it.
+   */
   acked(bytes: number): void {
-    this.free = Math.min(TCP_SND_BUF, this.free + bytes);
+    let freed = bytes;
+    if (this.tls) {
+      this.#ackedOfRecords += bytes;
+      while (this.#records.length && this.#ackedOfRecords >= this.#records[0]) {
+        this.#ackedOfRecords -= this.#records.shift()!;
+        freed += TLS_RECORD_OVERHEAD;
+      }
+    }
+    this.free = Math.min(TCP_SND_BUF, this.free + freed);
   }
 }

@@ -180,6 +180,25 @@ test("an exception thrown by onClose escapes (on the device the VM aborts and th
   assert.equal(out.filter((op) => op[0] === "fatal").length, 1);
 });
 
+test("through SecureSocket the records' overhead comes back with their acknowledgement: hundreds of publishes never fill the buffer", () => {
+  const [client, id] = connected({ Socket: SecureSocket });
+  event("mqtt.acked", id, ops("mqtt.connect").at(-1)![2] as number); // the CONNECT, and its record
+  const free = client.sendBufferFree;
+  assert.equal(free, TCP_SND_BUF);
+  for (let i = 0; i < 400; i++) {
+    client.publish("jbd/house/state", "{\"soc\":" + i + "}");
+    // the host world acknowledges the MQTT packets it was told about, whole and in order
+    event("mqtt.acked", id, 2 + 2 + "jbd/house/state".length + ("{\"soc\":" + i + "}").length);
+  }
+  assert.equal(client.sendBufferFree, free, "a leak of 29 bytes a record stalled a TLS connection after ~270 publishes");
+  client.publish("t", "x");
+  event("mqtt.acked", id, 3); // part of a packet: nothing of its record comes back yet
+  assert.equal(client.sendBufferFree, free - 6 - TLS_RECORD_OVERHEAD + 3);
+  event("mqtt.acked", id, 3); // the rest of it: its record's overhead too
+  assert.equal(client.sendBufferFree, free);
+  client.close();
+});
+
 test("through SecureSocket (TLS) a write must fit in the free space minus 128 bytes, and costs a record header more", () => {
   const [client] = connected({ Socket: SecureSocket });
   const free = client.sendBufferFree;
