@@ -242,7 +242,7 @@ export class Bridge implements LinkListener {
     this.#diagTimer = undefined;
     const topics = this.topics, prefix = this.settings.discoveryPrefix, groups: TopicGroup[] = [];
     if (plan.gatewayDiscovery) groups.push([1, () => partTopic(prefix, this.#gatewayNode, GATEWAY_PART)]);
-    if (plan.gatewayDiscovery && this.#bank) groups.push([1, () => this.bankDiscovery().topic(GATEWAY_PART)]);
+    if (plan.bankDiscovery) groups.push([1, () => this.bankDiscovery().topic(GATEWAY_PART)]);
     for (const slot of this.#slots) {
       if (plan.bmsDiscovery) groups.push([BMS_PARTS.length, (i) => partTopic(prefix, slot.node, BMS_PARTS[i].name)]);
       const t = slot.topics;
@@ -250,7 +250,8 @@ export class Bridge implements LinkListener {
       const settings = slot.view.settings?.values !== undefined;
       if (plan.bms) groups.push([settings ? 5 : 4, (i) => i === 0 ? t.state : i === 1 ? t.info : i === 2 ? t.diag : i === 3 && settings ? t.settings : t.availability]);
     }
-    if (plan.gateway) groups.push([this.#bank ? 3 : 2, (i) => i === 0 ? topics.diag : i === 1 && this.#bank ? topics.bankState : topics.availability]);
+    if (plan.bank) groups.push([1, () => topics.bankState]);
+    if (plan.gateway) groups.push([2, (i) => i === 0 ? topics.diag : topics.availability]);
     this.#retirement = new Retirement(groups);
     this.#retired = done;
     if (this.connection.online) this.#pump.kick();
@@ -363,8 +364,8 @@ export class Bridge implements LinkListener {
     this.#gatewayNeed = Need.Availability | Need.Diag | (this.settings.discovery ? Need.Discovery : 0);
     this.#gatewayPass = undefined;
     this.#gonePass = undefined;
-    // the bank: all of it; without one, what an earlier bank left is cleared (once per connection)
-    this.#bankNeed = this.#bank ? Need.Availability | Need.State | (this.settings.discovery ? Need.Discovery : 0) : Need.State | Need.Discovery;
+    // the bank: all of it (one switched off is cleared by the retiring bridge: retire.ts)
+    this.#bankNeed = this.#bank ? Need.Availability | Need.State | (this.settings.discovery ? Need.Discovery : 0) : 0;
     for (const slot of this.#slots) {
       slot.need |= Need.Availability | Need.Diag;
       if (!slot.known) continue;
@@ -519,28 +520,20 @@ export class Bridge implements LinkListener {
     return sent;
   }
 
-  /**
-   * The bank: its availability (not retained, as a pack's), its reading once every online pack has
-   * reported, its device (one part). Without a bank its reading and device are cleared, so one that
-   * was switched off leaves nothing behind (an empty retained message deletes nothing when there is nothing).
-   */
+  /** The bank: its availability (not retained, as a pack's), its reading once every online pack has reported, its device (one part). */
   private publishBank(need: Need): number {
     const bank = this.#bank, t = this.topics, pump = this.#pump;
     let sent = 1;
-    if (need === Need.Availability) {
-      if (bank) sent = pump.send(t.bankAvailability, bank.online ? ONLINE : OFFLINE, false);
-    } else if (need === Need.State) {
-      if (!bank) sent = pump.send(t.bankState, "", true, true);
-      else if (bank.online) { bank.write(this.#w); sent = pump.send(t.bankState, this.#w.payload, true); }
+    if (!bank) { this.#bankNeed = 0; return 1; } // (never marked without a bank)
+    if (need === Need.Availability) sent = pump.send(t.bankAvailability, bank.online ? ONLINE : OFFLINE, false);
+    else if (need === Need.State) {
+      if (bank.online) { bank.write(this.#w); sent = pump.send(t.bankState, this.#w.payload, true); }
     } else if (need === Need.Discovery) {
       const discovery = this.bankDiscovery();
-      if (!bank) sent = this.settings.discovery ? pump.send(discovery.topic(GATEWAY_PART), "", true, true) : 1;
-      else {
-        discovery.beginPart(this.#w);
-        for (let i = 0; i < BANK_ENTITIES.length; i++) discovery.component(this.#w, BANK_ENTITIES[i]);
-        sent = pump.send(discovery.topic(GATEWAY_PART), discovery.endPart(this.#w), true, true);
-        if (sent > 0) this.#bankNeed |= Need.Availability; // the entities HA just made subscribe now
-      }
+      discovery.beginPart(this.#w);
+      for (let i = 0; i < BANK_ENTITIES.length; i++) discovery.component(this.#w, BANK_ENTITIES[i]);
+      sent = pump.send(discovery.topic(GATEWAY_PART), discovery.endPart(this.#w), true, true);
+      if (sent > 0) this.#bankNeed |= Need.Availability; // the entities HA just made subscribe now
     }
     if (sent > 0) this.#bankNeed &= ~need;
     return sent;

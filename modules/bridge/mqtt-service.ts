@@ -182,6 +182,6 @@ export class MqttService implements LinkListener {
 
 function same(a: MqttSetup, b: MqttSetup): boolean {
   const x = a.bridge, y = b.bridge, p = a.broker, q = b.broker;
-  return x.prefix === y.prefix && x.gatewayId === y.gatewayId && x.discovery === y.discovery && x.discoveryPrefix === y.discoveryPrefix &&
+  return x.prefix === y.prefix && x.gatewayId === y.gatewayId && x.discovery === y.discovery && x.discoveryPrefix === y.discoveryPrefix && (x.bank || "") === (y.bank || "") &&
     p.host === q.host && p.port === q.port && p.tls === q.tls && p.tlsVerify === q.tlsVerify && p.user === q.user && p.password === q.password && p.clientId === q.clientId;
 }

@@ -15,17 +15,22 @@ export interface RetirePlan {
   readonly gatewayDiscovery: boolean;
   /** Every discovery config a BMS could have had (any shape, any MOS setting). */
   readonly bmsDiscovery: boolean;
+  /** The bank's reading (<prefix>/<gateway>/bank/state): the bank is gone, or its topics moved. */
+  readonly bank?: boolean;
+  /** The bank device's discovery config. */
+  readonly bankDiscovery?: boolean;
 }
 
 export function retirePlan(old: BridgeSettings, oldBroker: BrokerSettings, next: BridgeSettings, nextBroker: BrokerSettings): RetirePlan | undefined {
-  if (old.prefix === next.prefix && old.gatewayId === next.gatewayId && old.discoveryPrefix === next.discoveryPrefix && (next.discovery || !old.discovery)) return undefined;
+  const bankGone = !!old.bank && !next.bank;
+  if (old.prefix === next.prefix && old.gatewayId === next.gatewayId && old.discoveryPrefix === next.discoveryPrefix && (next.discovery || !old.discovery) && !bankGone) return undefined;
   if (oldBroker.host !== nextBroker.host || oldBroker.port !== nextBroker.port || oldBroker.tls !== nextBroker.tls) return undefined;
   const discoveryGone = old.discovery && (!next.discovery || old.discoveryPrefix !== next.discoveryPrefix);
+  const gateway = old.prefix !== next.prefix || old.gatewayId !== next.gatewayId;
+  const gatewayDiscovery = discoveryGone || (old.discovery && old.gatewayId !== next.gatewayId);
   return {
-    gateway: old.prefix !== next.prefix || old.gatewayId !== next.gatewayId,
-    bms: old.prefix !== next.prefix,
-    gatewayDiscovery: discoveryGone || (old.discovery && old.gatewayId !== next.gatewayId),
-    bmsDiscovery: discoveryGone,
+    gateway, bms: old.prefix !== next.prefix, gatewayDiscovery, bmsDiscovery: discoveryGone,
+    bank: !!old.bank && (bankGone || gateway), bankDiscovery: !!old.bank && old.discovery && (bankGone || gatewayDiscovery),
   };
 }
 

@@ -6,11 +6,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Bank } from "../../modules/bridge/bank";
 import { JsonWriter } from "../../modules/protocol/json";
-import { Broker } from "../lib/broker";
+import { Broker, Consumer } from "../lib/broker";
+import { MqttService, type MqttSetup } from "../../modules/bridge/mqtt-service";
+import { sdkMqtt } from "./sdk-mqtt";
 import { Harness } from "./harness";
 import { DP04S007, FakeBms, SP04S034, SP25S003 } from "./fake-bms";
 import { assertAccepted, haView, parseDiscovery, render } from "./home-assistant";
-import { nodeClock } from "./helpers";
+import { TestLog, nodeClock, nodeTimers, sleep, until } from "./helpers";
 
 const broker = new Broker();
 before(() => broker.start());
@@ -138,13 +140,45 @@ test("over MQTT: the bank device HA accepts, its templates render against the ba
   near(now.nominalCapacity, house.info.nominalAh, 2, "only house");
 });
 
-test("with one BMS there is no bank (a warning says why); a gateway without a bank clears what one left", async (t) => {
+test("with one BMS there is no bank, and a warning says why", async (t) => {
   const h = await Harness.start(broker, { settings: { bank: "series" }, bms: [["house", SP04S034]] });
   t.after(() => h.close());
   h.linkUp(h.bms[0]);
   await h.quiet();
   assert.ok(h.log.lines.some((l) => l.includes("bank: a series bank needs two or more BMS (this gateway has 1): no bank device")));
-  const state = h.topic(h.gateway, "bank/state");
-  assert.deepEqual(h.world.written.filter((m) => m.topic === state).map((m) => [m.text, m.retain]), [["", true]], "an earlier bank's reading deleted");
-  assert.ok(h.consumer.messages.some((m) => m.topic === h.haPrefix + "/device/jbd_bank_" + h.gateway + "_main/config" && m.text === ""), "its device removed");
+  assert.equal(h.world.written.filter((m) => m.topic.includes("/bank/") || m.topic.includes("jbd_bank_")).length, 0, "nothing of a bank published");
+});
+
+test("a bank switched off leaves nothing behind: its reading and device are cleared; other setting changes clear nothing of it", async (t) => {
+  const world = sdkMqtt();
+  const log = new TestLog();
+  const id = "gwbank";
+  let current: MqttSetup = {
+    bridge: { prefix: "bk", gatewayId: id, discovery: true, discoveryPrefix: "ha-bk", mosControl: true, bank: "parallel" },
+    broker: { host: "127.0.0.1", port: broker.port, tls: false, user: "", password: "" },
+  };
+  const service = new MqttService(() => current, { MQTT: world.MQTT, timers: nodeTimers, clock: nodeClock, log, random: () => 0 });
+  const consumer = await Consumer.connect(broker.port, ["bk/#", "ha-bk/#"]);
+  t.after(async () => { service.stop(); await consumer.close(); });
+  for (const [name, frames] of [["house", SP04S034], ["shed", DP04S007]] as const) service.addBms(pack(name, frames));
+  service.start();
+  const state = `bk/${id}/bank/state`, part = `ha-bk/device/jbd_bank_${id}_main/config`;
+  await consumer.waitFor((m) => m.topic === state && m.text !== "", 5000, 0);
+  await consumer.waitFor((m) => m.topic === part && m.text !== "", 5000, 0);
+  // a change that moves nothing of the bank: nothing of it cleared
+  let since = consumer.messages.length;
+  current = { ...current, broker: { ...current.broker, user: "someone" } };
+  service.settingsChanged();
+  await until(() => world.instances.length === 2 && service.connection.online, 5000, "reconnected");
+  await sleep(300);
+  assert.deepEqual(consumer.messages.slice(since).filter((m) => m.text === "" && (m.topic === state || m.topic === part)), []);
+  // the bank switched off: the old connection clears its reading and its device before the new one connects
+  since = consumer.messages.length;
+  current = { ...current, bridge: { ...current.bridge, bank: "" } };
+  service.settingsChanged();
+  await until(() => world.instances.length === 3 && service.connection.online, 5000, "reconnected");
+  await consumer.waitFor((m) => m.topic === state && m.text === "", 3000, since);
+  await consumer.waitFor((m) => m.topic === part && m.text === "", 3000, since);
+  await sleep(300);
+  assert.equal(consumer.messages.slice(since).filter((m) => m.topic === state && m.text !== "").length, 0, "no bank reading after");
 });

@@ -77,6 +77,7 @@ test("every setting that shapes the connection or its topics makes a reconnect; 
     ["user", (m) => ({ ...m, broker: { ...m.broker, user: m.broker.user + "u" } })],
     ["password", (m) => ({ ...m, broker: { ...m.broker, password: m.broker.password + "p" } })],
     ["clientId", (m) => ({ ...m, broker: { ...m.broker, clientId: (m.broker.clientId ?? "") + "c" } })],
+    ["bank", (m) => ({ ...m, bridge: { ...m.bridge, bank: "parallel" } })],
   ];
   for (const [name, change] of changes) {
     const made = x.world.instances.length;

@@ -43,7 +43,8 @@ const bridge = (over: Partial<BridgeSettings> = {}): BridgeSettings =>
   ({ prefix: "jbd", gatewayId: "gw", discovery: true, discoveryPrefix: "homeassistant", mosControl: true, ...over });
 const broker = (over: Partial<BrokerSettings> = {}): BrokerSettings =>
   ({ host: "mqtt.local", port: 1883, tls: false, user: "u", password: "p", ...over });
-const plan = (gateway: boolean, bms: boolean, gatewayDiscovery: boolean, bmsDiscovery: boolean) => ({ gateway, bms, gatewayDiscovery, bmsDiscovery });
+const plan = (gateway: boolean, bms: boolean, gatewayDiscovery: boolean, bmsDiscovery: boolean, bank = false, bankDiscovery = false) =>
+  ({ gateway, bms, gatewayDiscovery, bmsDiscovery, bank, bankDiscovery });
 
 test("retire plan: what each change of names or discovery leaves behind, and only that", () => {
   const same = (o: Partial<BridgeSettings>, n: Partial<BridgeSettings>) => retirePlan(bridge(o), broker(), bridge(n), broker());
@@ -62,6 +63,14 @@ test("retire plan: what each change of names or discovery leaves behind, and onl
   assert.deepEqual(same({ discovery: false }, { discovery: true, discoveryPrefix: "ha" }), plan(false, false, false, false),
     "discovery on under a new prefix: there was none to clear");
   assert.deepEqual(same({}, { prefix: "home", gatewayId: "gw2", discovery: false }), plan(true, true, true, true), "everything moved");
+  // the bank: switched off, its reading and device go; moved with the gateway's topics; kept otherwise
+  assert.equal(same({ bank: "parallel" }, { bank: "parallel" }), undefined, "a bank kept");
+  assert.equal(same({ bank: "parallel" }, { bank: "series" }), undefined, "rewired: the same topics");
+  assert.equal(same({}, { bank: "series" }), undefined, "a bank switched on: nothing to clear");
+  assert.deepEqual(same({ bank: "parallel" }, { bank: "" }), plan(false, false, false, false, true, true), "a bank switched off");
+  assert.deepEqual(same({ bank: "parallel", discovery: false }, { discovery: false }), plan(false, false, false, false, true, false), "switched off, no discovery");
+  assert.deepEqual(same({ bank: "parallel" }, { bank: "parallel", gatewayId: "gw2" }), plan(true, false, true, false, true, true), "moved with the gateway");
+  assert.deepEqual(same({ bank: "parallel" }, { bank: "parallel", discoveryPrefix: "ha" }), plan(false, false, true, true, false, true), "its device moved");
 });
 
 test("retire plan: another broker clears nothing, whatever moved; user and password do not count as another broker", () => {
