@@ -75,7 +75,7 @@ before(async () => {
     if (i > 100) throw new Error("mosquitto did not start");
     await new Promise((r) => setTimeout(r, 50));
   }
-  ({ scenario, gateway } = await bootGatewayOnXs(port, 13, { mqttUser: "jbd-gateway", mqttPassword: PASSWORDS["jbd-gateway"], remoteConsole: "full" }));
+  ({ scenario, gateway } = await bootGatewayOnXs(port, 13, { mqttUser: "jbd-gateway", mqttPassword: PASSWORDS["jbd-gateway"], remoteConsole: "full", maintenance: "counters" }));
   ha = await client("homeassistant", PASSWORDS.homeassistant);
   await ha.client.subscribeAsync("jbd/#");
   dashboard = await client("dashboard", PASSWORDS.dashboard);
@@ -103,21 +103,27 @@ test("the gateway logs in with its user and publishes; Home Assistant and the da
   assert.ok(dashboard.messages.some((m) => m.topic === "jbd/house/state"), "the dashboard reads the state");
 });
 
-test("the dashboard's commands (FET, release, console) never reach the gateway: nothing switched, nothing answered", async () => {
+test("the dashboard's commands (FET, release, maintenance, settings, console) never reach the gateway: nothing switched, nothing answered", async () => {
   const haSince = ha.messages.length, writes = e1(), serial = scenario.device.serialOutput.length;
+  const controls = scenario.sims[0].stats.controls[0x0200] ?? 0, enters = scenario.sims[0].stats.requests[0x00] ?? 0;
+  await dashboard.client.publishAsync("jbd/house/maintenance/set", "counters", { qos: 0 });
+  await dashboard.client.publishAsync("jbd/house/settings/read", "PRESS", { qos: 0 });
   await dashboard.client.publishAsync("jbd/house/mos/charge/set", "OFF", { qos: 0 });
   await dashboard.client.publishAsync("jbd/house/mos/discharge/set", "OFF", { qos: 1 });
   await dashboard.client.publishAsync("jbd/house/release/set", "5", { qos: 0 });
   await dashboard.client.publishAsync(`jbd/${gateway}/console`, "mos house charge off", { qos: 0 });
   await run(3_000);
   const seen = ha.messages.slice(haSince).map((m) => m.topic);
-  for (const topic of ["jbd/house/mos/charge/set", "jbd/house/mos/discharge/set", "jbd/house/release/set", `jbd/${gateway}/console`]) {
+  for (const topic of ["jbd/house/mos/charge/set", "jbd/house/mos/discharge/set", "jbd/house/release/set", "jbd/house/maintenance/set", "jbd/house/settings/read", `jbd/${gateway}/console`]) {
     assert.ok(!seen.includes(topic), topic + ": not delivered (Home Assistant, subscribed to jbd/#, did not get it either)");
   }
   assert.ok(!seen.includes("jbd/house/mos/result") && !seen.includes("jbd/house/release/result") && !seen.includes(`jbd/${gateway}/console/out`), "nothing answered");
   const log = scenario.device.serialOutput.slice(serial);
   assert.doesNotMatch(log, /MOS command|MQTT console|released/);
   assert.equal(e1(), writes, "no MOS write reached the BMS");
+  assert.equal(scenario.sims[0].stats.controls[0x0200] ?? 0, controls, "no maintenance function reached the BMS");
+  assert.equal(scenario.sims[0].stats.requests[0x00] ?? 0, enters, "no settings session was started");
+  assert.ok(!seen.includes("jbd/house/maintenance/result") && !seen.includes("jbd/house/settings/result"), "nothing answered");
   assert.deepEqual(fets(), { charge: true, discharge: true });
 });
 
@@ -133,6 +139,11 @@ test("the same commands from Home Assistant are obeyed", async () => {
   await run(10_000, () => ha.messages.slice(since).some((m) => m.topic === `jbd/${gateway}/console/out`));
   assert.match(ha.messages.slice(since).find((m) => m.topic === `jbd/${gateway}/console/out`)!.text, /^ok: charge FET on confirmed/);
   assert.equal(fets().charge, true);
+  since = ha.messages.length;
+  await ha.client.publishAsync("jbd/house/maintenance/set", "counters", { qos: 0 });
+  await run(10_000, () => ha.messages.slice(since).some((m) => m.topic === "jbd/house/maintenance/result"));
+  assert.deepEqual(JSON.parse(ha.messages.slice(since).find((m) => m.topic === "jbd/house/maintenance/result")!.text).after, { errorCounters: 0 });
+  assert.equal(scenario.sims[0].stats.controls[0x0200], 1);
 });
 
 test("an anonymous client, or a wrong password, is refused by the broker", async () => {
