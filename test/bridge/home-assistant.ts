@@ -1,5 +1,5 @@
 // What Home Assistant's MQTT discovery accepts, written down from its sources
-// (homeassistant/components/mqtt: abbreviations.py, schemas of sensor/binary_sensor/switch/button;
+// (homeassistant/components/mqtt: abbreviations.py, schemas of sensor/binary_sensor/switch/button/number/select;
 // sensor/const.py DEVICE_CLASS_UNITS), for the few components and keys the gateway uses; and a
 // tiny evaluator for the value templates we write, to check them against real state payloads.
 import assert from "node:assert/strict";
@@ -10,7 +10,7 @@ const ABBREVIATIONS: Record<string, string> = {
   json_attr_tpl: "json_attributes_template", o: "origin", pl_off: "payload_off", pl_on: "payload_on",
   stat_cla: "state_class", stat_t: "state_topic", sug_dsp_prc: "suggested_display_precision", uniq_id: "unique_id",
   unit_of_meas: "unit_of_measurement", val_tpl: "value_template", name: "name", ret: "retain", pl_prs: "payload_press",
-  exp_aft: "expire_after",
+  exp_aft: "expire_after", cmd_tpl: "command_template", min: "min", max: "max", step: "step", mode: "mode", ops: "options",
 };
 const DEVICE_ABBREVIATIONS: Record<string, string> = {
   ids: "identifiers", name: "name", mf: "manufacturer", mdl: "model", sw: "sw_version", hw: "hw_version",
@@ -83,11 +83,12 @@ export function parseDiscovery(prefix: string, topic: string, payload: string): 
 /** Everything HA's schemas require of the entity, or would refuse. */
 export function assertAccepted(d: Discovered): void {
   const c = d.config, where = d.topic;
-  assert.ok(["sensor", "binary_sensor", "switch", "button"].includes(d.component), `${where}: component`);
+  assert.ok(["sensor", "binary_sensor", "switch", "button", "number", "select"].includes(d.component), `${where}: component`);
   assert.ok(typeof c.name === "string" && c.name.length > 0, `${where}: name`);
   assert.ok(typeof c.unique_id === "string" && c.unique_id.length > 0, `${where}: unique_id (required with a device)`);
   // a button has no state (button.py's schema has no state_topic)
   if (d.component === "button") assert.equal(c.state_topic, undefined, `${where}: a button has no state_topic`);
+  else if (d.component === "number" || d.component === "select") assert.ok(c.state_topic === undefined || (typeof c.state_topic === "string" && !/[+#]/.test(c.state_topic)), `${where}: state_topic`);
   else assert.ok(typeof c.state_topic === "string" && c.state_topic.length > 0 && !/[+#]/.test(c.state_topic), `${where}: state_topic`);
   assert.ok(c.device && Array.isArray(c.device.identifiers) && c.device.identifiers.length > 0, `${where}: device identifiers`);
   assert.ok(typeof c.device.name === "string" && c.device.name, `${where}: device name`);
@@ -103,7 +104,7 @@ export function assertAccepted(d: Discovered): void {
   if (c.entity_category !== undefined) {
     assert.ok(["diagnostic", "config"].includes(c.entity_category), `${where}: entity_category`);
     // sensor/__init__.py and binary_sensor/__init__.py refuse to add an entity of category config
-    if (d.component !== "switch" && d.component !== "button") assert.equal(c.entity_category, "diagnostic", `${where}: only controls may be "config"`);
+    if (!["switch", "button", "number", "select"].includes(d.component)) assert.equal(c.entity_category, "diagnostic", `${where}: only controls may be "config"`);
   }
   // expire_after: cv.positive_int in the sensor and binary_sensor schemas only
   if (c.expire_after !== undefined) {
@@ -137,6 +138,23 @@ export function assertAccepted(d: Discovered): void {
       assert.equal(c.payload_on ?? "ON", "ON", where);
       assert.equal(c.payload_off ?? "OFF", "OFF", where);
       assert.equal(c.state_class, undefined, where);
+      break;
+    // mqtt/number.py: MQTT_RW_SCHEMA (command_topic required), min/max floats with min < max
+    // (validate_config; newer versions allow equal), step >= 0.001, mode auto/box/slider
+    case "number":
+      assert.ok(typeof c.command_topic === "string" && c.command_topic && !/[+#]/.test(c.command_topic), `${where}: command_topic`);
+      assert.ok(typeof (c.min ?? 1) === "number" && typeof (c.max ?? 100) === "number" && (c.min ?? 1) < (c.max ?? 100), `${where}: 'max' must be > 'min'`);
+      assert.ok(c.step === undefined || (typeof c.step === "number" && c.step >= 1e-3), `${where}: step >= 0.001`);
+      assert.ok(c.mode === undefined || ["auto", "box", "slider"].includes(c.mode), `${where}: mode`);
+      if (c.command_template !== undefined) assert.equal(typeof c.command_template, "string", `${where}: command_template`);
+      assert.equal(c.state_class, undefined, where);
+      break;
+    // mqtt/select.py: MQTT_RW_SCHEMA and options (cv.ensure_list of strings), required
+    case "select":
+      assert.ok(typeof c.command_topic === "string" && c.command_topic && !/[+#]/.test(c.command_topic), `${where}: command_topic`);
+      assert.ok(Array.isArray(c.options) && c.options.length > 0 && c.options.every((o: unknown) => typeof o === "string"), `${where}: options`);
+      if (c.command_template !== undefined) assert.equal(typeof c.command_template, "string", `${where}: command_template`);
+      assert.equal(c.unit_of_measurement, undefined, where);
       break;
     case "button":
       assert.ok(typeof c.command_topic === "string" && c.command_topic && !/[+#]/.test(c.command_topic), `${where}: command_topic`);

@@ -4,6 +4,7 @@
 // console only); a write over MQTT is refused while it is off, then checked, written, read back and
 // saved; a backup (the retained payload) is restored after a change, dry run first; the console
 // shows, backs up and sets them. The BMS is never left in factory mode.
+import { assertAccepted, haView, parseDiscovery } from "../bridge/home-assistant";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Broker, Consumer } from "../lib/broker";
@@ -97,6 +98,15 @@ test("settingsWrite on (serial console): HA gets numbers and a select in the con
   assert.deepEqual(entities.set_balance.ops, ["off", "always", "charging"]);
   assert.equal(entities.set_balance.cmd_tpl, "{\"balanceMode\":\"{{value}}\"}");
   for (const part of ["s1", "s2", "s3"]) assert.ok(last(`homeassistant/device/jbd_house_${part}/config`, since)!.text.length < 4096, part);
+  // every entity as Home Assistant's number and select schemas take it (test/bridge/home-assistant.ts)
+  let checked = 0;
+  for (const [topic, text] of haView("homeassistant", consumer.messages)) {
+    if (!text || !topic.includes("/jbd_house/")) continue;
+    const d = parseDiscovery("homeassistant", topic, text);
+    assertAccepted(d);
+    if (d.component === "number" || d.component === "select") checked++;
+  }
+  assert.ok(checked >= 10, `numbers and selects accepted: ${checked}`);
 });
 
 test("HA's number sends a value: checked, written, read back, saved; the retained payload follows", async () => {
