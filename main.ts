@@ -1,7 +1,7 @@
 // jbd-gateway: wiring only. Each part lives in modules/ (protocol, link, bridge, net, config,
 // console); this file creates them in order and connects their callbacks.
 import Net from "net";
-import Timer, { type TimerID } from "timer";
+import Timer from "timer";
 import { Config } from "./modules/config/config";
 import { platformConfigSource, platformDeviceIdStore } from "./modules/config/platform";
 import { deviceId } from "./modules/config/device-id";
@@ -18,7 +18,7 @@ import { Recovery } from "./modules/link/ble-recovery";
 import { bleStore, foundAddress, rememberAddress } from "./modules/link/ble-memory";
 import { BmsLink } from "./modules/link/bms-link";
 import { energyStore } from "./modules/link/energy-store";
-import type { BmsView, LinkListener } from "./modules/link/bms-view";
+import type { LinkListener } from "./modules/link/bms-view";
 import { stateExpiry } from "./modules/bridge/bridge";
 import { bankTopology } from "./modules/bridge/bank";
 import { MqttService } from "./modules/bridge/mqtt-service";
@@ -28,7 +28,8 @@ import { Uptime } from "./modules/platform/uptime";
 import { ClockSync } from "./modules/net/clock-sync";
 import { TlsGate, TlsTrust } from "./modules/net/tls-trust";
 import { platformTrust, systemFreeMemory } from "./modules/net/tls-platform";
-import { registerTlsCommands, tlsStatusLines, type TlsParts } from "./modules/console/tls-commands";
+import { registerTlsCommands } from "./modules/console/tls-commands";
+import { ConsoleParts } from "./modules/console/console-parts";
 import { registerSettingsCommands } from "./modules/console/settings-commands";
 
 const VERSION = "0.1.0";
@@ -83,13 +84,9 @@ function main(): void {
     broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
   }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore });
 
-  // One listener fans link events out to the bridge; it must not throw (BLE callbacks).
-  const listener: LinkListener = {
-    onReading: (bms: BmsView) => bridge.onReading(bms),
-    onAvailability: (bms: BmsView, online: boolean) => bridge.onAvailability(bms, online),
-    onInfo: (bms: BmsView) => bridge.onInfo(bms),
-    onSettings: (bms: BmsView) => bridge.onSettings(bms),
-  };
+  // The links tell the bridge (a LinkListener that never throws: BLE callbacks) directly: a
+  // forwarding object would cost a closure per event in RAM.
+  const listener: LinkListener = bridge;
 
   const central = new BleCentral(log, recovery);
   const readSetting = (key: string) => String(config.get(key as "bmsRootPassword"));
@@ -143,36 +140,10 @@ function main(): void {
   registerConfigCommands(registry, config);
   registerLogCommands(registry, log);
   useTimer((fn, ms) => Timer.set(fn, ms));
-  const tlsParts: TlsParts = {
-    trust, gate: tls, enabled: () => config.get("mqttTls"),
-    state: () => ({ problem: bridge.connection.tlsProblem, failures: bridge.connection.tlsFailures }),
-    reconnect: () => bridge.reconnect(), readLines: (reader) => console.readLines(reader),
-    setTimer: (fn, ms) => Timer.set(fn, ms), clearTimer: (handle) => Timer.clear(handle as TimerID),
-  };
-  registerTlsCommands(registry, tlsParts);
-  registerSettingsCommands(registry, { links, readLines: tlsParts.readLines, setTimer: tlsParts.setTimer, clearTimer: tlsParts.clearTimer });
-  registerGatewayCommands(registry, {
-    links, central, wifi,
-    mqttStatus: () => {
-      const s = bridge.stats, broker = bridge.setup.broker;
-      return [`mqtt ${broker.host ? (bridge.connection.online ? "connected" : "not connected") : "not configured"} ${broker.host}:${broker.port}` +
-        `, connects ${s.connects}/${s.connectAttempts}, disconnects ${s.disconnects}, publishes ${s.publishes} (failed ${s.publishFailures}), messages in ${s.messagesIn}, malformed ${s.malformedCommands}`,
-        ...(broker.tls ? tlsStatusLines(tlsParts) : [])];
-    },
-    mqttReconnect: () => bridge.reconnect(),
-    mosControl: () => config.get("mosControl"),
-    maintenance: () => config.get("maintenance"),
-    print: (text) => console.print(text),
-    uptimeSeconds: () => Math.floor(uptime.ms / 1000),
-    restartReason: recovery.bootReason,
-    restart: () => {
-      const system = (globalThis as { System?: { restart?: () => void } }).System;
-      if (!system?.restart) return false;
-      for (const link of links) link.energy.flush(); // what the rule has not written yet
-      Timer.set(() => system.restart!(), 200);
-      return true;
-    },
-  });
+  const parts = new ConsoleParts({ links, central, wifi, trust, gate: tls, config, mqtt: bridge, console, uptime, restartReason: recovery.bootReason });
+  registerTlsCommands(registry, parts);
+  registerSettingsCommands(registry, parts);
+  registerGatewayCommands(registry, parts);
   bridge.setConsoleHandler((line, reply) => {
     const result = runRemote(registry, line, config.get("remoteConsole"), log);
     if (typeof result === "string") reply(result);

@@ -10,7 +10,7 @@
 import type { Config, SetResult } from "../config/config";
 import { SETTINGS, findSetting } from "../config/schema";
 import type { Log } from "./log";
-import { UsageError, type CommandRegistry } from "./registry";
+import { UsageError, defineCommand, type CommandRegistry, type CommandSpec } from "./registry";
 import type { Output } from "./output";
 import { quoteArg } from "./args";
 
@@ -23,12 +23,14 @@ function printResult(r: SetResult, out: Output): void {
   if (r.changed && r.effect === "restart") out.line("type 'reboot' to apply");
 }
 
-export function registerConfigCommands(registry: CommandRegistry, config: Config): void {
-  registry.register(
-    "config",
-    "config [get <key> | set <key> <value> | reset [key]]",
-    "show or change settings (stored in flash)",
-    (args, out) => {
+/** The config command, in flash on a device (a frozen table of a preloaded module: no RAM per command). */
+const CONFIG_COMMANDS: readonly CommandSpec<Config>[] = Object.freeze([
+  defineCommand<Config>({
+    name: "config",
+    usage: "config [get <key> | set <key> <value> | reset [key]]",
+    summary: "show or change settings (stored in flash)",
+    access: configAccess,
+    run: (config, args, out) => {
       const sub = (args[0] ?? "").toLowerCase();
       if (sub === "" || sub === "show" || sub === "list") {
         if (args.length > 1) return false;
@@ -78,8 +80,11 @@ export function registerConfigCommands(registry: CommandRegistry, config: Config
       }
       throw new UsageError(`unknown subcommand '${args[0]}'`);
     },
-    configAccess,
-  );
+  }),
+]);
+
+export function registerConfigCommands(registry: CommandRegistry, config: Config): void {
+  registry.addTable(CONFIG_COMMANDS, config);
 }
 
 /**
@@ -98,27 +103,31 @@ function configAccess(args: readonly string[]): "read" | "change" | "secret" {
   return setting.secret || setting.key === "remoteConsole" || setting.key === "settingsWrite" || setting.key === "maintenance" ? "secret" : "change";
 }
 
-export function registerLogCommands(registry: CommandRegistry, log: Log): void {
-  registry.register(
-    "log",
-    "log [level [error|warn|info|debug]]",
-    "recent log lines; 'log level X' sets the level until reboot",
-    (args, out) => {
-      if (!args.length) {
-        out.line(`log level ${log.levelName}; errors ${log.counts[0]}, warnings ${log.counts[1]}`);
-        for (const line of log.recent()) out.line(line);
-        return;
-      }
-      if (args[0].toLowerCase() !== "level" || args.length > 2) return false;
-      if (args.length === 1) {
+/** The commands, in flash on a device (a frozen table of a preloaded module: no RAM per command). */
+const LOG_COMMANDS: readonly CommandSpec<Log>[] = Object.freeze([
+  defineCommand<Log>({
+    name: "log", usage: "log [level [error|warn|info|debug]]",
+    summary: "recent log lines; 'log level X' sets the level until reboot",
+    access: (args) => (args.length >= 2 ? "change" : "read"),
+    run: (log, args, out) => {
+        if (!args.length) {
+          out.line(`log level ${log.levelName}; errors ${log.counts[0]}, warnings ${log.counts[1]}`);
+          for (const line of log.recent()) out.line(line);
+          return;
+        }
+        if (args[0].toLowerCase() !== "level" || args.length > 2) return false;
+        if (args.length === 1) {
+          out.line("log level " + log.levelName);
+          return;
+        }
+        if (!log.setLevel(args[1])) throw new UsageError(`unknown level '${args[1]}'`);
         out.line("log level " + log.levelName);
-        return;
-      }
-      if (!log.setLevel(args[1])) throw new UsageError(`unknown level '${args[1]}'`);
-      out.line("log level " + log.levelName);
-    },
-    (args) => (args.length >= 2 ? "change" : "read"),
-  );
+      },
+  }),
+]);
+
+export function registerLogCommands(registry: CommandRegistry, log: Log): void {
+  registry.addTable(LOG_COMMANDS, log);
 }
 
 /** Make the logger follow the logLevel setting, now and whenever it changes. */

@@ -13,7 +13,7 @@ import type { WifiManager } from "../net/wifi-manager";
 import { buildRequest, parseHex, toHex } from "../protocol/commands";
 import { describeFrames } from "../protocol/describe";
 import { PROTECTION_NAMES } from "../protocol/basic-info";
-import { UsageError, type CommandRegistry } from "./registry";
+import { UsageError, defineCommand, type CommandRegistry, type CommandSpec } from "./registry";
 import type { Output } from "./output";
 
 export interface GatewayParts {
@@ -173,161 +173,211 @@ function maintenanceText(r: MaintenanceResult): string {
   return r.ok ? `ok: ${r.function} done${change}` : `failed: ${r.error}${change}`;
 }
 
-export function registerGatewayCommands(registry: CommandRegistry, parts: GatewayParts): void {
-  registry.register("status", "status", "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory (where the build reports it)", (args, out) => {
-    if (args.length) return false;
-    printStatus(parts, out);
-  }, "read");
-
-  registry.register("reading", "reading [bms]", "the latest reading and cell voltages", (args, out) => {
-    if (args.length > 1) return false;
-    if (!args.length && parts.links.length > 1) { for (const l of parts.links) printReading(l, out); return; }
-    printReading(findLink(parts, args[0]), out);
-  }, "read");
-
-  registry.register("cells", "cells [bms]", "cell voltages with min/max/delta", (args, out) => {
-    if (args.length > 1) return false;
-    printCells(findLink(parts, args[0]), out);
-  }, "read");
-
-  registry.register("stats", "stats [bms]", "link, frame and MQTT statistics", (args, out) => {
-    if (args.length > 1) return false;
-    for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printStats(link, out);
-    for (const line of parts.mqttStatus()) out.line(line);
-  }, "read");
-
-  registry.register("scan", "scan [seconds]", "list nearby BLE devices (name, address, RSSI)", (args, out) => {
-    if (args.length > 1) return false;
-    const seconds = args.length ? Number(args[0]) : SCAN_DEFAULT_S;
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new UsageError("seconds: an integer 1..60");
-    // advertisement and scan response come as separate reports (the name often only in the
-    // latter): collect per address and list them when the scan ends
-    const seen = new Map<string, { rssi: number; name: string | undefined }>();
-    const started = parts.central.scanFor(seconds * 1000, (device) => {
-      const address = String(device.address);
-      const ad = device.scanResponse;
-      const name = ad.completeName ?? ad.shortName;
-      const entry = seen.get(address);
-      if (!entry) seen.set(address, { rssi: device.rssi, name });
-      else if (name !== undefined) entry.name = name;
-    });
-    if (!started) { out.line("BLE busy (connecting or not ready); try again in a few seconds"); return; }
-    out.line(`scanning for ${seconds} s...`);
-    return new Promise<void>((resolve) => {
-      const poll = () => {
-        if (parts.central.userScanning) { timer.set(poll, 250); return; }
-        for (const [address, d] of seen) out.line(`  ${address}  ${String(d.rssi).padStart(4)} dBm  ${d.name || "(no name)"}`);
-        out.line(`${seen.size} device(s) seen`);
-        // a JBD module stops advertising while it is connected: name the ones we hold
-        for (const link of parts.links) if (link.connected) out.line(`  ${link.address}  connected (${link.id}): does not advertise while connected`);
-        resolve();
-      };
-      timer.set(poll, 250);
-    });
-  }, "read");
-
-  registry.register("mos", "mos [bms] <charge|discharge> <on|off>", "switch a FET and confirm by reading back", (args, out) => {
-    const link = takeLink(parts, args);
-    if (args.length !== 2) return false;
-    const fet = args[0].toLowerCase(), value = args[1].toLowerCase();
-    if (fet !== "charge" && fet !== "discharge") throw new UsageError(`FET must be charge or discharge, got '${args[0]}'`);
-    if (value !== "on" && value !== "off") throw new UsageError(`state must be on or off, got '${args[1]}'`);
-    if (!parts.mosControl()) { out.line("refused: MOS control is disabled (config set mosControl on)"); return; }
-    return new Promise<void>((resolve) => link.setMos(fet, value === "on", (r) => { out.line(mosResultText(r)); resolve(); }));
-  });
-
-  registry.register("maintenance", `maintenance [bms] <${MAINTENANCE_FUNCTIONS.map((fn) => fn.name).join("|")}>`,
-    "run a maintenance function of the BMS (V11 firmware), if the maintenance setting allows it, and read its effect back", (args, out) => {
+/** The commands, in flash on a device (a frozen table of a preloaded module: no RAM per command). */
+const GATEWAY_COMMANDS: readonly CommandSpec<GatewayParts>[] = Object.freeze([
+  defineCommand<GatewayParts>({
+    name: "status", usage: "status",
+    summary: "Wi-Fi, MQTT, BLE and each BMS link, uptime, memory (where the build reports it)",
+    access: "read",
+    run: (parts, args, out) => {
+      if (args.length) return false;
+      printStatus(parts, out);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "reading", usage: "reading [bms]",
+    summary: "the latest reading and cell voltages",
+    access: "read",
+    run: (parts, args, out) => {
+      if (args.length > 1) return false;
+      if (!args.length && parts.links.length > 1) { for (const l of parts.links) printReading(l, out); return; }
+      printReading(findLink(parts, args[0]), out);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "cells", usage: "cells [bms]",
+    summary: "cell voltages with min/max/delta",
+    access: "read",
+    run: (parts, args, out) => {
+      if (args.length > 1) return false;
+      printCells(findLink(parts, args[0]), out);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "stats", usage: "stats [bms]",
+    summary: "link, frame and MQTT statistics",
+    access: "read",
+    run: (parts, args, out) => {
+      if (args.length > 1) return false;
+      for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printStats(link, out);
+      for (const line of parts.mqttStatus()) out.line(line);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "scan", usage: "scan [seconds]",
+    summary: "list nearby BLE devices (name, address, RSSI)",
+    access: "read",
+    run: (parts, args, out) => {
+      if (args.length > 1) return false;
+      const seconds = args.length ? Number(args[0]) : SCAN_DEFAULT_S;
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new UsageError("seconds: an integer 1..60");
+      // advertisement and scan response come as separate reports (the name often only in the
+      // latter): collect per address and list them when the scan ends
+      const seen = new Map<string, { rssi: number; name: string | undefined }>();
+      const started = parts.central.scanFor(seconds * 1000, (device) => {
+        const address = String(device.address);
+        const ad = device.scanResponse;
+        const name = ad.completeName ?? ad.shortName;
+        const entry = seen.get(address);
+        if (!entry) seen.set(address, { rssi: device.rssi, name });
+        else if (name !== undefined) entry.name = name;
+      });
+      if (!started) { out.line("BLE busy (connecting or not ready); try again in a few seconds"); return; }
+      out.line(`scanning for ${seconds} s...`);
+      return new Promise<void>((resolve) => {
+        const poll = () => {
+          if (parts.central.userScanning) { timer.set(poll, 250); return; }
+          for (const [address, d] of seen) out.line(`  ${address}  ${String(d.rssi).padStart(4)} dBm  ${d.name || "(no name)"}`);
+          out.line(`${seen.size} device(s) seen`);
+          // a JBD module stops advertising while it is connected: name the ones we hold
+          for (const link of parts.links) if (link.connected) out.line(`  ${link.address}  connected (${link.id}): does not advertise while connected`);
+          resolve();
+        };
+        timer.set(poll, 250);
+      });
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "mos", usage: "mos [bms] <charge|discharge> <on|off>",
+    summary: "switch a FET and confirm by reading back",
+    run: (parts, args, out) => {
       const link = takeLink(parts, args);
-      if (args.length !== 1) return false;
-      return new Promise<void>((resolve) => link.maintain(args[0], (r) => { out.line(`${link.id}: ${maintenanceText(r)}`); resolve(); }));
-    });
-
-  registry.register("reconnect", "reconnect [bms|ble|wifi|mqtt]", "drop a link and connect again", (args, out) => {
-    if (args.length > 1) return false;
-    const what = args[0]?.toLowerCase();
-    if (what === "wifi") { parts.wifi.reconnect(); out.line("Wi-Fi reconnecting"); return; }
-    if (what === "mqtt") { parts.mqttReconnect(); out.line("MQTT reconnecting"); return; }
-    if (what === "ble") { out.line("BLE: checking the stack; a pending connect can only be cleared by a restart"); parts.central.recover("console: reconnect ble"); return; }
-    for (const link of what ? [findLink(parts, args[0])] : parts.links) { link.reconnect(); out.line(`${link.id}: reconnecting`); }
-  });
-
-  registry.register("release", "release [bms] [minutes|off]", `let the JBD app have a BMS for a while (default ${RELEASE_DEFAULT_MINUTES} min), or take it back`, (args, out) => {
-    const link = takeLink(parts, args);
-    if (args.length > 1) return false;
-    const request = parseReleaseRequest(args[0] ?? "");
-    if (typeof request === "string") throw new UsageError(request);
-    if ("resume" in request) {
-      out.line(link.resume("console") ? `${link.id}: release over, connecting again` : `${link.id}: not released`);
-      return;
-    }
-    link.release(request.minutes);
-    out.line(`${link.id}: released for ${request.minutes} min: the link closes and comes back by itself (release ${link.id} off: at once)`);
-  });
-
-  registry.register("send", "send [bms] <hex frame> | send [bms] read <reg>", "send a raw request, print the reply in hex", (args, out) => {
-    const link = takeLink(parts, args);
-    if (!args.length) return false;
-    let bytes: Uint8Array;
-    if (args[0]?.toLowerCase() === "read" && args.length === 2) {
-      const reg = Number(args[1]);
-      if (!Number.isInteger(reg) || reg < 0 || reg > 255) throw new UsageError("register: 0..255 (e.g. 0x03)");
-      bytes = new Uint8Array(buildRequest(false, reg, []));
-    } else {
-      const parsed = parseHex(args.join(" "));
-      if (typeof parsed === "string") throw new UsageError(parsed);
-      if (parsed.length < 7 || parsed[0] !== 0xdd || parsed[parsed.length - 1] !== 0x77) throw new UsageError("a frame starts with DD and ends with 77 (DD A5 03 00 FF FD 77)");
-      bytes = parsed;
-    }
-    // a raw MOS write is a MOS command: it obeys mosControl like the others
-    if (bytes[1] === 0x5a && (bytes[2] === 0xe1 || bytes[2] === 0xfb) && !parts.mosControl()) {
-      out.line("refused: a MOS write while MOS control is disabled (config set mosControl on)");
-      return;
-    }
-    // a raw control function: only those 'maintenance' offers (the others can cut the pack's power), when allowed
-    if (bytes[1] === 0x5a && bytes[2] === 0x0a) {
-      const code = bytes.length > 5 ? (bytes[4] << 8) | bytes[5] : -1;
-      const fn = MAINTENANCE_FUNCTIONS.find((f) => f.code === code);
-      if (!fn || !allowedMaintenance(parts.maintenance?.() ?? "", fn.name)) {
-        out.line(fn ? `refused: ${fn.name} is not allowed (config set maintenance ${fn.name}), and is better run as 'maintenance ${fn.name}'`
-          : "refused: control functions (0x0A) other than those of 'maintenance' are never sent (they can cut the pack's power)");
+      if (args.length !== 2) return false;
+      const fet = args[0].toLowerCase(), value = args[1].toLowerCase();
+      if (fet !== "charge" && fet !== "discharge") throw new UsageError(`FET must be charge or discharge, got '${args[0]}'`);
+      if (value !== "on" && value !== "off") throw new UsageError(`state must be on or off, got '${args[1]}'`);
+      if (!parts.mosControl()) { out.line("refused: MOS control is disabled (config set mosControl on)"); return; }
+      return new Promise<void>((resolve) => link.setMos(fet, value === "on", (r) => { out.line(mosResultText(r)); resolve(); }));
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "maintenance", usage: `maintenance [bms] <${MAINTENANCE_FUNCTIONS.map((fn) => fn.name).join("|")}>`,
+    summary: "run a maintenance function of the BMS (V11 firmware), if the maintenance setting allows it, and read its effect back",
+    run: (parts, args, out) => {
+        const link = takeLink(parts, args);
+        if (args.length !== 1) return false;
+        return new Promise<void>((resolve) => link.maintain(args[0], (r) => { out.line(`${link.id}: ${maintenanceText(r)}`); resolve(); }));
+      },
+  }),
+  defineCommand<GatewayParts>({
+    name: "reconnect", usage: "reconnect [bms|ble|wifi|mqtt]",
+    summary: "drop a link and connect again",
+    run: (parts, args, out) => {
+      if (args.length > 1) return false;
+      const what = args[0]?.toLowerCase();
+      if (what === "wifi") { parts.wifi.reconnect(); out.line("Wi-Fi reconnecting"); return; }
+      if (what === "mqtt") { parts.mqttReconnect(); out.line("MQTT reconnecting"); return; }
+      if (what === "ble") { out.line("BLE: checking the stack; a pending connect can only be cleared by a restart"); parts.central.recover("console: reconnect ble"); return; }
+      for (const link of what ? [findLink(parts, args[0])] : parts.links) { link.reconnect(); out.line(`${link.id}: reconnecting`); }
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "release", usage: "release [bms] [minutes|off]",
+    summary: `let the JBD app have a BMS for a while (default ${RELEASE_DEFAULT_MINUTES} min), or take it back`,
+    run: (parts, args, out) => {
+      const link = takeLink(parts, args);
+      if (args.length > 1) return false;
+      const request = parseReleaseRequest(args[0] ?? "");
+      if (typeof request === "string") throw new UsageError(request);
+      if ("resume" in request) {
+        out.line(link.resume("console") ? `${link.id}: release over, connecting again` : `${link.id}: not released`);
         return;
       }
-    }
-    out.line(`tx ${toHex(bytes)}`);
-    return new Promise<void>((resolve) => link.sendRaw(bytes.slice().buffer, (reply, error) => {
-      if (reply) { out.line(`rx ${toHex(reply)}`); for (const text of describeFrames(reply)) out.line(`   ${text}`); }
-      else out.line(`no reply: ${error}`);
-      resolve();
-    }));
-  });
+      link.release(request.minutes);
+      out.line(`${link.id}: released for ${request.minutes} min: the link closes and comes back by itself (release ${link.id} off: at once)`);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "send", usage: "send [bms] <hex frame> | send [bms] read <reg>",
+    summary: "send a raw request, print the reply in hex",
+    run: (parts, args, out) => {
+      const link = takeLink(parts, args);
+      if (!args.length) return false;
+      let bytes: Uint8Array;
+      if (args[0]?.toLowerCase() === "read" && args.length === 2) {
+        const reg = Number(args[1]);
+        if (!Number.isInteger(reg) || reg < 0 || reg > 255) throw new UsageError("register: 0..255 (e.g. 0x03)");
+        bytes = new Uint8Array(buildRequest(false, reg, []));
+      } else {
+        const parsed = parseHex(args.join(" "));
+        if (typeof parsed === "string") throw new UsageError(parsed);
+        if (parsed.length < 7 || parsed[0] !== 0xdd || parsed[parsed.length - 1] !== 0x77) throw new UsageError("a frame starts with DD and ends with 77 (DD A5 03 00 FF FD 77)");
+        bytes = parsed;
+      }
+      // a raw MOS write is a MOS command: it obeys mosControl like the others
+      if (bytes[1] === 0x5a && (bytes[2] === 0xe1 || bytes[2] === 0xfb) && !parts.mosControl()) {
+        out.line("refused: a MOS write while MOS control is disabled (config set mosControl on)");
+        return;
+      }
+      // a raw control function: only those 'maintenance' offers (the others can cut the pack's power), when allowed
+      if (bytes[1] === 0x5a && bytes[2] === 0x0a) {
+        const code = bytes.length > 5 ? (bytes[4] << 8) | bytes[5] : -1;
+        const fn = MAINTENANCE_FUNCTIONS.find((f) => f.code === code);
+        if (!fn || !allowedMaintenance(parts.maintenance?.() ?? "", fn.name)) {
+          out.line(fn ? `refused: ${fn.name} is not allowed (config set maintenance ${fn.name}), and is better run as 'maintenance ${fn.name}'`
+            : "refused: control functions (0x0A) other than those of 'maintenance' are never sent (they can cut the pack's power)");
+          return;
+        }
+      }
+      out.line(`tx ${toHex(bytes)}`);
+      return new Promise<void>((resolve) => link.sendRaw(bytes.slice().buffer, (reply, error) => {
+        if (reply) { out.line(`rx ${toHex(reply)}`); for (const text of describeFrames(reply)) out.line(`   ${text}`); }
+        else out.line(`no reply: ${error}`);
+        resolve();
+      }));
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "capture", usage: "capture [on|off]",
+    summary: "print every frame in and out in hex",
+    run: (parts, args, out) => {
+      if (args.length > 1) return false;
+      const on = args.length ? args[0].toLowerCase() === "on" : !parts.links.some((l) => l.capture);
+      if (args.length && !["on", "off"].includes(args[0].toLowerCase())) return false;
+      for (const link of parts.links) {
+        link.capture = on ? (direction, bytes) => parts.print(`${link.id} ${direction} ${toHex(bytes)}`) : undefined;
+      }
+      out.line(`capture ${on ? "on" : "off"}`);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "energy", usage: "energy [bms] | energy reset <bms>",
+    summary: "energy totals and runtime estimates; reset a pack's totals to zero",
+    access: (args) => (args[0]?.toLowerCase() === "reset" ? "change" : "read"),
+    run: (parts, args, out) => {
+      if (args[0]?.toLowerCase() === "reset") {
+        if (args.length !== 2) return false;
+        const link = findLink(parts, args[1]);
+        link.energy.reset();
+        out.line(`${link.id}: energy totals reset to 0 kWh${link.energy.writeFailures ? " (flash write failed: kept in RAM only)" : ""}`);
+        return;
+      }
+      if (args.length > 1) return false;
+      for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printEnergy(link, out);
+    },
+  }),
+  defineCommand<GatewayParts>({
+    name: "reboot", usage: "reboot",
+    summary: "restart the gateway",
+    run: (parts, args, out) => {
+      if (args.length) return false;
+      out.line(parts.restart() ? "rebooting..." : "reboot is not available in this build");
+    },
+  }),
+]);
 
-  registry.register("capture", "capture [on|off]", "print every frame in and out in hex", (args, out) => {
-    if (args.length > 1) return false;
-    const on = args.length ? args[0].toLowerCase() === "on" : !parts.links.some((l) => l.capture);
-    if (args.length && !["on", "off"].includes(args[0].toLowerCase())) return false;
-    for (const link of parts.links) {
-      link.capture = on ? (direction, bytes) => parts.print(`${link.id} ${direction} ${toHex(bytes)}`) : undefined;
-    }
-    out.line(`capture ${on ? "on" : "off"}`);
-  });
-
-  registry.register("energy", "energy [bms] | energy reset <bms>", "energy totals and runtime estimates; reset a pack's totals to zero", (args, out) => {
-    if (args[0]?.toLowerCase() === "reset") {
-      if (args.length !== 2) return false;
-      const link = findLink(parts, args[1]);
-      link.energy.reset();
-      out.line(`${link.id}: energy totals reset to 0 kWh${link.energy.writeFailures ? " (flash write failed: kept in RAM only)" : ""}`);
-      return;
-    }
-    if (args.length > 1) return false;
-    for (const link of args.length ? [findLink(parts, args[0])] : parts.links) printEnergy(link, out);
-  }, (args) => (args[0]?.toLowerCase() === "reset" ? "change" : "read"));
-
-  registry.register("reboot", "reboot", "restart the gateway", (args, out) => {
-    if (args.length) return false;
-    out.line(parts.restart() ? "rebooting..." : "reboot is not available in this build");
-  });
+export function registerGatewayCommands(registry: CommandRegistry, parts: GatewayParts): void {
+  registry.addTable(GATEWAY_COMMANDS, parts);
 }
 
 // Timer through a tiny indirection so this module stays testable without the platform. A property,

@@ -30,10 +30,23 @@ export interface CommandInfo {
   readonly summary: string;
 }
 
-interface Command extends CommandInfo {
-  readonly handler: CommandHandler;
-  readonly access: AccessOf;
+/**
+ * A command of a table written once at module level and frozen: a preloaded module's table (its
+ * entries, strings and functions) stays in flash on the device, so adding it costs two array cells
+ * per command, where a command made at run time (register()) costs an object and a closure (about
+ * 25 slots each, measured: README "RAM budget").
+ */
+export interface CommandSpec<C> extends CommandInfo {
+  /** `context`: what its table was added with (addTable), e.g. the live parts the command works on. */
+  readonly run: (context: C, args: string[], out: Output) => CommandResult;
+  /** What it does (for the MQTT console); absent: a change. */
+  readonly access?: AccessOf;
 }
+
+const HELP: CommandSpec<CommandRegistry> = Object.freeze({
+  name: "help", usage: "help [command]", summary: "list commands, or show how to use one", access: "read" as const,
+  run: (registry: CommandRegistry, args: string[], out: Output) => registry.printHelp(args, out),
+});
 
 /** Thrown by a handler for bad arguments: prints the message and the usage line. */
 export class UsageError extends Error {
@@ -51,33 +64,53 @@ export function errorText(e: unknown): string {
 }
 
 export class CommandRegistry {
-  readonly #commands: Command[] = [];
+  /** The commands in the order they came (a replaced one keeps its place), and the context each runs with. */
+  readonly #specs: CommandSpec<any>[] = [];
+  readonly #contexts: unknown[] = [];
   /** Handler exceptions and rejections caught so far. */
   failures = 0;
 
   constructor() {
-    this.register("help", "help [command]", "list commands, or show how to use one", (args, out) => this.help(args, out), "read");
+    this.put(HELP, this);
+  }
+
+  /** Add every command of a frozen module-level table, each run with `context` (or replace one of the same name). */
+  addTable<C>(table: readonly CommandSpec<C>[], context: C): void {
+    for (let i = 0; i < table.length; i++) this.put(table[i], context);
   }
 
   /**
-   * Add a command (or replace one of the same name). Names are matched case-insensitively.
-   * `access`: what it does (for the MQTT console); a command that does not say counts as a change.
+   * Add a command made at run time (or replace one of the same name). Names are matched
+   * case-insensitively. `access`: what it does (for the MQTT console); a command that does not say
+   * counts as a change. Tables (addTable) cost far less RAM for the firmware's own commands.
    */
   register(name: string, usage: string, summary: string, handler: CommandHandler, access: AccessOf = "change"): void {
-    const key = name.toLowerCase();
-    const command: Command = { name: key, usage, summary, handler, access };
-    const i = this.#commands.findIndex((c) => c.name === key);
-    if (i >= 0) this.#commands[i] = command;
-    else this.#commands.push(command);
+    this.put({ name: name.toLowerCase(), usage, summary, access, run: (_context: unknown, args: string[], out: Output) => handler(args, out) }, undefined);
   }
 
   unregister(name: string): void {
-    const i = this.#commands.findIndex((c) => c.name === name.toLowerCase());
-    if (i >= 0) this.#commands.splice(i, 1);
+    const i = this.indexOf(name);
+    if (i < 0) return;
+    this.#specs.splice(i, 1);
+    this.#contexts.splice(i, 1);
   }
 
   has(name: string): boolean {
-    return this.#commands.some((c) => c.name === name.toLowerCase());
+    return this.indexOf(name) >= 0;
+  }
+
+  private put(spec: CommandSpec<any>, context: unknown): void {
+    const i = this.indexOf(spec.name);
+    if (i >= 0) { this.#specs[i] = spec; this.#contexts[i] = context; return; }
+    this.#specs.push(spec);
+    this.#contexts.push(context);
+  }
+
+  /** The index of the command named `name` (any case), -1 when there is none. */
+  private indexOf(name: string): number {
+    const key = name.toLowerCase();
+    for (let i = 0; i < this.#specs.length; i++) if (this.#specs[i].name.toLowerCase() === key) return i;
+    return -1;
   }
 
   /** What `line` would do (unknown commands and bad quoting only print an error: "read"), and its command's name. */
@@ -86,15 +119,16 @@ export class CommandRegistry {
     if (split.error !== undefined || !split.args.length) return { name: "", access: "read", args: [] };
     const args = split.args;
     const name = args.shift()!.toLowerCase();
-    const command = this.#commands.find((c) => c.name === name);
-    if (!command) return { name, access: "read", args };
+    const i = this.indexOf(name);
+    if (i < 0) return { name, access: "read", args };
+    const of = this.#specs[i].access ?? "change";
     let access: Access = "change";
-    try { access = typeof command.access === "function" ? command.access(args) : command.access; } catch { /* a change, to be safe */ }
+    try { access = typeof of === "function" ? of(args) : of; } catch { /* a change, to be safe */ }
     return { name, access, args };
   }
 
   list(): CommandInfo[] {
-    return this.#commands.map((c) => ({ name: c.name, usage: c.usage, summary: c.summary }));
+    return this.#specs.map((c) => ({ name: c.name.toLowerCase(), usage: c.usage, summary: c.summary }));
   }
 
   /**
@@ -110,14 +144,15 @@ export class CommandRegistry {
     const args = split.args;
     if (!args.length) return;
     const name = args.shift()!.toLowerCase();
-    const command = this.#commands.find((c) => c.name === name);
-    if (!command) {
+    const i = this.indexOf(name);
+    if (i < 0) {
       out.line(`unknown command '${name}' (type 'help')`);
       return;
     }
+    const command = this.#specs[i];
     let result: CommandResult;
     try {
-      result = command.handler(args, out);
+      result = command.run(this.#contexts[i], args, out);
     } catch (e) {
       this.failed(command, e, out);
       return;
@@ -134,7 +169,7 @@ export class CommandRegistry {
     }
   }
 
-  private failed(command: Command, e: unknown, out: Output): void {
+  private failed(command: CommandSpec<any>, e: unknown, out: Output): void {
     try {
       if (e instanceof UsageError) {
         out.line(e.message);
@@ -142,25 +177,32 @@ export class CommandRegistry {
         return;
       }
       this.failures++;
-      out.line(`error: ${command.name} failed: ${errorText(e)}`);
+      out.line(`error: ${command.name.toLowerCase()} failed: ${errorText(e)}`);
     } catch {
       // the output itself failed: nothing more to do
     }
   }
 
-  private help(args: string[], out: Output): CommandResult {
+  /** The help command: every command with its summary, or one command's usage. */
+  printHelp(args: string[], out: Output): CommandResult {
     if (args.length > 1) return false;
     if (args.length === 1) {
-      const command = this.#commands.find((c) => c.name === args[0].toLowerCase());
-      if (!command) throw new UsageError(`no command '${args[0]}'`);
-      out.line("usage: " + command.usage);
-      out.line("  " + command.summary);
+      const i = this.indexOf(args[0]);
+      if (i < 0) throw new UsageError(`no command '${args[0]}'`);
+      out.line("usage: " + this.#specs[i].usage);
+      out.line("  " + this.#specs[i].summary);
       return;
     }
+    const list = this.list();
     let width = 0;
-    for (const c of this.#commands) if (c.name.length > width) width = c.name.length;
-    const sorted = this.#commands.slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const c of sorted) out.line("  " + c.name.padEnd(width + 2) + c.summary);
+    for (const c of list) if (c.name.length > width) width = c.name.length;
+    list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const c of list) out.line("  " + c.name.padEnd(width + 2) + c.summary);
     out.line("'help <command>' shows its arguments");
   }
+}
+
+/** One entry of a command table (CommandSpec), frozen; typed against its context so the handler's parameters need no annotations. */
+export function defineCommand<C>(spec: CommandSpec<C>): CommandSpec<C> {
+  return Object.freeze(spec);
 }

@@ -12,7 +12,7 @@ import { JsonWriter } from "../protocol/json";
 import { REGISTERS, REGISTER_COUNT, decodeRegister, balanceMode, registerIndex } from "../protocol/registers";
 import { settingsText } from "../bridge/settings-payloads";
 import type { LineReader } from "./console";
-import { UsageError, type CommandRegistry } from "./registry";
+import { UsageError, defineCommand, type CommandRegistry, type CommandSpec } from "./registry";
 import type { Output } from "./output";
 
 export interface SettingsParts {
@@ -129,49 +129,58 @@ function paste(parts: SettingsParts, link: BmsLink, dry: boolean, out: Output): 
   });
 }
 
-export function registerSettingsCommands(registry: CommandRegistry, parts: SettingsParts): void {
-  registry.register("settings", "settings [read|backup|set|restore] [bms] ...",
-    "a pack's protection and capacity settings: show, read now, backup, set <key> <value> ..., restore [dry]", (args, out) => {
-      const sub = (args[0] ?? "").toLowerCase();
-      if (sub === "read") {
-        args.shift();
-        const link = pick(parts, args);
-        if (args.length) return false;
-        out.line(`${link.id}: reading the settings (factory mode, about 3 s)...`);
-        return run(link, out, (done) => link.settings.read(done));
-      }
-      if (sub === "backup") {
-        args.shift();
-        const link = pick(parts, args);
-        if (args.length) return false;
-        if (!link.settings.values) { out.line(`${link.id}: settings not read yet: settings read ${link.id}`); return; }
-        for (const l of backupLines(settingsText(new JsonWriter(), link))) out.line(l);
-        return;
-      }
-      if (sub === "set") {
-        args.shift();
-        const link = pick(parts, args);
-        if (args.length < 2 || args.length % 2) return false;
-        const values: Record<string, number | string> = {};
-        for (let i = 0; i < args.length; i += 2) values[args[i]] = parseValue(args[i], args[i + 1]);
-        return run(link, out, (done) => link.settings.write(values, done));
-      }
-      if (sub === "restore") {
-        args.shift();
-        const link = pick(parts, args);
-        const dry = args[0]?.toLowerCase() === "dry";
-        if (dry) args.shift();
-        if (args.length) return false;
-        if (!dry && !link.settings.writable) { out.line(`${link.id}: restore failed: settings writes are disabled (config set settingsWrite on)`); return; }
-        return paste(parts, link, dry, out);
-      }
-      if (args.length > 1) return false;
-      if (!args.length && parts.links.length > 1) { for (const l of parts.links) printValues(l, out); return; }
-      printValues(pick(parts, args), out);
-    }, (args) => {
+/** The commands, in flash on a device (a frozen table of a preloaded module: no RAM per command). */
+const SETTINGS_COMMANDS: readonly CommandSpec<SettingsParts>[] = Object.freeze([
+  defineCommand<SettingsParts>({
+    name: "settings", usage: "settings [read|backup|set|restore] [bms] ...",
+    summary: "a pack's protection and capacity settings: show, read now, backup, set <key> <value> ..., restore [dry]",
+    access: (args) => {
       const sub = (args[0] ?? "").toLowerCase();
       if (sub === "set") return "change";
       if (sub === "restore") return "serial"; // a paste at the serial console (over MQTT: <prefix>/<bms>/settings/restore)
       return "read"; // show, backup, and a read (it changes nothing)
-    });
+    },
+    run: (parts, args, out) => {
+        const sub = (args[0] ?? "").toLowerCase();
+        if (sub === "read") {
+          args.shift();
+          const link = pick(parts, args);
+          if (args.length) return false;
+          out.line(`${link.id}: reading the settings (factory mode, about 3 s)...`);
+          return run(link, out, (done) => link.settings.read(done));
+        }
+        if (sub === "backup") {
+          args.shift();
+          const link = pick(parts, args);
+          if (args.length) return false;
+          if (!link.settings.values) { out.line(`${link.id}: settings not read yet: settings read ${link.id}`); return; }
+          for (const l of backupLines(settingsText(new JsonWriter(), link))) out.line(l);
+          return;
+        }
+        if (sub === "set") {
+          args.shift();
+          const link = pick(parts, args);
+          if (args.length < 2 || args.length % 2) return false;
+          const values: Record<string, number | string> = {};
+          for (let i = 0; i < args.length; i += 2) values[args[i]] = parseValue(args[i], args[i + 1]);
+          return run(link, out, (done) => link.settings.write(values, done));
+        }
+        if (sub === "restore") {
+          args.shift();
+          const link = pick(parts, args);
+          const dry = args[0]?.toLowerCase() === "dry";
+          if (dry) args.shift();
+          if (args.length) return false;
+          if (!dry && !link.settings.writable) { out.line(`${link.id}: restore failed: settings writes are disabled (config set settingsWrite on)`); return; }
+          return paste(parts, link, dry, out);
+        }
+        if (args.length > 1) return false;
+        if (!args.length && parts.links.length > 1) { for (const l of parts.links) printValues(l, out); return; }
+        printValues(pick(parts, args), out);
+      },
+  }),
+]);
+
+export function registerSettingsCommands(registry: CommandRegistry, parts: SettingsParts): void {
+  registry.addTable(SETTINGS_COMMANDS, parts);
 }

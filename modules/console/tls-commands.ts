@@ -3,8 +3,7 @@
 // Changing the CA is a serial-console-only command: it decides who the gateway believes is its broker.
 import type { LineReader } from "./console";
 import type { Output } from "./output";
-import type { CommandRegistry } from "./registry";
-import { UsageError } from "./registry";
+import { UsageError, defineCommand, type CommandRegistry, type CommandSpec } from "./registry";
 import { PemReader, PemState, MAX_CA_BYTES } from "../net/pem";
 import type { TlsGate, TlsTrust } from "../net/tls-trust";
 import { dayText } from "../net/x509";
@@ -75,18 +74,28 @@ function paste(parts: TlsParts, out: Output): Promise<void> {
   });
 }
 
+/** The commands, in flash on a device (a frozen table of a preloaded module: no RAM per command). */
+const TLS_COMMANDS: readonly CommandSpec<TlsParts>[] = Object.freeze([
+  defineCommand<TlsParts>({
+    name: "tls", usage: "tls [ca [clear]]",
+    summary: "TLS for MQTT: the CA and why it waits; 'tls ca' pastes the broker's CA (serial console only)",
+    access: (args) => (args.length ? "serial" : "read"),
+    run: (parts, args, out) => {
+      if (!args.length) {
+        for (const line of tlsStatusLines(parts)) out.line(line);
+        return;
+      }
+      if (args[0] !== "ca" || args.length > 2 || (args.length === 2 && args[1] !== "clear")) throw new UsageError("tls [ca [clear]]");
+      if (args.length === 1) return paste(parts, out);
+      const had = parts.trust.source;
+      try { parts.trust.clear(); } catch (error) { out.line("tls ca clear: flash erase failed: " + String(error)); return; }
+      const now = parts.trust.source;
+      out.line(had === "flash" ? `tls ca: the CA in flash is forgotten; now ${now === "none" ? "no CA" : "the built-in CA"}; MQTT reconnects` : "tls ca: no CA in flash (nothing to clear)");
+      if (had === "flash") parts.reconnect();
+    },
+  }),
+]);
+
 export function registerTlsCommands(registry: CommandRegistry, parts: TlsParts): void {
-  registry.register("tls", "tls [ca [clear]]", "TLS for MQTT: the CA and why it waits; 'tls ca' pastes the broker's CA (serial console only)", (args, out) => {
-    if (!args.length) {
-      for (const line of tlsStatusLines(parts)) out.line(line);
-      return;
-    }
-    if (args[0] !== "ca" || args.length > 2 || (args.length === 2 && args[1] !== "clear")) throw new UsageError("tls [ca [clear]]");
-    if (args.length === 1) return paste(parts, out);
-    const had = parts.trust.source;
-    try { parts.trust.clear(); } catch (error) { out.line("tls ca clear: flash erase failed: " + String(error)); return; }
-    const now = parts.trust.source;
-    out.line(had === "flash" ? `tls ca: the CA in flash is forgotten; now ${now === "none" ? "no CA" : "the built-in CA"}; MQTT reconnects` : "tls ca: no CA in flash (nothing to clear)");
-    if (had === "flash") parts.reconnect();
-  }, (args) => (args.length ? "serial" : "read"));
+  registry.addTable(TLS_COMMANDS, parts);
 }
