@@ -424,6 +424,8 @@ export class Bridge implements LinkListener {
    * retained copy is deleted so it does not come back at every reconnect.
    */
   private replayed(topic: string, data: ArrayBuffer): void {
+    // the gateway's own answers on a topic it subscribes to (settings/+): neither a command nor a replay
+    if (topic.endsWith("/settings/result")) return;
     const stats = this.connection.stats;
     stats.replaysIgnored++;
     const text = payloadText(data, MAX_CONSOLE_LINE);
@@ -436,6 +438,10 @@ export class Bridge implements LinkListener {
       if (topic === t.chargeSet || topic === t.dischargeSet) { this.#pump.enqueue(t.result, refusalJson(this.#w, why, topic === t.chargeSet ? "charge" : "discharge")); return; }
       if (topic === t.releaseSet) { this.#pump.enqueue(t.releaseResult(), refusalJson(this.#w, why)); return; }
       if (topic === t.maintenanceSet) { this.#pump.enqueue(t.maintenanceResult(), refusalJson(this.#w, why)); return; }
+      if (topic.length > t.settings.length && topic.startsWith(t.settings) && topic.charCodeAt(t.settings.length) === 0x2f) {
+        this.#pump.enqueue(t.settings + "/result", refusalJson(this.#w, why));
+        return;
+      }
     }
   }
 

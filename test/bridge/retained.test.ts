@@ -76,3 +76,23 @@ test("a retained console line is not run after a reconnect, and the log and cons
   assert.ok(h.log.lines.some((l) => l.includes("MQTT: not obeyed (retained, or sent while the gateway subscribed):") && l.includes("/console 'mos house discharge ...'")));
   assert.equal(await retainedOn(topic), undefined);
 });
+
+test("a retained settings request is not obeyed after a reconnect: answered on settings/result, its copy deleted; the gateway's own results are no replays", async (t) => {
+  const h = await Harness.start(broker);
+  t.after(() => h.close());
+  const bms = h.add("house", SP04S034);
+  h.linkUp(bms);
+  await h.quiet();
+  const topic = h.topic(bms, "settings/set"), result = h.topic(bms, "settings/result");
+  await h.consumer.client.publishAsync(topic, "{\"cellOvervoltage\":3.6}", { qos: 0, retain: true }); // a user's mistake
+  await h.consumer.client.publishAsync(result, "{\"ok\":true}", { qos: 0, retain: true }); // a result someone retained
+  await h.consumer.waitFor((m) => m.topic === result && m.text !== "{\"ok\":true}", 3000, 0); // the live request's answer
+  const since = h.consumer.messages.length, lines = h.log.lines.length;
+  await reconnect(h);
+  const answer = h.consumer.messages.slice(since).find((m) => m.topic === result && m.text.includes("not obeyed"));
+  assert.ok(answer, "the replay was answered on settings/result");
+  assert.match(JSON.parse(answer.text).error, /^not obeyed: it came before the gateway's subscriptions were live/);
+  assert.equal(await retainedOn(topic), undefined, "the retained request was deleted on the broker");
+  assert.equal(h.bridge.connection.stats.replaysIgnored, 1, "one replay: the result on settings/result is not one");
+  assert.ok(!h.log.lines.slice(lines).some((l) => l.includes("not obeyed") && l.includes("/settings/result")), "nor logged as one");
+});
