@@ -66,9 +66,15 @@ export class BmsSettings implements SettingsView, SessionOwner {
     if (this.factoryMaybeOn) this.request({ kind: "read", restore: false });
   }
 
-  /** A reading came: the connection's read, once, when none ran yet. */
+  /**
+   * A reading came: the connection's read, once, when none ran yet; and while a session that went
+   * unanswered may have left factory mode on (its exit never confirmed, the link still up), an exit
+   * of its own at the next reading, until one is confirmed: the BMS answers again, so it hears it.
+   */
   polled(): void {
-    if (this.#readDue && !this.busy) this.request({ kind: "read", restore: false });
+    if (this.busy) return;
+    if (this.#readDue) this.request({ kind: "read", restore: false });
+    else if (this.factoryMaybeOn) this.request({ kind: "exit", restore: false });
   }
 
   read(done?: SettingsDone): void {

@@ -186,3 +186,24 @@ test("backup and restore: a dry run lists what would change and sends nothing; t
   assert.equal(oldSim.factoryMode, false);
   assert.equal(h.device.fatalErrors, 0);
 });
+
+test("the BMS stops answering mid-write: nothing saved, the session says so, and factory mode is left once it answers again", async () => {
+  h.settingsWrite = true;
+  await idle(fresh);
+  const saves = freshSim.eeprom.stats.saves, writes = freshSim.eeprom.stats.writes;
+  let outcome: SettingsOutcome | undefined;
+  await h.device.invoke(() => fresh.settings.write({ chargeOvertemp: 62, chargeOvertempRelease: 52 }, (o) => { outcome = o; }));
+  await h.runUntil(() => freshSim.eeprom.stats.writes > writes, 30_000, 1);
+  freshSim.faults.unanswered = 1; // the UART goes quiet: every request from here on is lost
+  await h.runUntil(() => outcome !== undefined, 30_000);
+  assert.equal(outcome!.ok, false);
+  assert.match(outcome!.error!, /the BMS did not answer/);
+  assert.equal(freshSim.eeprom.stats.saves, saves, "nothing saved");
+  assert.equal(freshSim.factoryMode, true, "the exit could not reach it");
+  freshSim.faults.unanswered = 0;
+  // once it answers again, the next reading brings an exit of its own (it failed before: factory mode stayed on while the link was up)
+  await h.runUntil(() => !freshSim.factoryMode, 30_000);
+  assert.equal(freshSim.eeprom.stats.saves, saves, "still nothing saved: the exit was without saving");
+  await h.runUntil(() => fresh.online, 60_000);
+  assert.equal(h.device.fatalErrors, 0);
+});
