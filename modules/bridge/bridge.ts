@@ -316,7 +316,9 @@ export class Bridge implements LinkListener {
     try {
       const slot = this.slot(bms);
       if (!slot) return;
-      slot.need |= Need.Settings;
+      // a request that ended without values (a first read refused) publishes nothing: retire() clears
+      // the settings topic only where there are values, and a document without them is no backup
+      if (bms.settings?.values) slot.need |= Need.Settings;
       const settings = bms.settings, mode = settings?.values ? (settings.writable ? 2 : 1) : 0;
       if ((slot.shape.settings ?? 0) !== mode) {
         slot.shape.settings = mode;

@@ -30,7 +30,7 @@ export class SettingsCommands {
   /** A message on one of `target`'s settings topics is handled here (true); anything else is not (false). */
   command(target: CommandTarget, topic: string, data: ArrayBuffer): boolean {
     const base = target.topics.settings;
-    if (topic.length <= base.length + 1 || !topic.startsWith(base) || topic.charCodeAt(base.length) !== 0x2f) return false;
+    if (topic.length <= base.length || !topic.startsWith(base) || topic.charCodeAt(base.length) !== 0x2f) return false;
     const what = topic.slice(base.length + 1), result = base + "/result";
     const settings = target.view.settings;
     const answer = (outcome: SettingsOutcome) => {
