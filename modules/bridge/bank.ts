@@ -11,7 +11,7 @@
 // every online pack's remaining Ah times its voltage.
 import type { BmsView } from "../link/bms-view";
 import type { JsonWriter } from "../protocol/json";
-import type { Entity } from "./entities";
+import { frozen, type Entity } from "./entities";
 
 export type BankTopology = "parallel" | "series";
 
@@ -116,7 +116,7 @@ export class Bank {
 const value = (path: string) => "{{value_json." + path + "}}";
 
 /** The bank device's entities (modules/bridge/entities.ts's shape), all reading the bank's state. */
-export const BANK_ENTITIES: readonly Entity[] = Object.freeze([
+export const BANK_ENTITIES: readonly Entity[] = frozen([
   { component: "sensor", object: "voltage", name: "Voltage", source: "state", template: value("voltage"), unit: "V", deviceClass: "voltage", stateClass: "measurement", precision: 2 },
   { component: "sensor", object: "current", name: "Current", source: "state", template: value("current"), unit: "A", deviceClass: "current", stateClass: "measurement", precision: 2 },
   { component: "sensor", object: "power", name: "Power", source: "state", template: value("power"), unit: "W", deviceClass: "power", stateClass: "measurement", precision: 0 },
@@ -129,4 +129,4 @@ export const BANK_ENTITIES: readonly Entity[] = Object.freeze([
   { component: "sensor", object: "cell_max", name: "Highest cell", source: "state", template: value("cellMax"), unit: "V", deviceClass: "voltage", stateClass: "measurement", precision: 3, attributes: "{{{'pack':value_json.cellMaxPack,'cell':value_json.cellMaxIndex}|tojson}}" },
   { component: "sensor", object: "cell_delta", name: "Cell delta", source: "state", template: value("cellDelta"), unit: "V", deviceClass: "voltage", stateClass: "measurement", precision: 3 },
   { component: "sensor", object: "packs_online", name: "Packs online", source: "state", template: value("packsOnline"), stateClass: "measurement", icon: "mdi:battery-sync", precision: 0, attributes: "{{{'offline':value_json.offline}|tojson}}" },
-] as Entity[]);
+]);

@@ -68,6 +68,12 @@ export interface Shape {
   maintenance?: string;
 }
 
+/** A table of entities frozen through (a preloaded module's frozen objects stay in flash and take no alias: xsl warned "not frozen"). */
+export function frozen(entities: Entity[]): readonly Entity[] {
+  for (let i = 0; i < entities.length; i++) Object.freeze(entities[i]);
+  return Object.freeze(entities);
+}
+
 const onIf = (condition: string) => "{{'ON' if " + condition + " else 'OFF'}}";
 const value = (path: string) => "{{value_json." + path + "}}";
 
@@ -98,7 +104,7 @@ function fetEntity(fet: Fet, control: boolean): Entity {
   };
 }
 
-const FIXED: readonly Entity[] = [
+const FIXED: readonly Entity[] = frozen([
   { component: "sensor", object: "voltage", name: "Voltage", source: "state", template: value("voltage"), ...V, precision: 2 },
   { component: "sensor", object: "current", name: "Current", source: "state", template: value("current"), ...A, precision: 2 },
   { component: "sensor", object: "power", name: "Power", source: "state", template: value("power"), unit: "W", deviceClass: "power", stateClass: "measurement", precision: 0 },
@@ -164,7 +170,7 @@ const FIXED: readonly Entity[] = [
   { component: "button", object: "reset_capacity", name: "Reset capacity (SOC from cell voltages)", source: "none", maintenance: "capacity", icon: "mdi:battery-sync", config: true },
   { component: "button", object: "clear_protection", name: "Clear protection and alarm status", source: "none", maintenance: "protection", icon: "mdi:shield-refresh", config: true },
   { component: "button", object: "clear_counters", name: "Clear error counters", source: "none", maintenance: "counters", icon: "mdi:counter", config: true },
-];
+]);
 
 /** Fixed entities, then one per possible temperature sensor, then one per possible cell. */
 export const BMS_ENTITY_SLOTS = FIXED.length + MAX_NTC + MAX_CELLS;
@@ -206,14 +212,14 @@ export function hasBmsEntity(shape: Shape, index: number): boolean {
 }
 
 /** The gateway's own device: connection status, uptime, MQTT statistics. */
-export const GATEWAY_ENTITIES: readonly Entity[] = [
+export const GATEWAY_ENTITIES: readonly Entity[] = frozen([
   { component: "binary_sensor", object: "status", name: "Status", source: "gatewayAvailability", deviceClass: "connectivity", diagnostic: true },
   { component: "sensor", object: "uptime", name: "Uptime", source: "gatewayDiag", template: value("uptime"), unit: "s", deviceClass: "duration", stateClass: "total_increasing", diagnostic: true, precision: 0 },
   {
     component: "sensor", object: "mqtt_connects", name: "MQTT connects", source: "gatewayDiag", template: value("mqtt.connects"),
     stateClass: "total_increasing", icon: "mdi:lan-connect", diagnostic: true, attributes: "{{value_json.mqtt|tojson}}", precision: 0,
   },
-];
+]);
 
 /** One part of a BMS's device-based discovery: the entity slots [start, end), under a name that
  *  stays with them from version to version (FIXED only grows at its end, so no entity changes part:
