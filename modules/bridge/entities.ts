@@ -77,9 +77,9 @@ export function frozen(entities: Entity[]): readonly Entity[] {
 const onIf = (condition: string) => "{{'ON' if " + condition + " else 'OFF'}}";
 const value = (path: string) => "{{value_json." + path + "}}";
 
-const V = { unit: "V", deviceClass: "voltage", stateClass: "measurement" } as const;
-const A = { unit: "A", deviceClass: "current", stateClass: "measurement" } as const;
-const AH = { unit: "Ah", stateClass: "measurement", icon: "mdi:battery-50" } as const;
+const V = Object.freeze({ unit: "V", deviceClass: "voltage", stateClass: "measurement" } as const);
+const A = Object.freeze({ unit: "A", deviceClass: "current", stateClass: "measurement" } as const);
+const AH = Object.freeze({ unit: "Ah", stateClass: "measurement", icon: "mdi:battery-50" } as const);
 
 export { PROTECTION_LABELS };
 /** Bit 12 (MOS software lock) is set whenever a FET was switched off by command: not a fault. */

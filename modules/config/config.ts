@@ -47,12 +47,12 @@ export type SetResult =
 
 export type ChangeListener = (key: ConfigKey, effect: Effect) => void;
 
-const EFFECT_TEXT: Record<Effect, string> = {
+const EFFECT_TEXT: Record<Effect, string> = Object.freeze({
   live: "applied now",
   wifi: "Wi-Fi reconnects",
   mqtt: "MQTT reconnects",
   restart: "takes effect after reboot",
-};
+});
 
 export function effectText(effect: Effect): string { return EFFECT_TEXT[effect]; }
 

@@ -96,7 +96,7 @@ export interface Setting<K extends ConfigKey = ConfigKey> {
 
 export const MAX_BMS = 3;
 export const PREFERENCE_DOMAIN = "jbd";
-export const LOG_LEVELS: readonly LogLevelName[] = ["error", "warn", "info", "debug"];
+export const LOG_LEVELS: readonly LogLevelName[] = Object.freeze(["error", "warn", "info", "debug"] as const);
 
 // ----- helpers -----------------------------------------------------------------------------------
 
@@ -443,12 +443,12 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   setting("maintenance", "maintenance", "", "live", "maintenance functions the console, MQTT and Home Assistant buttons may run: capacity, protection, counters, all or none (set on the serial console only)", maintenanceSetting()),
   setting("settingsWrite", "settingsWrite", false, "live", "allow writing the BMS's protection and capacity settings (set on the serial console only)", boolSetting()),
   setting("bank", "bank", "off", "mqtt", "the BMS as one bank (a device with their totals): off, parallel or series (two or more BMS)",
-    choiceSetting<BankSetting>(["off", "parallel", "series"])),
+    choiceSetting<BankSetting>(Object.freeze(["off", "parallel", "series"] as const))),
   setting("haDiscovery", "haDiscovery", true, "mqtt", "publish Home Assistant discovery", boolSetting()),
   setting("haPrefix", "haPrefix", "homeassistant", "mqtt", "Home Assistant discovery prefix", topicPrefixSetting()),
   setting("logLevel", "logLevel", "info", "live", "console/trace log level", logLevelSetting()),
   setting("remoteConsole", "remoteConsole", "read", "live", "the console over MQTT: off, read (read-only commands) or full (all but secrets); set on the serial console only",
-    choiceSetting<RemoteConsole>(["off", "read", "full"])),
+    choiceSetting<RemoteConsole>(Object.freeze(["off", "read", "full"] as const))),
   ...[1, 2, 3].map((n) => setting(`bms${n}Password` as "bms1Password", `bms${n}Pass`, "", "live",
     `BMS ${n}: its BLE module's login password (FF AA modules; empty: try the factory defaults once)`, modulePasswordSetting(), true)),
   ...[1, 2, 3].map((n) => setting(`bms${n}Pin` as "bms1Pin", `bms${n}Pin`, "", "live",

@@ -14,7 +14,7 @@ export const WARN = 1;
 export const INFO = 2;
 export const DEBUG = 3;
 
-export const LEVEL_NAMES: readonly LogLevelName[] = ["error", "warn", "info", "debug"];
+export const LEVEL_NAMES: readonly LogLevelName[] = Object.freeze(["error", "warn", "info", "debug"] as const);
 const LETTERS = "EWID";
 
 /** Receives each formatted line (no line ending). Must not throw; if it does, it is ignored. */

@@ -25,7 +25,7 @@ import type { Logger } from "./logger";
 
 // Timing from measured BMS behaviour (../shared/jbd-field-facts.md §5): replies start 33-250 ms
 // after a request (rare 1.6 s outlier), so each attempt waits a little longer than the last.
-export const ATTEMPT_TIMEOUTS_MS = [600, 1200, 2400];
+export const ATTEMPT_TIMEOUTS_MS: readonly number[] = Object.freeze([600, 1200, 2400]);
 const FAILED_CYCLES_BEFORE_RECONNECT = 3;
 const FAILED_CYCLES_BEFORE_OFFLINE = 2;
 const ERROR_COUNTERS_EVERY = 60;     // poll cycles between 0xAA reads

@@ -35,7 +35,7 @@ export const ENTER_FACTORY = buildRequest(true, CMD_FACTORY_ENTER, [0x56, 0x78])
 export const EXIT_FACTORY = buildRequest(true, CMD_FACTORY_EXIT, [0x00, 0x00]);
 
 // 0xE1 data byte: bit 0 = charge FET off, bit 1 = discharge FET off (the opposite sense of the 0x03 FET bits).
-const MOS_REQUESTS = [0, 1, 2, 3].map((offBits) => buildRequest(true, CMD_MOS, [0x00, offBits]));
+const MOS_REQUESTS = Object.freeze([0, 1, 2, 3].map((offBits) => buildRequest(true, CMD_MOS, [0x00, offBits])));
 
 /** 0xE1 request for the wanted FET states. */
 export function mosRequest(chargeOn: boolean, dischargeOn: boolean): ArrayBuffer {
@@ -47,9 +47,9 @@ export const FB_DISCHARGE = 0x00;
 export const FB_CHARGE = 0x01;
 export const FB_PRE_DISCHARGE = 0x03;
 export const FB_BOTH = 0x0a;
-const FB_TARGETS = [FB_DISCHARGE, FB_CHARGE, FB_PRE_DISCHARGE, FB_BOTH];
+const FB_TARGETS = Object.freeze([FB_DISCHARGE, FB_CHARGE, FB_PRE_DISCHARGE, FB_BOTH]);
 // Data: target, then 0x00 = on (unlock) / 0x01 = software off. Two per target: on, off.
-const FB_REQUESTS = FB_TARGETS.flatMap((fet) => [0x00, 0x01].map((off) => buildRequest(true, CMD_MOS_FB, [fet, off])));
+const FB_REQUESTS = Object.freeze(FB_TARGETS.flatMap((fet) => [0x00, 0x01].map((off) => buildRequest(true, CMD_MOS_FB, [fet, off]))));
 
 /** 0xFB request switching one FET (FB_DISCHARGE, FB_CHARGE, FB_PRE_DISCHARGE or FB_BOTH) on or off. */
 export function mosFbRequest(fet: number, on: boolean): ArrayBuffer {

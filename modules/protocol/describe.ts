@@ -10,22 +10,22 @@ import { HardwareVersion, decodeHardware } from "./hardware";
 import { toHex } from "./hex";
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "./json";
 
-const REGISTER_NAMES: Record<number, string> = {
+const REGISTER_NAMES: Record<number, string> = Object.freeze({
   0x00: "enter factory mode", 0x01: "exit factory mode", 0x03: "basic info", 0x04: "cell voltages",
   0x05: "hardware version", 0x06: "BMS password", 0x07: "change BMS password", 0x09: "clear BMS password",
   0x0a: "control function", 0xa0: "manufacturer", 0xa1: "model", 0xa2: "barcode", 0xaa: "error counters",
   0xe1: "MOS control", 0xe3: "reset", 0xfa: "parameter read/write", 0xfb: "MOS control (0xFB)",
-};
+});
 
 /** Registers whose replies are length-prefixed strings (RM; CAP). */
 const STRING_REGISTERS = new Set([0xa0, 0xa1, 0xa2]);
 
-const FFAA_COMMANDS: Record<number, string> = {
+const FFAA_COMMANDS: Record<number, string> = Object.freeze({
   0x07: "rename module", 0x15: "app key", 0x16: "change BLE password", 0x17: "random number",
   0x18: "password", 0x1d: "root password",
-};
+});
 
-const FB_TARGET_NAMES: Record<number, string> = { 0x00: "discharge", 0x01: "charge", 0x03: "preDischarge", 0x0a: "both" };
+const FB_TARGET_NAMES: Record<number, string> = Object.freeze({ 0x00: "discharge", 0x01: "charge", 0x03: "preDischarge", 0x0a: "both" });
 
 const byteHex = (value: number): string => "0x" + value.toString(16).padStart(2, "0");
 
@@ -88,7 +88,7 @@ function moduleFrameLength(bytes: Uint8Array, at: number): number {
 }
 
 /** App key reply byte (facts §4.7): 00 password required, 01 rejected, 02 no password. */
-const APP_KEY_REPLIES: Record<number, string> = { 0x00: "password required", 0x01: "rejected", 0x02: "no password" };
+const APP_KEY_REPLIES: Record<number, string> = Object.freeze({ 0x00: "password required", 0x01: "rejected", 0x02: "no password" });
 
 /**
  * An FF AA frame of the BLE module's login: which step, and what it says. A request and a reply look
