@@ -61,15 +61,21 @@ class FakeSettings implements SettingsView {
   }
 }
 
+// one bridge for the file (a bridge takes about two seconds to start): each test adds packs of its own
+let shared: Harness | undefined;
+after(() => shared?.close());
+let packs = 0;
+
 async function start(options: { read?: boolean; writable?: boolean; settings?: boolean } = {}): Promise<{ h: Harness; bms: FakeBms; settings: FakeSettings }> {
-  const h = await Harness.start(broker);
-  const bms = h.add("house", SP04S034);
+  const h = shared ??= await Harness.start(broker);
+  const bms = h.add("pack" + ++packs, SP04S034);
   const settings = new FakeSettings();
   settings.writable = options.writable ?? false;
   if (options.read ?? true) settings.values = packSet();
   if (options.settings ?? true) Object.assign(bms, { settings });
   h.linkUp(bms);
   if (options.read ?? true) h.bridge.onSettings(bms);
+  if ((options.read ?? true) && (options.settings ?? true)) await until(() => h.consumer.last(h.topic(bms, "settings")) !== undefined, 5000, "settings published");
   await h.quiet();
   return { h, bms, settings };
 }
@@ -81,21 +87,20 @@ async function ask(h: Harness, bms: FakeBms | string, what: string, payload: str
 }
 
 /** The pack's settings entities Home Assistant holds now, by object id. */
-function entities(h: Harness): Map<string, { component: string; config: Record<string, any> }> {
+function entities(h: Harness, bms: FakeBms): Map<string, { component: string; config: Record<string, any> }> {
   const out = new Map<string, { component: string; config: Record<string, any> }>();
   for (const [topic, text] of haView(h.haPrefix, h.consumer.messages)) {
     if (!text) continue;
     const d = parseDiscovery(h.haPrefix, topic, text);
-    if (d.node !== "jbd_house" || !(d.object.startsWith("set_") || d.object === "settings_read")) continue;
+    if (d.node !== "jbd_" + bms.id || !(d.object.startsWith("set_") || d.object === "settings_read")) continue;
     assertAccepted(d);
     out.set(d.object, { component: d.component, config: d.config });
   }
   return out;
 }
 
-test("the settings payload, retained, once read: format, BMS, software, writable, values in their units, absent", async (t) => {
+test("the settings payload, retained, once read: format, BMS, software, writable, values in their units, absent", async () => {
   const { h, bms, settings } = await start();
-  t.after(() => h.close());
   const m = h.consumer.last(h.topic(bms, "settings"))!;
   assert.ok(m, "published");
   const probe = await Consumer.connect(broker.port, [h.topic(bms, "settings")]);
@@ -105,7 +110,7 @@ test("the settings payload, retained, once read: format, BMS, software, writable
   assert.equal(probe.messages[0].text, m.text);
   const doc = JSON.parse(m.text);
   assert.equal(doc.format, "jbd-settings/1");
-  assert.equal(doc.bms, "house");
+  assert.equal(doc.bms, bms.id);
   assert.equal(typeof doc.softwareVersion, "string");
   assert.ok(doc.softwareVersion.length > 0);
   assert.equal(doc.writable, false);
@@ -123,21 +128,19 @@ test("the settings payload, retained, once read: format, BMS, software, writable
   assert.deepEqual(again.values, doc.values);
 });
 
-test("no settings payload nor settings entities before a read; a pack whose view has no settings publishes none", async (t) => {
+test("no settings payload nor settings entities before a read; a pack whose view has no settings publishes none", async () => {
   const { h, bms } = await start({ read: false });
-  t.after(() => h.close());
   assert.equal(h.consumer.last(h.topic(bms, "settings")), undefined);
-  assert.deepEqual([...entities(h).keys()], []);
+  assert.deepEqual([...entities(h, bms).keys()], []);
   h.bridge.onSettings(bms); // a read that brought nothing (still no values)
   await h.quiet();
   assert.equal(h.consumer.last(h.topic(bms, "settings")), undefined, "no payload without values");
-  assert.deepEqual([...entities(h).keys()], []);
+  assert.deepEqual([...entities(h, bms).keys()], []);
 });
 
-test("entities: read-only diagnostic sensors and a read button; numbers and a select in the config category once writable, and back", async (t) => {
+test("entities: read-only diagnostic sensors and a read button; numbers and a select in the config category once writable, and back", async () => {
   const { h, bms, settings } = await start();
-  t.after(() => h.close());
-  let list = entities(h);
+  let list = entities(h, bms);
   assert.equal(list.size, 16 + 2, "16 values, balancing, the read button");
   const payload = JSON.parse(h.consumer.last(h.topic(bms, "settings"))!.text);
   for (const [object, e] of list) {
@@ -163,7 +166,7 @@ test("entities: read-only diagnostic sensors and a read button; numbers and a se
   settings.writable = true;
   h.bridge.onSettings(bms);
   await h.quiet();
-  list = entities(h);
+  list = entities(h, bms);
   assert.equal(list.size, 18);
   const ov = list.get("set_cell_ov")!;
   assert.equal(ov.component, "number");
@@ -199,23 +202,21 @@ test("entities: read-only diagnostic sensors and a read button; numbers and a se
   settings.writable = false; // settingsWrite switched off again
   h.bridge.onSettings(bms);
   await h.quiet();
-  list = entities(h);
+  list = entities(h, bms);
   assert.equal(list.get("set_cell_ov")!.component, "sensor");
   assert.equal(list.get("set_balance")!.component, "sensor");
 });
 
-test("settings/read (any payload: HA's button) asks the link once and its answer comes back on settings/result", async (t) => {
+test("settings/read (any payload: HA's button) asks the link once and its answer comes back on settings/result", async () => {
   const { h, bms, settings } = await start();
-  t.after(() => h.close());
   assert.deepEqual(await ask(h, bms, "read", "PRESS"), { ok: true, action: "read" });
   settings.next = { ok: false, action: "read", error: "busy: a settings request is already waiting" };
   assert.deepEqual(await ask(h, bms, "read", "x"), { ok: false, action: "read", error: "busy: a settings request is already waiting" });
   assert.deepEqual(settings.calls, [{ what: "read" }, { what: "read" }]);
 });
 
-test("settings/set: the JSON object reaches the link as sent; every part of its answer comes back", async (t) => {
+test("settings/set: the JSON object reaches the link as sent; every part of its answer comes back", async () => {
   const { h, bms, settings } = await start({ writable: true });
-  t.after(() => h.close());
   settings.next = {
     ok: true, action: "write", changes: [{ key: "cellOvervoltage", from: 3.65, to: 3.6 }, { key: "balanceMode", from: "charging", to: "off" }],
     unchanged: ["cellUndervoltage"], skipped: ["cycleCount (read-only)", "socVoltage100 (absent)"], unreadable: ["ledTime"],
@@ -235,9 +236,8 @@ test("settings/set: the JSON object reaches the link as sent; every part of its 
   assert.deepEqual(await ask(h, bms, "set", "{}"), { ok: true, action: "write", changes: [] });
 });
 
-test("settings/set: anything but a JSON object is refused by the bridge, counted, and reaches no link", async (t) => {
+test("settings/set: anything but a JSON object is refused by the bridge, counted, and reaches no link", async () => {
   const { h, bms, settings } = await start({ writable: true });
-  t.after(() => h.close());
   const stats = h.bridge.connection.stats;
   const malformed = stats.malformedCommands;
   for (const payload of ["3.6", "[1]", "null", "{cellOvervoltage:3.6}", "\"x\""]) {
@@ -261,9 +261,8 @@ test("settings/set: anything but a JSON object is refused by the bridge, counted
   assert.deepEqual(settings.calls.map((c) => c.what), ["write"], "only the object reached the link");
 });
 
-test("settings/restore: a backup's values reach the link as a restore; a dry run is answered at once; another format is refused", async (t) => {
+test("settings/restore: a backup's values reach the link as a restore; a dry run is answered at once; another format is refused", async () => {
   const { h, bms, settings } = await start({ writable: true });
-  t.after(() => h.close());
   const backup = JSON.parse(h.consumer.last(h.topic(bms, "settings"))!.text);
   settings.next = { ok: true, action: "restore", changes: [{ key: "cellOvervoltage", from: 3.6, to: 3.65 }] };
   assert.deepEqual(await ask(h, bms, "restore", JSON.stringify(backup)), { ok: true, action: "restore", changes: [{ key: "cellOvervoltage", from: 3.6, to: 3.65 }] });
@@ -289,7 +288,7 @@ test("settings/restore: a backup's values reach the link as a restore; a dry run
   assert.equal(settings.calls.length, calls, "neither reached the link");
 });
 
-test("settings topics the bridge does not serve: an unknown request is refused; its own answers and a pack without settings", async (t) => {
+test("settings topics the bridge does not serve: an unknown request is refused; its own answers and a pack without settings", async () => {
   const { h, bms, settings } = await start();
   const stats = h.bridge.connection.stats;
   const malformed = stats.malformedCommands;
@@ -309,23 +308,21 @@ test("settings topics the bridge does not serve: an unknown request is refused; 
   assert.deepEqual(h.consumer.messages.slice(since).map((m) => m.topic), [h.topic(bms, "settings/result")], "only what we sent");
   assert.equal(stats.malformedCommands, malformed + 2);
   assert.deepEqual(settings.calls, []);
-  await h.close();
 
   const other = await start({ settings: false });
-  t.after(() => other.h.close());
   assert.deepEqual(await ask(other.h, other.bms, "read", "PRESS"), { ok: false, action: "read", error: "this BMS has no settings" });
   assert.deepEqual(await ask(other.h, other.bms, "set", "{}"), { ok: false, action: "read", error: "this BMS has no settings" });
 });
 
-test("settings requests for a BMS this gateway lacks are answered on the gateway's error topic; their result topic is not", async (t) => {
+test("settings requests for a BMS this gateway lacks are answered on the gateway's error topic; their result topic is not", async () => {
   const { h, settings } = await start();
-  t.after(() => h.close());
+  const known = h.bms.map((b) => b.id).join(", ");
   const stats = h.bridge.connection.stats;
   const malformed = stats.malformedCommands;
   let since = h.consumer.messages.length;
   await h.command(h.topic("garage", "settings/set"), "{}");
   const error = JSON.parse((await h.consumer.waitForTopic(h.topic(h.gateway, "error"), 3000, since)).text);
-  assert.deepEqual(error, { topic: h.topic("garage", "settings/set"), ok: false, error: "unknown BMS 'garage' (this gateway has: house)" });
+  assert.deepEqual(error, { topic: h.topic("garage", "settings/set"), ok: false, error: `unknown BMS 'garage' (this gateway has: ${known})` });
   assert.equal(stats.malformedCommands, malformed + 1);
   since = h.consumer.messages.length;
   await h.command(h.topic("garage", "settings/result"), "{}");
@@ -335,9 +332,9 @@ test("settings requests for a BMS this gateway lacks are answered on the gateway
   assert.deepEqual(settings.calls, []);
 });
 
-test("a BMS that left the configuration: its settings topic is cleared with the rest", async (t) => {
+test("a BMS that left the configuration: its settings topic is cleared with the rest", async () => {
   const h = await Harness.start(broker, { flash: new Map([["announced", "house,garage"]]) });
-  t.after(() => h.close());
+  after(() => h.close());
   await h.quiet();
   // garage was announced by an earlier boot and is no longer configured: its topics are cleared
   await until(() => h.consumer.messages.some((m) => m.topic === h.topic("garage", "settings")), 5000, "settings cleared");
