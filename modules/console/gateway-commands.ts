@@ -264,10 +264,11 @@ const GATEWAY_COMMANDS: readonly CommandSpec<GatewayParts>[] = Object.freeze([
     name: "maintenance", usage: `maintenance [bms] <${MAINTENANCE_FUNCTIONS.map((fn) => fn.name).join("|")}>`,
     summary: "run a maintenance function of the BMS (V11 firmware), if the maintenance setting allows it, and read its effect back",
     run: (parts, args, out) => {
-        const link = takeLink(parts, args);
-        if (args.length !== 1) return false;
-        return new Promise<void>((resolve) => link.maintain(args[0], (r) => { out.line(`${link.id}: ${maintenanceText(r)}`); resolve(); }));
-      },
+      // two words: the first names the BMS (a wrong name is said as such, not taken for a missing one)
+      const link = args.length === 2 ? findLink(parts, args.shift()) : takeLink(parts, args);
+      if (args.length !== 1) return false;
+      return new Promise<void>((resolve) => link.maintain(args[0], (r) => { out.line(`${link.id}: ${maintenanceText(r)}`); resolve(); }));
+    },
   }),
   defineCommand<GatewayParts>({
     name: "reconnect", usage: "reconnect [bms|ble|wifi|mqtt]",

@@ -262,6 +262,7 @@ test("maintenance: runs an allowed function and shows its effect; refusals, usag
     assert.equal(sim.stats.controls[0x0200], 1);
     assert.equal(await run("maintenance house sleep"), "house: failed: unknown function 'sleep': capacity, protection or counters\n");
     assert.equal(await run("maintenance house"), "usage: maintenance [bms] <capacity|protection|counters>\n");
+    assert.equal(await run("maintenance shed counters"), "no BMS 'shed' (configured: house, garage, attic)\nusage: maintenance [bms] <capacity|protection|counters>\n");
     await h.runUntil(() => !garage.settings.busy, 60_000);
     assert.equal(await run("maintenance garage counters"), "garage: failed: this BMS does not have the function (it answered 'command not supported': control functions came with V11 firmware)\n");
   } finally { h.maintenance = ""; }
