@@ -110,19 +110,19 @@ const LOG_COMMANDS: readonly CommandSpec<Log>[] = Object.freeze([
     summary: "recent log lines; 'log level X' sets the level until reboot",
     access: (args) => (args.length >= 2 ? "change" : "read"),
     run: (log, args, out) => {
-        if (!args.length) {
-          out.line(`log level ${log.levelName}; errors ${log.counts[0]}, warnings ${log.counts[1]}`);
-          for (const line of log.recent()) out.line(line);
-          return;
-        }
-        if (args[0].toLowerCase() !== "level" || args.length > 2) return false;
-        if (args.length === 1) {
-          out.line("log level " + log.levelName);
-          return;
-        }
-        if (!log.setLevel(args[1])) throw new UsageError(`unknown level '${args[1]}'`);
+      if (!args.length) {
+        out.line(`log level ${log.levelName}; errors ${log.counts[0]}, warnings ${log.counts[1]}`);
+        for (const line of log.recent()) out.line(line);
+        return;
+      }
+      if (args[0].toLowerCase() !== "level" || args.length > 2) return false;
+      if (args.length === 1) {
         out.line("log level " + log.levelName);
-      },
+        return;
+      }
+      if (!log.setLevel(args[1])) throw new UsageError(`unknown level '${args[1]}'`);
+      out.line("log level " + log.levelName);
+    },
   }),
 ]);
 

@@ -141,43 +141,43 @@ const SETTINGS_COMMANDS: readonly CommandSpec<SettingsParts>[] = Object.freeze([
       return "read"; // show, backup, and a read (it changes nothing)
     },
     run: (parts, args, out) => {
-        const sub = (args[0] ?? "").toLowerCase();
-        if (sub === "read") {
-          args.shift();
-          const link = pick(parts, args);
-          if (args.length) return false;
-          out.line(`${link.id}: reading the settings (factory mode, about 3 s)...`);
-          return run(link, out, (done) => link.settings.read(done));
-        }
-        if (sub === "backup") {
-          args.shift();
-          const link = pick(parts, args);
-          if (args.length) return false;
-          if (!link.settings.values) { out.line(`${link.id}: settings not read yet: settings read ${link.id}`); return; }
-          for (const l of backupLines(settingsText(new JsonWriter(), link))) out.line(l);
-          return;
-        }
-        if (sub === "set") {
-          args.shift();
-          const link = pick(parts, args);
-          if (args.length < 2 || args.length % 2) return false;
-          const values: Record<string, number | string> = {};
-          for (let i = 0; i < args.length; i += 2) values[args[i]] = parseValue(args[i], args[i + 1]);
-          return run(link, out, (done) => link.settings.write(values, done));
-        }
-        if (sub === "restore") {
-          args.shift();
-          const link = pick(parts, args);
-          const dry = args[0]?.toLowerCase() === "dry";
-          if (dry) args.shift();
-          if (args.length) return false;
-          if (!dry && !link.settings.writable) { out.line(`${link.id}: restore failed: settings writes are disabled (config set settingsWrite on)`); return; }
-          return paste(parts, link, dry, out);
-        }
-        if (args.length > 1) return false;
-        if (!args.length && parts.links.length > 1) { for (const l of parts.links) printValues(l, out); return; }
-        printValues(pick(parts, args), out);
-      },
+      const sub = (args[0] ?? "").toLowerCase();
+      if (sub === "read") {
+        args.shift();
+        const link = pick(parts, args);
+        if (args.length) return false;
+        out.line(`${link.id}: reading the settings (factory mode, about 3 s)...`);
+        return run(link, out, (done) => link.settings.read(done));
+      }
+      if (sub === "backup") {
+        args.shift();
+        const link = pick(parts, args);
+        if (args.length) return false;
+        if (!link.settings.values) { out.line(`${link.id}: settings not read yet: settings read ${link.id}`); return; }
+        for (const l of backupLines(settingsText(new JsonWriter(), link))) out.line(l);
+        return;
+      }
+      if (sub === "set") {
+        args.shift();
+        const link = pick(parts, args);
+        if (args.length < 2 || args.length % 2) return false;
+        const values: Record<string, number | string> = {};
+        for (let i = 0; i < args.length; i += 2) values[args[i]] = parseValue(args[i], args[i + 1]);
+        return run(link, out, (done) => link.settings.write(values, done));
+      }
+      if (sub === "restore") {
+        args.shift();
+        const link = pick(parts, args);
+        const dry = args[0]?.toLowerCase() === "dry";
+        if (dry) args.shift();
+        if (args.length) return false;
+        if (!dry && !link.settings.writable) { out.line(`${link.id}: restore failed: settings writes are disabled (config set settingsWrite on)`); return; }
+        return paste(parts, link, dry, out);
+      }
+      if (args.length > 1) return false;
+      if (!args.length && parts.links.length > 1) { for (const l of parts.links) printValues(l, out); return; }
+      printValues(pick(parts, args), out);
+    },
   }),
 ]);
 
