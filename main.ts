@@ -25,6 +25,7 @@ import { MqttService } from "./modules/bridge/mqtt-service";
 import { sdkClock, sdkDiscoveryStore, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
 import { Uptime } from "./modules/platform/uptime";
+import { memoryFigures } from "./modules/platform/memory";
 import { ClockSync } from "./modules/net/clock-sync";
 import { TlsGate, TlsTrust } from "./modules/net/tls-trust";
 import { platformTrust, systemFreeMemory } from "./modules/net/tls-platform";
@@ -82,7 +83,7 @@ function main(): void {
       bank: bankTopology(config.get("bank")),
     },
     broker: { host: config.get("mqttHost"), port: config.get("mqttPort"), tls: config.get("mqttTls"), tlsVerify: config.get("mqttTlsVerify"), user: config.get("mqttUser"), password: config.get("mqttPassword") },
-  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore });
+  }), { MQTT: sdkMqtt, SecureSocket: sdkSecureSocket, tls, timers: sdkTimers, clock: sdkClock, log, random: Math.random, discoveryStore: sdkDiscoveryStore, memory: memoryFigures });
 
   // The links tell the bridge (a LinkListener that never throws: BLE callbacks) directly: a
   // forwarding object would cost a closure per event in RAM.

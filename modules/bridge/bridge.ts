@@ -29,6 +29,7 @@ import { Pump } from "./pump";
 import { ReleaseCommands } from "./release-commands";
 import { MaintenanceCommands } from "./maintenance-commands";
 import { BANK_ENTITIES, Bank, type BankTopology } from "./bank";
+import type { MemoryFigures } from "../platform/memory";
 import { SettingsCommands } from "./settings-commands";
 import { settingsJson } from "./settings-payloads";
 import { Retirement, type RetirePlan, type TopicGroup } from "./retire";
@@ -80,6 +81,8 @@ export interface BridgePorts extends MqttPlatform {
   uptimeSeconds?: () => number;
   /** Flash for what discovery must remember (announced BMS, migration done); absent: nothing kept. */
   discoveryStore?: DiscoveryStore;
+  /** The gateway's memory after a collection, where the build collects it (gateway diag); absent: none reported. */
+  memory?: () => MemoryFigures | undefined;
   /** Availability topics whose retained copy was deleted since boot, shared by the bridges of one gateway. */
   clearedAvailability?: Set<string>;
 }
@@ -491,7 +494,7 @@ export class Bridge implements LinkListener {
       // the gateway first: a BMS device names it as via_device, which must exist by then
       if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayDiscovery();
       if (need === Need.Diag && this.#gatewayNeed & need) {
-        return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason), true), need);
+        return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason, this.memory()), true), need);
       }
       for (let i = 0; i < this.#slots.length; i++) {
         const slot = this.#slots[i];
@@ -670,6 +673,11 @@ export class Bridge implements LinkListener {
     this.#uptimeMs += this.ports.clock.since(this.#uptimeTick);
     this.#uptimeTick = this.ports.clock.ticks();
     return Math.floor(this.#uptimeMs / 1000);
+  }
+
+  /** The memory figures for the diag; a port that throws costs the figures, not the diag. */
+  private memory(): MemoryFigures | undefined {
+    try { return this.ports.memory?.(); } catch (error) { this.#log.error("memory figures:", error); return undefined; }
   }
 
   private origin(): { name: string; version?: string } {

@@ -9,6 +9,7 @@ import type { LinkStats } from "../link/link-stats";
 import type { AssemblerStats } from "../protocol/assembler";
 import type { MqttStats } from "./mqtt-connection";
 import type { Clock } from "./ports";
+import type { MemoryFigures } from "../platform/memory";
 import { quoted } from "./incoming";
 
 /** Date.now() before SNTP has run is near 1970; anything before 2024 means "clock not set". */
@@ -124,11 +125,20 @@ function writeLinkStats(w: JsonWriter, s: LinkStats): void {
 }
 
 /** <gateway>/diag: uptime, number of BMS, MQTT statistics. */
-export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats, restartReason?: string): ArrayBuffer {
+export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number, s: MqttStats, restartReason?: string, memory?: MemoryFigures): ArrayBuffer {
   w.clear().beginObject();
   w.key("uptime").number(uptimeS);
   w.key("bms").number(bmsCount);
   if (restartReason) w.key("restartReason").string(restartReason);
+  // bytes, live after a collection; only where the build collects them (modules/platform/memory.ts)
+  if (memory) {
+    w.key("memory").beginObject();
+    if (memory.freeBytes !== undefined) w.key("freeBytes").number(memory.freeBytes);
+    if (memory.slotHeapBytes !== undefined) w.key("slotHeapBytes").number(memory.slotHeapBytes);
+    if (memory.chunkHeapBytes !== undefined) w.key("chunkHeapBytes").number(memory.chunkHeapBytes);
+    if (memory.stackBytes !== undefined) w.key("stackBytes").number(memory.stackBytes);
+    w.endObject();
+  }
   w.key("mqtt").beginObject();
   w.key("connectAttempts").number(s.connectAttempts);
   w.key("connects").number(s.connects);

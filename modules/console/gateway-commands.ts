@@ -1,8 +1,8 @@
 // Console commands for the person at the USB cable (and, through the MQTT console topic, for
 // remote diagnostics): status, readings, statistics, scan, MOS, reconnect, raw frames, capture,
 // reboot. They read the live objects; nothing here runs on the poll path.
-import Instrumentation from "instrumentation";
 import Time from "time";
+import { memoryFigures } from "../platform/memory";
 import type { BmsLink } from "../link/bms-link";
 import type { BleCentral } from "../link/ble-central";
 import type { MosResult } from "../link/bms-view";
@@ -37,11 +37,6 @@ export interface GatewayParts {
 }
 
 const SCAN_DEFAULT_S = 10;
-// Frozen: module-level objects of a preloaded module live in flash (the linker warns otherwise).
-const MEMORY_FIGURES = Object.freeze([
-  Object.freeze(["System Free Memory", "free bytes"]), Object.freeze(["XS Slot Heap Used", "XS slot heap bytes"]),
-  Object.freeze(["XS Chunk Heap Used", "XS chunk heap bytes"]), Object.freeze(["XS Stack Used", "XS stack bytes"]),
-] as const);
 
 function matchLink(parts: GatewayParts, name: string): BmsLink | undefined {
   return parts.links.find((l) => l.id === name || l.name === name || l.address?.toLowerCase() === name.toLowerCase());
@@ -75,14 +70,16 @@ function uptime(seconds: number): string {
 }
 
 /** Memory figures the build reports (debug and instrumented builds; release builds report none). */
+/** Live memory, read after a collection (modules/platform/memory.ts), where the build collects the figures. */
 function memory(): string {
+  const m = memoryFigures();
+  if (!m) return "n/a (release build)";
   const figures: string[] = [];
-  for (const [name, label] of MEMORY_FIGURES) {
-    const index = Instrumentation.map(name);
-    const value = index === undefined ? undefined : Instrumentation.get(index);
-    if (value !== undefined) figures.push(`${label} ${value}`);
-  }
-  return figures.length ? figures.join(", ") : "n/a (release build)";
+  if (m.freeBytes !== undefined) figures.push(`free bytes ${m.freeBytes}`);
+  if (m.slotHeapBytes !== undefined) figures.push(`XS slot heap bytes ${m.slotHeapBytes}`);
+  if (m.chunkHeapBytes !== undefined) figures.push(`XS chunk heap bytes ${m.chunkHeapBytes}`);
+  if (m.stackBytes !== undefined) figures.push(`XS stack bytes ${m.stackBytes}`);
+  return figures.join(", ") + " (after a collection)";
 }
 
 function printStatus(parts: GatewayParts, out: Output): void {

@@ -4,7 +4,8 @@
 // sees only code that runs in Node); this file can.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import Instrumentation from "instrumentation";
+import { instrumentedBuild } from "../doubles/instrumentation";
+import { debugCalls } from "../doubles/debug";
 import Timer from "timer";
 import { startLinks, POLL_MS } from "../link/harness";
 import { SimulatedBms } from "../sim/bms";
@@ -94,15 +95,13 @@ test("status: uptime, memory, Wi-Fi, MQTT, BLE and one line per BMS", async () =
   parts.restartReason = undefined;
   assert.doesNotMatch(await run("status"), /last restart/);
 
-  // a build that reports memory figures
-  const values: Record<string, number> = { "System Free Memory": 123456, "XS Stack Used": 2048 };
-  const names = Object.keys(values);
-  const original = { map: Instrumentation.map, get: Instrumentation.get };
-  Instrumentation.map = (name: string) => (name in values ? names.indexOf(name) : undefined);
-  Instrumentation.get = (index: number) => (typeof index === "number" ? values[names[index]] : -1);
+  // an instrumented build: the figures, read after a collection (so two readings compare)
+  const collections = debugCalls.collections;
+  instrumentedBuild({ "System Free Memory": () => 123456, "XS Slot Heap Used": () => 32000, "XS Stack Used": () => 2048 });
   try {
-    assert.match(await run("status"), /^uptime 0d 0h 0m 59s, memory: free bytes 123456, XS stack bytes 2048\n/);
-  } finally { Object.assign(Instrumentation, original); }
+    assert.match(await run("status"), /^uptime 0d 0h 0m 59s, memory: free bytes 123456, XS slot heap bytes 32000, XS stack bytes 2048 \(after a collection\)\n/);
+    assert.equal(debugCalls.collections, collections + 1);
+  } finally { instrumentedBuild(undefined); }
   assert.equal(await run("status now"), "usage: status\n");
 });
 

@@ -9,10 +9,11 @@ import SNTP from "../doubles/sntp";
 import Preference from "../doubles/preference";
 import Net from "../doubles/net";
 import Instrumentation from "../doubles/instrumentation";
+import Debug from "../doubles/debug";
 import Time from "../doubles/time";
 import SecureSocket from "../doubles/securesocket";
 import { Advertisement, Bytes } from "../doubles/btutils";
 import SM from "../doubles/sm";
 
 export const DOUBLE_APIS: readonly object[] = [BLEClient, Characteristic, Client, Descriptor, Service, MQTT, Timer, Serial,
-  WiFi, SNTP, Preference, Net, Instrumentation, Time, SecureSocket, Advertisement, Bytes, SM];
+  WiFi, SNTP, Preference, Net, Instrumentation, Debug, Time, SecureSocket, Advertisement, Bytes, SM];

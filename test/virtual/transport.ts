@@ -21,7 +21,7 @@ export const DOUBLES: Record<string, string> = {
   timer: "test/doubles/timer.ts", time: "test/doubles/time.ts", bleclient: "test/doubles/bleclient.ts",
   btutils: "test/doubles/btutils.ts", mqtt: "test/doubles/mqtt.ts", securesocket: "test/doubles/securesocket.ts", sntp: "test/doubles/sntp.ts",
   wifi: "test/doubles/wifi.ts", net: "test/doubles/net.ts", preference: "test/doubles/preference.ts",
-  instrumentation: "test/doubles/instrumentation.ts", "embedded:io/serial": "test/doubles/serial.ts",
+  instrumentation: "test/doubles/instrumentation.ts", debug: "test/doubles/debug.ts", "embedded:io/serial": "test/doubles/serial.ts",
   "mc/config": "test/doubles/mc-config.ts", sm: "test/doubles/sm.ts", Resource: "test/doubles/resource.ts",
 };
 
