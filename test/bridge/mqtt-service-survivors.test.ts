@@ -246,7 +246,10 @@ test("topics moved: the old availability is cleared, not left offline; a broker-
   x.set((m) => ({ ...m, broker: { ...m.broker, user: "someone" } }));
   await until(() => x.world.instances.length === 2 && x.s.connection.online, 5000, "reconnected");
   await consumer.waitFor((m) => m.topic === availability && m.text === "online", 3000, since);
-  assert.deepEqual(consumer.messages.slice(since).filter((m) => m.topic === availability).map((m) => m.text), ["offline", "online"],
+  // the old connection's own "offline" may be followed by its will's (a DISCONNECT that did not fit the send buffer
+  // under load: the broker then publishes the will): the same word twice, one state
+  const said = consumer.messages.slice(since).filter((m) => m.topic === availability).map((m) => m.text);
+  assert.deepEqual(said.filter((text, i) => i === 0 || text !== said[i - 1]), ["offline", "online"],
     "same topics: the old connection says offline, the new one online");
   await sleep(200);
   const cleared = consumer.messages.slice(since).filter((m) => m.text === "").map((m) => m.topic);
