@@ -32,7 +32,7 @@ export function runRemote(registry: CommandRegistry, line: string, mode: RemoteC
   const shown = access === "secret" ? (name + " " + args.slice(0, 2).join(" ") + " ****").trim() : line;
   let refusal = "";
   if (mode === "off") refusal = "refused: the console over MQTT is off (remoteConsole off: set it on the serial console)";
-  else if (access === "secret") refusal = "refused: secrets and remoteConsole are set on the serial console only";
+  else if (access === "secret") refusal = "refused: secrets, remoteConsole, settingsWrite and maintenance are set on the serial console only";
   else if (access === "serial") refusal = `refused: '${name}' works on the serial console only (it changes what the gateway trusts)`;
   else if (access === "change" && mode !== "full") {
     refusal = `refused: '${name}' changes the gateway; over MQTT only read-only commands run (remoteConsole read; 'config set remoteConsole full' on the serial console allows the rest)`;

@@ -45,9 +45,11 @@ test("secrets and remoteConsole itself are never set over MQTT, whatever the mod
   const t = setup();
   t.serial("config set remoteConsole full");
   assert.equal(t.config.get("remoteConsole"), "full");
-  for (const line of ["config set mqttPassword hunter2", "config set wifiPass hunter2", "config set bms1Passkey 123456", "config reset", "config reset password", "config set remoteConsole read"]) {
-    assert.match(t.remote(line), /^refused: secrets and remoteConsole are set on the serial console only/, line);
+  for (const line of ["config set mqttPassword hunter2", "config set wifiPass hunter2", "config set bms1Passkey 123456", "config reset", "config reset password", "config set remoteConsole read",
+    "config set settingsWrite on", "config set maintenance all", "config reset maintenance"]) {
+    assert.match(t.remote(line), /^refused: secrets, remoteConsole, settingsWrite and maintenance are set on the serial console only/, line);
   }
+  assert.equal(t.config.get("maintenance"), "", "nothing allowed from MQTT");
   assert.equal(t.config.get("mqttPassword"), "");
   assert.equal(t.config.get("remoteConsole"), "full");
   assert.ok(!t.logged.some((l) => l.includes("hunter2")), "a refused secret's value is not logged");

@@ -37,7 +37,7 @@ test("over MQTT by default: status is answered; mos and config set are refused a
   assert.match(await ask("status"), /^uptime /);
   const writes = scenario.sims.reduce((n, s) => n + (s.stats.requests[0xe1] ?? 0), 0);
   assert.match(await ask("mos house charge off"), /^refused: 'mos' changes the gateway; over MQTT only read-only commands run/);
-  assert.match(await ask("config set mqttPassword stolen"), /^refused: secrets and remoteConsole are set on the serial console only/);
+  assert.match(await ask("config set mqttPassword stolen"), /^refused: secrets, remoteConsole, settingsWrite and maintenance are set on the serial console only/);
   await scenario.device.run(3_000);
   assert.equal(scenario.sims.reduce((n, s) => n + (s.stats.requests[0xe1] ?? 0), 0), writes, "no MOS write reached a BMS");
   const serial = scenario.device.serialOutput;
