@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import {
   FIRST_REGISTER, REGISTERS, REGISTER_COUNT, RegisterState, SettingsSet, PACK_CELL_TOLERANCE_V, planChanges, registerIndex,
   changeValues, describeChange, decodeRegister, encodeRegister, balanceMode, writeSettingsValues, SETTINGS_FORMAT,
+  registerReadRequest, registerWriteRequest, replyWord,
 } from "../../modules/protocol/registers";
 import { JsonWriter } from "../../modules/protocol/json";
 import { SimulatedEeprom } from "../sim/bms-eeprom";
@@ -149,7 +150,14 @@ test("pack limits follow the cell limits times the cell count, within 0.25 V a c
   // without a cell count (0x2F not read) the pack-cell rule is not checked
   const unknown = simSet();
   unknown.state[registerIndex("cellCount")] = RegisterState.Failed;
-  assert.deepEqual(planChanges(unknown, { packOvervoltage: 14.7 }).errors.filter((e) => e.startsWith("pack and cell")), []);
+  assert.deepEqual(planChanges(unknown, { cellOvervoltage: 3.6 }).errors, []);
+  // one side of the pair absent: not checked
+  const noPack = simSet();
+  noPack.state[registerIndex("packOvervoltage")] = RegisterState.Absent;
+  assert.deepEqual(planChanges(noPack, { cellOvervoltage: 3.3, cellOvervoltageRelease: 3.25, balanceStartVoltage: 3.2 }).errors.filter((e) => e.startsWith("pack and cell limits disagree for 4 cells: packOvervoltage ")), []);
+  const noCell = simSet();
+  noCell.state[registerIndex("cellOvervoltage")] = RegisterState.Failed;
+  assert.deepEqual(planChanges(noCell, { packOvervoltage: 16 }).errors.filter((e) => e.startsWith("pack and cell limits disagree for 4 cells: packOvervoltage ")), []);
 });
 
 test("a plan: changes in register order, unchanged keys named, a restore names what it skips and why", () => {
@@ -277,4 +285,61 @@ test("the settings values: every kind written as the payload promises", () => {
   const doc3 = JSON.parse(w3.endObject().text);
   assert.equal(doc3.values.ledTime, undefined);
   assert.ok(!doc3.absent.includes("ledTime"));
+});
+
+test("edges: bounds are inclusive, a value between steps is refused, one error writes nothing, what counts as unchanged", () => {
+  assert.deepEqual(planChanges(set, { balanceWindow: 0.005 }).errors, []);
+  assert.deepEqual(planChanges(set, { balanceWindow: 0.5 }).errors, []);
+  assert.deepEqual(planChanges(set, { balanceWindow: 0.5001 }).errors, ["balanceWindow: 0.5001 V is outside 0.005..0.5 V"]);
+  assert.deepEqual(planChanges(set, { cellOvervoltage: 3.6005 }).errors, ["cellOvervoltage: 3.6005 V is not a multiple of 0.001 V"]);
+  const mixed = planChanges(set, { cellOvervoltage: 3.6, balanceWindow: 9 });
+  assert.equal(mixed.errors.length, 1);
+  assert.deepEqual(mixed.changes, [], "nothing planned while anything is refused");
+  assert.deepEqual(mixed.unchanged, []);
+  // a restore lists as unchanged only what could have been written
+  const r = planChanges(set, { cycleCount: value(set, "cycleCount"), cellOvervoltage: 3.65 }, true);
+  assert.deepEqual(r.unchanged, ["cellOvervoltage"]);
+  const old = simSet(100, "fw16");
+  const o = planChanges(old, { socVoltage10: 0, cellOvervoltage: 3.65 }, true);
+  assert.deepEqual(o.unchanged, ["cellOvervoltage"], "an absent register is not unchanged");
+  assert.deepEqual(o.skipped, ["socVoltage10 (this firmware lacks it)"]);
+});
+
+test("encoding edges: zero, below absolute zero, the S16 current's sign", () => {
+  assert.equal(encodeRegister(registerIndex("cellOvervoltage"), 0, false), 0);
+  assert.equal(encodeRegister(registerIndex("chargeOvercurrent"), 0, false), 0);
+  assert.equal(encodeRegister(registerIndex("dischargeOvercurrent"), 0, false), 0);
+  assert.equal(encodeRegister(registerIndex("chargeOvertemp"), -273.1, false), 0);
+  assert.equal(encodeRegister(registerIndex("chargeOvertemp"), -300, false), "chargeOvertemp: -300 °C does not fit the register");
+  assert.equal(round(decodeRegister(registerIndex("chargeOvercurrent"), 0x8000, false)), -327.68);
+  assert.equal(round(decodeRegister(registerIndex("chargeOvercurrent"), 0x7fff, false)), 327.67);
+});
+
+test("dates with two-digit months and days; the units and writability each register is shown with", () => {
+  const s = simSet();
+  s.raw[registerIndex("manufactureDate")] = (23 << 9) | (10 << 5) | 10;
+  const w = new JsonWriter().beginObject();
+  writeSettingsValues(w, s);
+  assert.equal(JSON.parse(w.endObject().text).values.manufactureDate, "2023-10-10");
+  const units: Record<string, string> = {
+    designCapacity: "Ah", selfDischargeRate: "%", chargeOvercurrent: "A", dischargeOvercurrent: "A", shuntResistance: "mΩ",
+    fetControlTime: "s", ledTime: "s", hardwareCellOvervoltage: "V", hardwareCellUndervoltage: "V", hardwareDelaysRaw: "",
+    chargeTempReleaseDelays: "s", dischargeTempReleaseDelays: "s", packVoltageReleaseDelays: "s", cellVoltageReleaseDelays: "s",
+    chargeOvercurrentDelays: "s", dischargeOvercurrentDelays: "s", cycleCount: "", manufactureDate: "",
+  };
+  for (const [key, unit] of Object.entries(units)) assert.equal(REGISTERS[registerIndex(key)].unit, unit, key);
+  const writable = ["designCapacity", "selfDischargeRate", "chargeOvercurrent", "dischargeOvercurrent"];
+  for (const key of writable) assert.equal(REGISTERS[registerIndex(key)].writable, true, key);
+  for (const key of ["shuntResistance", "hardwareCellOvervoltage", "chargeOvercurrentDelays"]) assert.equal(REGISTERS[registerIndex(key)].writable, false, key);
+  assert.equal(REGISTERS[registerIndex("cycleCapacity")].pair, undefined, "only the delay pairs have byte names");
+  assert.deepEqual(planChanges(set, { selfDischargeRate: 0.3 }).changes.map((c) => changeValues(set, c)), [{ key: "selfDischargeRate", from: 0.2, to: 0.3 }]);
+});
+
+test("requests: a write of 0 carries its word; a reply word only from a good status with two bytes", () => {
+  assert.equal(Buffer.from(registerWriteRequest(0x24, 0)).toString("hex"), "dd5a24020000ffda77");
+  assert.equal(new Uint8Array(registerWriteRequest(0x24, 0)).length, 9);
+  assert.equal(new Uint8Array(registerReadRequest(0x24)).length, 7);
+  assert.equal(replyWord(new Uint8Array([0xdd, 0x24, 0x00, 0x02, 0x0e, 0x42, 0, 0, 0x77])), 0x0e42);
+  assert.equal(replyWord(new Uint8Array([0xdd, 0x24, 0x80, 0x02, 0x0e, 0x42, 0, 0, 0x77])), -1);
+  assert.equal(replyWord(new Uint8Array([0xdd, 0x24, 0x00, 0x01, 0x0e, 0, 0, 0x77])), -1);
 });
