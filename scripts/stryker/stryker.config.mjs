@@ -4,6 +4,7 @@
 // tests of that folder run: the XS virtual-device tests compile the firmware into XS, where
 // Stryker's instrumentation cannot report, and they take minutes.
 import fs from "node:fs";
+import { createHash } from "node:crypto";
 
 // bridge.test.ts drives the bridge through a real broker on real time (quiet periods, sleeps):
 // about 10 s per run and up to a minute for a mutant that stalls it, hours for the folder. It
@@ -24,14 +25,18 @@ const slow = process.env.STRYKER_SLOW === "1";
 // STRYKER_FILES=a.ts,b.ts: only those files of the folder (a part of it, e.g. to share a run between
 // two machines or processes); reports and the incremental file get the part's own name.
 const only = (process.env.STRYKER_FILES ?? "").split(",").filter(Boolean);
-const name = folder + (slow ? "-slow" : "") + (only.length ? "-" + only.map((f) => f.replace(/\.ts$/, "")).join("+") : "");
+// STRYKER_TESTS=test/link/settings.test.ts,...: only those test files (a lower bound on the score, for a
+// file whose every mutant would otherwise run the whole folder's tests); the report name says so.
+const tests = (process.env.STRYKER_TESTS ?? "").split(",").filter(Boolean);
+const name = folder + (slow ? "-slow" : "") + (only.length ? "-" + only.map((f) => f.replace(/\.ts$/, "")).join("+") : "")
+  + (tests.length ? "-tests" + tests.length + "-" + createHash("sha1").update(tests.join(",")).digest("hex").slice(0, 8) : "");
 
 export default {
   packageManager: "npm",
   testRunner: "tap",
   plugins: ["@stryker-mutator/tap-runner"],
   tap: {
-    testFiles: FOLDERS[folder]().filter((f) => slow || !SLOW.includes(f)),
+    testFiles: tests.length ? tests : FOLDERS[folder]().filter((f) => slow || !SLOW.includes(f)),
     nodeArgs: ["--import", "tsx", "--test-reporter=tap", "-r", "{{hookFile}}", "{{testFile}}"],
     forceBail: true,
   },
