@@ -73,7 +73,9 @@ function checks(r: RamFigures): Check[] {
     row("per poll cycle and BMS: doubles' compute (not counted)", null, r.perPollCycle.doublesCompute, "XS compute units"),
     row("per poll cycle and BMS: slots allocated, all", null, r.perPollCycle.slotsAllocated, "slots", "firmware, doubles and host bridge together"),
     row("  of which the host bridge (JSON per delivery)", null, r.perPollCycle.hostBridgeSlots, "slots"),
-    row("per poll cycle and BMS: slots allocated, firmware + SDK doubles", 100, r.perPollCycle.slotsAllocated - r.perPollCycle.hostBridgeSlots, "slots", "the firmware's share is at most this"),
+    row("per poll cycle and BMS: slots allocated, firmware + SDK doubles", null, r.perPollCycle.slotsAllocated - r.perPollCycle.hostBridgeSlots, "slots", "both together"),
+    row("per poll cycle and BMS: slots allocated by the firmware (doubles apart)", 100, r.perPollCycle.firmwareSlotsApart, "slots", "the doubles' work in deliveries of its own; timer deliveries and calls into doubles counted as the firmware's: an upper bound"),
+    row("  the SDK doubles' in the same window (not counted)", null, r.perPollCycle.doublesSlotsApart, "slots"),
     row("per poll cycle and BMS: chunks allocated", 2048, null, "bytes", "not measured: xsnap reports no chunk allocation count"),
   ];
 }

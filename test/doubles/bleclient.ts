@@ -20,6 +20,7 @@
 //   whose onPasskeyInput event bleclient.js drops (the pairing stalls); a successful encryption
 //   change calls onAuthenticated({bonded}); a failed pairing calls nothing at all.
 import { fire } from "./meter-zone";
+import { fireApart, later } from "./apart";
 import { Bytes, Advertisement, typedBufferToValue, typedValueToBuffer } from "./btutils";
 import { hostCall, on, post, toHex, fromHex } from "./runtime";
 
@@ -146,9 +147,14 @@ export class Characteristic {
     const buffer = typedValueToBuffer(this.type, value);
     if (!(buffer instanceof ArrayBuffer)) throw new TypeError("not an ArrayBuffer instance");
     if (!byId(this.connection)) return;
-    post("ble.write", this.connection, this.handle, toHex(buffer));
+    // the host's hex text: in the RAM bench's apart mode, in a delivery of its own (apart.ts)
+    if (!later(postWrite, this.connection, this.handle, buffer)) postWrite(this.connection, this.handle, buffer);
   }
   readValue(_auth?: number): void { if (byId(this.connection)) post("ble.read", this.connection, this.handle); }
+}
+
+function postWrite(connection: unknown, handle: unknown, buffer: unknown): void {
+  post("ble.write", connection, handle, toHex(buffer as ArrayBuffer));
 }
 
 export class Service {
@@ -424,7 +430,8 @@ export default class BLEClient {
       // as the SDK: a params object and a fresh ArrayBuffer per notification, a typed view on top
       const params = { value: fromHex(hex), handle };
       const characteristic = c.client.findCharacteristicByHandle(params.handle);
-      if (characteristic) fire(c.client.ble.onCharacteristicNotification, c.client.ble, characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
+      // (the RAM bench's apart mode runs the firmware's callback in the next delivery: apart.ts)
+      if (characteristic) fireApart(c.client.ble.onCharacteristicNotification, c.client.ble, characteristic, typedBufferToValue(characteristic.type, params.value) as CharacteristicValue);
     });
     on("ble.value", (id: number, handle: number, hex: string) => {
       const ble = gate();

@@ -25,6 +25,9 @@ export function nativeCall(): void { if (linking) throw new TypeError("link: una
 /** Queue an operation for the host; it is applied after the current event. */
 export function post(...op: HostOp): void { outbox.push(op); }
 
+/** The same with an op the caller made once (a constant, never changed): no array made per call. */
+export function postOp(op: HostOp): void { outbox.push(op); }
+
 /** Ask the host for an answer now (flushes nothing: posted ops stay in order behind this event). */
 export function hostCall<T = unknown>(...op: HostOp): T { return callHost(op) as T; }
 

@@ -9,6 +9,7 @@
 //   clear() on one is silent.
 import { calledFromFirmware, fire } from "./meter-zone";
 import { on, post } from "./runtime";
+import { fireApart, later } from "./apart";
 
 type Callback = (timer: TimerId) => void;
 export interface TimerId { readonly id: number }
@@ -25,7 +26,10 @@ on("timer", (id: number) => {
   const entry = live.get(id);
   if (!entry) return; // cleared after the host had already queued the tick
   try {
-    if (entry.ours) fire(entry.callback, entry, entry.timer);
+    // the firmware's callback of a repeating timer: in the RAM bench's apart mode in the next delivery
+    // (apart.ts); a one-shot's runs now, so that a re-arm inside it is dropped with the timer as here
+    if (entry.ours && entry.repeat !== 0) fireApart(entry.callback, entry, entry.timer);
+    else if (entry.ours) fire(entry.callback, entry, entry.timer);
     else entry.callback(entry.timer);
   } finally {
     if (entry.repeat === 0 && live.get(id) === entry) {
@@ -38,8 +42,12 @@ on("timer", (id: number) => {
 function arm(entry: Entry, initial: number, repeat: number): void {
   entry.repeat = repeat;
   live.set(entry.timer.id, entry);
-  post("timer.set", entry.timer.id, initial, repeat);
+  // the host's copy: in the RAM bench's apart mode in a delivery of its own (apart.ts)
+  if (!later(postSet, entry.timer.id, initial, repeat)) postSet(entry.timer.id, initial, repeat);
 }
+
+function postSet(id: unknown, initial: unknown, repeat: unknown): void { post("timer.set", id, initial, repeat); }
+function postClear(id: unknown): void { post("timer.clear", id); }
 
 function create(callback: Callback, initial: number, repeat: number): TimerId {
   const entry: Entry = { timer: { id: nextId++ }, callback, repeat: 0, ours: calledFromFirmware() };
@@ -54,7 +62,7 @@ const Timer = {
     const entry = findEntry(timer);
     if (!entry) throw new SyntaxError("C: xsGetHostData: invalid host data");
     if (initial === undefined) {
-      post("timer.clear", timer.id);
+      if (!later(postClear, timer.id)) postClear(timer.id);
       live.delete(timer.id);
       entry.repeat = -1; // modTimerUnschedule: kept, not removed after its callback
       parked.set(timer.id, entry);
@@ -67,7 +75,7 @@ const Timer = {
     if (!timer) return;
     live.delete(timer.id);
     parked.delete(timer.id);
-    post("timer.clear", timer.id);
+    if (!later(postClear, timer.id)) postClear(timer.id);
   },
   delay(_ms: number): void { throw new Error("Timer.delay blocks the event loop: not used by the firmware"); },
 };

@@ -230,10 +230,14 @@ export class VirtualDevice {
   #log(line: string): void { this.#options.log?.(line); }
 
   #apply(ops: HostOp[]): void {
+    // the RAM bench's apart mode (test/doubles/apart.ts): deliveries asked for next, in the order asked
+    let again: [string, unknown[]][] | undefined;
     for (const op of ops) {
       if (this.#reboot) break; // the CPU reset: nothing the firmware posted after it happens
+      if (op[0] === "host.again") { (again ??= []).push([op[1] as string, []]); continue; }
       try { this.#op(op); } catch (error) { this.#log(`host: op ${op[0]} failed: ${(error as Error).message}`); }
     }
+    if (again) this.#queue.unshift(...again);
   }
 
   #op([name, ...args]: HostOp): void {

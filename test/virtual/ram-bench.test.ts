@@ -19,4 +19,7 @@ test("RAM bench, 1 BMS: image, steady state, republish peak and poll-cycle figur
   assert.ok(c.cycles >= 50, `poll cycles in 5 minutes: ${c.cycles}`);
   assert.ok(c.firmwareCompute > 1_000 && c.doublesCompute > 1_000, JSON.stringify(c));
   assert.ok(c.hostBridgeSlots > 0 && c.slotsAllocated > c.hostBridgeSlots, JSON.stringify(c));
+  // the doubles' work apart (test/doubles/apart.ts): both shares measured, and the firmware kept polling and publishing
+  assert.ok(c.firmwareSlotsApart > 0 && c.doublesSlotsApart > 0, JSON.stringify(c));
+  assert.ok(c.firmwareSlotsApart < c.slotsAllocated, "the firmware's share is below the two together");
 });

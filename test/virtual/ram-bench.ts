@@ -43,11 +43,21 @@ export interface RamFigures {
     slotsAllocated: number;
     /** Of those, the host bridge's (each delivery's JSON in and out, measured on an empty delivery): not the SDK's, not ours. */
     hostBridgeSlots: number;
+    /**
+     * The firmware's own, from a second window with the doubles' work in deliveries of its own
+     * (test/doubles/apart.ts): the deliveries that run firmware (its notification callbacks, its
+     * timers), less the host bridge's share. Still an upper bound: a timer delivery includes the
+     * timer double's dispatch (and mqtt.js's keep-alive), a call into a double its synchronous part.
+     */
+    firmwareSlotsApart: number;
+    /** The SDK doubles' in that window (notification objects, the host's copies of writes and publishes). */
+    doublesSlotsApart: number;
   };
 }
 
 const STEADY_AFTER_MS = 90_000;
 const CYCLE_WINDOW_MS = 300_000;
+const APART_WINDOW_MS = 120_000;
 const REPUBLISH_WINDOW_MS = 30_000;
 
 export async function measureRam(bmsCount: number, seed = 1): Promise<RamFigures> {
@@ -83,7 +93,7 @@ async function install(bmsCount: number, seed: number, transport: XsTransport): 
 }
 
 /** Heap figures, on the staged image without zones (their wrappers would allocate). */
-async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures, "bms" | "perPollCycle"> & { perPollCycle: Pick<RamFigures["perPollCycle"], "slotsAllocated" | "hostBridgeSlots"> }> {
+async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures, "bms" | "perPollCycle"> & { perPollCycle: Pick<RamFigures["perPollCycle"], "slotsAllocated" | "hostBridgeSlots" | "firmwareSlotsApart" | "doublesSlotsApart"> }> {
   let image: HeapFigures | undefined;
   const transport = new XsTransport(async (worker) => { image = readHeapSnapshot(await worker.snapshot()); });
   const { broker, consumer, device, states, close } = await install(bmsCount, seed, transport);
@@ -104,6 +114,22 @@ async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures,
     await device.run(CYCLE_WINDOW_MS);
     transport.afterDelivery = undefined;
     const cycles = states() - statesBefore;
+
+    // The same again with the doubles' work apart: whose allocations are whose.
+    let firmwareApart = 0, doublesApart = 0;
+    await transport.deliver(device.uptimeMs, "host.apart", [true]);
+    transport.afterDelivery = async (kind, meter) => {
+      if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
+      const slots = Math.max(0, meter.currentHeapCount - collected - perDelivery);
+      if (kind === "host.fire" || kind === "timer") firmwareApart += slots; else doublesApart += slots;
+      await transport.liveSlots(device.uptimeMs);
+    };
+    await transport.liveSlots(device.uptimeMs);
+    const statesApart = states();
+    await device.run(APART_WINDOW_MS);
+    transport.afterDelivery = undefined;
+    await transport.deliver(device.uptimeMs, "host.apart", [false]);
+    const cyclesApart = states() - statesApart;
 
     // Broker restart: the gateway reconnects and republishes everything.
     let liveSlots = 0, liveChunkBytes = 0, slotsWithinDelivery = 0;
@@ -133,6 +159,8 @@ async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures,
       perPollCycle: {
         slotsAllocated: cycles ? Math.round(slotsAllocated / cycles) : 0,
         hostBridgeSlots: cycles ? Math.round(deliveries * perDelivery / cycles) : 0,
+        firmwareSlotsApart: cyclesApart ? Math.round(firmwareApart / cyclesApart) : 0,
+        doublesSlotsApart: cyclesApart ? Math.round(doublesApart / cyclesApart) : 0,
       },
     };
   } finally {
