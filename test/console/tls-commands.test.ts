@@ -212,3 +212,32 @@ test("tls usage errors; access: the status is a read, anything with arguments is
   assert.equal(t.registry.accessOf("tls ca").access, "serial");
   assert.equal(t.registry.accessOf("tls ca clear").access, "serial");
 });
+
+test("tls ca at the real console: a refused paste gives the console back at once; an old paste's timeout leaves a new paste alone", { skip: missing }, async () => {
+  const t = makeTls();
+  const { makeConsole } = await import("./helpers");
+  const c = makeConsole();
+  registerTlsCommands(c.registry, { ...t.parts, readLines: (r) => c.console.readLines(r) });
+  let all = c.type("tls ca\r");
+  for (const l of pemLines("leaf")) all += c.type(l + "\r");
+  await settle();
+  all += c.drain();
+  assert.match(all, /tls ca: 'broker\.lan' is not a CA certificate/);
+  const status = c.type("tls\r") + (await settle(), c.drain());
+  assert.match(status, /tls on: verify on, no CA/, "the next line is a command again");
+
+  // a paste that ended, then a new one: the first one's timer must not take the console from the second
+  const first = t.run("tls ca");
+  for (const l of pemLines("ca")) t.world.reader!.line(l);
+  await settle();
+  assert.equal(first.done, true);
+  const second = t.run("tls ca");
+  const reader = t.world.reader;
+  assert.ok(reader);
+  t.world.timers.at(-2)!.fn(); // the first paste's timeout fires anyway
+  assert.equal(t.world.reader, reader, "the second paste still reads the lines");
+  assert.equal(second.done, false);
+  t.world.reader!.cancel("cancelled");
+  await settle();
+  assert.equal(second.done, true);
+});
