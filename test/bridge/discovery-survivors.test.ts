@@ -13,7 +13,9 @@ import { JsonWriter } from "../../modules/protocol/json";
 /** Two parts (the second without a payload: nothing to send), two old per-entity topics. */
 function plan(payloads: (string | undefined)[] = ["{p0}", undefined, "{p2}"], old = ["old0", "old1"]): PassPlan {
   return {
-    parts: payloads.length, partTopic: (i) => "part" + i, partPayload: (_w, i) => payloads[i],
+    // a part past the last is never asked for (a real plan has nothing sensible to give)
+    parts: payloads.length, partTopic: (i) => { assert.ok(i < payloads.length, "part " + i); return "part" + i; },
+    partPayload: (_w, i) => { assert.ok(i < payloads.length, "part " + i); return payloads[i]; },
     oldTopics: old.length, oldTopic: (i) => old[i],
   };
 }
@@ -99,8 +101,9 @@ test("discovery memory: the announced BMS survive a reboot, written only when th
   assert.equal(flash.writes, 1, "the same set in another order: not written");
   memory.setAnnounced(["house"]);
   assert.equal(flash.map.get("announced"), "house");
+  memory.setAnnounced(["house", "garage"]);
   memory.setAnnounced(["house", "shed"]);
-  assert.equal(flash.map.get("announced"), "house,shed", "same count, another member: written");
+  assert.equal(flash.map.get("announced"), "house,shed", "same count, one member another: written");
   memory.setAnnounced([]);
   assert.equal(flash.map.get("announced"), "");
   assert.deepEqual(memory.announced(), []);
@@ -154,6 +157,9 @@ test("discovery memory: a failing flash reads as empty and a failing or too long
 test("replay guard: live only after our current marker came back and the settle time passed", () => {
   const guard = new ReplayGuard("jbd/gw1/sync");
   assert.equal(guard.live, false);
+  assert.equal(guard.markerBack, false);
+  guard.settled();
+  assert.equal(guard.live, false, "never live before a subscription and its marker");
   const first = guard.restart();
   assert.equal(first, "sync 1");
   assert.equal(guard.marker(), first, "the same marker to send again");
