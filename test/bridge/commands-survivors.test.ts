@@ -45,6 +45,12 @@ test("release: 16 bytes are read, 17 are not even decoded: counted as oversized;
   now = stats();
   assert.equal(now.malformedCommands, before.malformedCommands + 1);
   assert.equal(now.oversizedPayloads, before.oversizedPayloads);
+  before = now;
+  // 16 bytes that are no UTF-8: malformed, not oversized (16 bytes are read)
+  await answer("release", Buffer.alloc(16, 0xff));
+  now = stats();
+  assert.equal(now.malformedCommands, before.malformedCommands + 1);
+  assert.equal(now.oversizedPayloads, before.oversizedPayloads);
   assert.deepEqual(bms.releaseCalls, []);
 });
 
@@ -55,7 +61,14 @@ test("release: ending a release that is not active is answered all the same, and
   assert.deepEqual(bms.releaseCalls, [], "nothing was released: nothing ended");
   assert.ok(h.log.lines.some((l) => l === "info MQTT: link release of housenot active"), h.log.lines.join("\n"));
   assert.deepEqual(await answer("release", "2"), { ok: true, released: true, minutes: 2 });
-  assert.deepEqual(await answer("release", "0"), { ok: true, released: false });
+  assert.ok(h.log.lines.includes("info MQTT: link of house released for2 min"), "the log says for how long");
+  const reasons: unknown[] = [];
+  const resume = bms.resume.bind(bms);
+  bms.resume = (reason?: string) => { reasons.push(reason); return resume(); };
+  try {
+    assert.deepEqual(await answer("release", "0"), { ok: true, released: false });
+  } finally { bms.resume = resume; }
+  assert.deepEqual(reasons, ["MQTT"], "the link is told who ended the release");
   assert.ok(h.log.lines.some((l) => l === "info MQTT: link release of houseended"));
   assert.deepEqual(bms.releaseCalls, [2, 0]);
 });
@@ -97,6 +110,11 @@ test("maintenance: the refusal names every function; 16 bytes are read, 17 count
   now = stats();
   assert.equal(now.malformedCommands, before.malformedCommands + 1);
   assert.equal(now.oversizedPayloads, before.oversizedPayloads);
+  before = now;
+  await answer("maintenance", Buffer.alloc(16, 0xff));
+  now = stats();
+  assert.equal(now.malformedCommands, before.malformedCommands + 1);
+  assert.equal(now.oversizedPayloads, before.oversizedPayloads, "16 bytes are read, not oversized");
   assert.equal(bms.maintenanceCalls.length, calls);
   assert.deepEqual(await answer("maintenance", "capacity"), { function: "capacity", ok: true, before: { soc: 50 }, after: { soc: 61 } });
   assert.ok(h.log.lines.includes("info MQTT: maintenance of house:capacity"));
