@@ -11,7 +11,10 @@ import type { CommandTarget } from "../../modules/bridge/mos-commands";
 import type { MqttStats } from "../../modules/bridge/mqtt-connection";
 import type { Pump } from "../../modules/bridge/pump";
 import type { SettingsDone, SettingsOutcome, SettingsView } from "../../modules/link/bms-settings";
-import { settingsResultJson } from "../../modules/bridge/settings-payloads";
+import { settingsResultJson, settingsText } from "../../modules/bridge/settings-payloads";
+import { BALANCE_OPTIONS, SETTINGS_ENTITY_COUNT, settingsEntity } from "../../modules/bridge/settings-entities";
+import { SettingsSet } from "../../modules/protocol/registers";
+import type { BmsView } from "../../modules/link/bms-view";
 import { TestLog } from "./helpers";
 
 function world(options: { settings?: boolean } = {}) {
@@ -175,4 +178,65 @@ test("result JSON: every part, in order; empty lists left out; a failed read-bac
     "{\"ok\":false,\"action\":\"write\",\"failed\":{\"key\":\"m\",\"wrote\":1,\"read\":null}}");
   assert.equal(settingsResultJson(w, { ok: true, action: "read", dryRun: false, error: "", changes: [], unchanged: [], skipped: [], unreadable: [] }),
     "{\"ok\":true,\"action\":\"read\",\"changes\":[]}");
+});
+
+test("settings entities: each value with its unit and device class (or an icon), its setting and bounds; the balance select; the read button", () => {
+  const rows: [string, string, string, string | undefined, number, number, number][] = [
+    ["set_cell_ov", "cellOvervoltage", "V", "voltage", 1, 4.5, 0.001], ["set_cell_ov_rel", "cellOvervoltageRelease", "V", "voltage", 1, 4.5, 0.001],
+    ["set_cell_uv", "cellUndervoltage", "V", "voltage", 1, 4.5, 0.001], ["set_cell_uv_rel", "cellUndervoltageRelease", "V", "voltage", 1, 4.5, 0.001],
+    ["set_pack_ov", "packOvervoltage", "V", "voltage", 1, 144, 0.01], ["set_pack_uv", "packUndervoltage", "V", "voltage", 1, 144, 0.01],
+    ["set_chg_oc", "chargeOvercurrent", "A", "current", 0.5, 3000, 0.01], ["set_dsg_oc", "dischargeOvercurrent", "A", "current", 0.5, 3000, 0.01],
+    ["set_chg_ot", "chargeOvertemp", "°C", "temperature", -40, 100, 0.1], ["set_chg_ut", "chargeUndertemp", "°C", "temperature", -40, 100, 0.1],
+    ["set_dsg_ot", "dischargeOvertemp", "°C", "temperature", -40, 100, 0.1], ["set_dsg_ut", "dischargeUndertemp", "°C", "temperature", -40, 100, 0.1],
+    ["set_bal_start", "balanceStartVoltage", "V", "voltage", 1, 4.5, 0.001], ["set_bal_window", "balanceWindow", "V", "voltage", 0.005, 0.5, 0.001],
+    ["set_design_cap", "designCapacity", "Ah", undefined, 0.1, 6553.5, 0.01], ["set_cycle_cap", "cycleCapacity", "Ah", undefined, 0.1, 6553.5, 0.01],
+  ];
+  assert.equal(SETTINGS_ENTITY_COUNT, rows.length + 2);
+  rows.forEach(([object, key, unit, deviceClass, min, max, step], i) => {
+    for (const writable of [false, true]) {
+      const e = settingsEntity(i, writable);
+      assert.deepEqual([e.object, e.unit, e.deviceClass, e.template], [object, unit, deviceClass, `{{value_json.values.${key}}}`], object);
+      assert.equal(e.icon, deviceClass ? undefined : "mdi:battery-settings", object);
+      assert.equal(e.component, writable ? "number" : "sensor");
+      assert.equal(e.setting, writable ? key : undefined);
+      assert.deepEqual([e.min, e.max, e.step], [min, max, step]);
+      assert.equal(e.source, "settings");
+      assert.equal(!!e.config, writable);
+      assert.equal(!!e.diagnostic, !writable);
+    }
+  });
+  const balance = settingsEntity(rows.length, true);
+  assert.deepEqual([balance.component, balance.object, balance.setting, balance.icon, balance.template], ["select", "set_balance", "balanceMode", "mdi:scale-balance", "{{value_json.values.balanceMode}}"]);
+  assert.deepEqual(balance.options, ["off", "always", "charging"]);
+  assert.deepEqual(BALANCE_OPTIONS, ["off", "always", "charging"]);
+  const shown = settingsEntity(rows.length, false);
+  assert.deepEqual([shown.component, shown.setting, shown.diagnostic, !!shown.config], ["sensor", undefined, true, false]);
+  const button = settingsEntity(rows.length + 1, true);
+  assert.deepEqual([button.component, button.object, button.name, button.source, button.icon, button.settingsRead, button.config, button.gatewayAvailable],
+    ["button", "settings_read", "Read settings", "none", "mdi:refresh", true, true, false], "the pack's availability: no read from a pack that is offline");
+  assert.deepEqual(settingsEntity(rows.length + 1, false), button);
+});
+
+test("the settings document: without a reading no software version; without values none", () => {
+  const w = new JsonWriter();
+  const view = (infoAt: number, values: SettingsSet | undefined) => ({ id: "house", infoAt, hardware: { length: 0 }, info: { softwareVersion: 0x80 }, settings: { values, writable: true } }) as unknown as BmsView;
+  assert.deepEqual(JSON.parse(settingsText(w, view(-1, undefined))), { format: "jbd-settings/1", bms: "house", writable: true });
+  const set = new SettingsSet();
+  set.state.fill(2);
+  const doc = JSON.parse(settingsText(w, view(-1, set)));
+  assert.equal(doc.softwareVersion, undefined);
+  assert.deepEqual(doc.values, {});
+  assert.equal(doc.absent.length, 56);
+  assert.equal(typeof JSON.parse(settingsText(w, view(5, set))).softwareVersion, "string");
+});
+
+test("the command's answer says a request was handled: the bridge then looks no further (no unknown-BMS error for a known pack)", () => {
+  const w = world();
+  assert.equal(w.send("jbd/house/settings/restore", JSON.stringify({ format: "x" })), true);
+  assert.equal(w.send("jbd/house/settings/restore", JSON.stringify({ dryRun: true, values: {} })), true);
+  assert.equal(w.send("jbd/house/settings/set", "{}"), true);
+  assert.equal(w.send("jbd/house/settings/set", "x"), true);
+  assert.equal(w.send("jbd/house/settings/read", ""), true);
+  // another prefix of the same length is no settings topic of ours
+  for (const topic of ["jbx/attic/settings/set", "abc/attic/settings/read"]) assert.equal(w.commands.misaddressed(topic, "jbd", [w.house]), false, topic);
 });
