@@ -62,3 +62,9 @@ test("overlong UTF-8 is not UTF-8: '\\n' as E0 80 8A, '/' as E0 80 AF, U+0000 as
   assert.equal(text(0xf0, 0x90, 0x80, 0x80), "\u{10000}", "the smallest four-byte code point");
   assert.equal(text(0xc2, 0x80), "\u0080");
 });
+
+test("UTF-8: a four-byte sequence only from leads F0-F4; F5-FF are no lead bytes at all", () => {
+  assert.equal(payloadText(new Uint8Array([0xf4, 0x8f, 0xbf, 0xbf]).buffer), "\u{10ffff}");
+  assert.equal(payloadText(new Uint8Array([0xf0, 0x90, 0x80, 0x80]).buffer), "\u{10000}");
+  for (const lead of [0xf5, 0xf8, 0xf9, 0xfa, 0xfc, 0xff]) assert.equal(payloadText(new Uint8Array([lead, 0x80, 0x80, 0x80]).buffer), undefined, lead.toString(16));
+});

@@ -49,3 +49,22 @@ test("sdkClock: ticks and since follow the device's millisecond counter; epochMs
   during(8_000, () => { epoch = sdkClock.epochMs(); });
   assert.ok(typeof epoch === "number" && Math.abs(epoch - Date.now()) < 1_000, "Date.now()");
 });
+
+test("sdkDiscoveryStore: NVS domain jbd-ha (not the settings', which config reset clears); a value that is no string reads as none", async () => {
+  const { sdkDiscoveryStore } = await import("../../modules/bridge/sdk-ports");
+  const { attachHost } = await import("../doubles/runtime");
+  const nvs = new Map<string, unknown>();
+  attachHost((op) => {
+    const [kind, domain, key, value] = op as [string, string, string, unknown];
+    if (kind === "pref.set") { nvs.set(domain + "/" + key, value); return undefined; }
+    if (kind === "pref.get") return nvs.get(domain + "/" + key);
+    return undefined;
+  });
+  sdkDiscoveryStore.set("announced", "house,garage");
+  assert.deepEqual([...nvs], [["jbd-ha/announced", "house,garage"]]);
+  assert.equal(sdkDiscoveryStore.get("announced"), "house,garage");
+  assert.equal(sdkDiscoveryStore.get("migrated"), undefined);
+  nvs.set("jbd-ha/migrated", 7);
+  assert.equal(sdkDiscoveryStore.get("migrated"), undefined, "a number is no list");
+  assert.ok(Object.isFrozen(sdkDiscoveryStore));
+});
