@@ -2,6 +2,7 @@
 // as the UTF-8 ArrayBuffer the SDK's publish sends as is (JsonWriter.payload).
 // Reading keys come from the protocol core (modules/protocol/json.ts); the bridge adds its own.
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
+import { fixedText, joinText, numberText, thousandthsText } from "../protocol/json-writer";
 import { writeProblemTexts } from "../protocol/problem-text";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { MaintenanceFacts, MaintenanceResult } from "../link/maintenance";
@@ -22,23 +23,18 @@ export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): ArrayBuffe
   writeCells(w, bms.cells);
   writeProblemTexts(w, bms.info, bms.cells);
   const ageMs = clock.since(bms.infoAt);
-  w.key("age").fixed(ageMs / 1000, 1);
   const now = clock.epochMs();
-  if (now > CLOCK_SET_AFTER_MS) w.key("timestamp").string(new Date(now - ageMs).toISOString());
-  // null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key
-  w.key("rssi");
-  if (bms.rssi === undefined) w.null(); else w.number(bms.rssi);
   // kWh since the last `energy reset` (whole Wh, as flash keeps them) and seconds; null while idle or
-  // going the other way, and all four null for a view without a meter (Home Assistant: "unknown")
+  // going the other way, and all four null for a view without a meter (Home Assistant: "unknown");
+  // RSSI null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key
   const energy = bms.energy;
-  w.key("energyCharged");
-  if (energy) w.scaled(Math.floor(energy.chargedWh), 3); else w.null();
-  w.key("energyDischarged");
-  if (energy) w.scaled(Math.floor(energy.dischargedWh), 3); else w.null();
-  w.key("timeToEmpty");
-  if (!energy || energy.timeToEmptyS < 0) w.null(); else w.number(energy.timeToEmptyS);
-  w.key("timeToFull");
-  if (!energy || energy.timeToFullS < 0) w.null(); else w.number(energy.timeToFullS);
+  w.members(joinText.call("\"age\":", fixedText(ageMs / 1000, 1),
+    now > CLOCK_SET_AFTER_MS ? ",\"timestamp\":\"" + new Date(now - ageMs).toISOString() + "\"" : "",
+    ",\"rssi\":", bms.rssi === undefined ? "null" : numberText(bms.rssi),
+    ",\"energyCharged\":", energy ? thousandthsText(Math.floor(energy.chargedWh)) : "null",
+    ",\"energyDischarged\":", energy ? thousandthsText(Math.floor(energy.dischargedWh)) : "null",
+    ",\"timeToEmpty\":", !energy || energy.timeToEmptyS < 0 ? "null" : numberText(energy.timeToEmptyS),
+    ",\"timeToFull\":", !energy || energy.timeToFullS < 0 ? "null" : numberText(energy.timeToFullS)));
   return w.endObject().payload;
 }
 
@@ -85,43 +81,26 @@ export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): Array
   return w.endObject().payload;
 }
 
+// The diag is written every minute for every pack: its counters (always finite integers) go in one
+// joinText call each, as the state's members do.
 function writeFrameStats(w: JsonWriter, s: AssemblerStats): void {
-  w.beginObject();
-  w.key("received").number(s.frames);
-  w.key("errorStatus").number(s.errorStatus);
-  w.key("garbageBytes").number(s.garbageBytes);
-  w.key("badHeader").number(s.badHeader);
-  w.key("badEnd").number(s.badEnd);
-  w.key("badChecksum").number(s.badChecksum);
-  w.key("gapTimeouts").number(s.gapTimeouts);
-  w.key("truncated").number(s.truncated);
-  w.key("moduleFrames").number(s.moduleFrames);
-  w.endObject();
+  w.beginObject().members(joinText.call("\"received\":", s.frames, ",\"errorStatus\":", s.errorStatus,
+    ",\"garbageBytes\":", s.garbageBytes, ",\"badHeader\":", s.badHeader, ",\"badEnd\":", s.badEnd,
+    ",\"badChecksum\":", s.badChecksum, ",\"gapTimeouts\":", s.gapTimeouts, ",\"truncated\":", s.truncated,
+    ",\"moduleFrames\":", s.moduleFrames)).endObject();
 }
 
 function writeLinkStats(w: JsonWriter, s: LinkStats): void {
-  w.beginObject();
-  w.key("connects").number(s.connects);
-  w.key("connectAttempts").number(s.connectAttempts);
-  w.key("connectTimeouts").number(s.connectTimeouts);
-  w.key("drops").number(s.drops);
-  w.key("forcedDisconnects").number(s.forcedDisconnects);
-  w.key("stackResets").number(s.stackResets);
-  w.key("lastReconnectMs").number(s.lastReconnectMs);
-  w.key("maxReconnectMs").number(s.maxReconnectMs);
-  w.key("pollsOk").number(s.pollsOk);
-  w.key("pollsFailed").number(s.pollsFailed);
-  w.key("timeouts").number(s.timeouts);
-  w.key("retries").number(s.retries);
-  w.key("errorReplies").number(s.errorReplies);
-  w.key("strays").number(s.strays);
   const latency = s.latency;
-  // before the first reply there is no latency: null, which Home Assistant's sensor shows as unknown, not 0 ms
-  w.key("latency").beginObject().key("count").number(latency.count);
-  if (latency.count) w.key("min").number(latency.min).key("median").number(latency.median).key("max").number(latency.max);
-  else w.key("min").null().key("median").null().key("max").null();
-  w.endObject();
-  w.endObject();
+  w.beginObject().members(joinText.call("\"connects\":", s.connects, ",\"connectAttempts\":", s.connectAttempts,
+    ",\"connectTimeouts\":", s.connectTimeouts, ",\"drops\":", s.drops, ",\"forcedDisconnects\":", s.forcedDisconnects,
+    ",\"stackResets\":", s.stackResets, ",\"lastReconnectMs\":", s.lastReconnectMs, ",\"maxReconnectMs\":", s.maxReconnectMs,
+    ",\"pollsOk\":", s.pollsOk, ",\"pollsFailed\":", s.pollsFailed, ",\"timeouts\":", s.timeouts, ",\"retries\":", s.retries,
+    ",\"errorReplies\":", s.errorReplies, ",\"strays\":", s.strays,
+    // before the first reply there is no latency: null, which Home Assistant's sensor shows as unknown, not 0 ms
+    ",\"latency\":{\"count\":", latency.count,
+    latency.count ? joinText.call(",\"min\":", latency.min, ",\"median\":", latency.median, ",\"max\":", latency.max, "}")
+      : ",\"min\":null,\"median\":null,\"max\":null}")).endObject();
 }
 
 /** <gateway>/diag: uptime, number of BMS, MQTT statistics. */

@@ -58,61 +58,45 @@ export class JsonWriter {
 
   /** A number as JavaScript prints it (integers, mostly); null when not finite. */
   number(value: number): this {
-    return this.value(Number.isFinite(value) ? String(value) : "null");
+    return this.value(Number.isFinite(value) ? String(value) : "null"); // numberText inline: diag payloads are mostly counters
   }
 
   /** A number rounded to `decimals` places and always printed with them. */
-  fixed(value: number, decimals: number): this {
-    if (!Number.isFinite(value)) return this.value("null");
-    const scale = 10 ** decimals;
-    const scaled = Math.round(Math.abs(value) * scale);
-    const whole = Math.floor(scaled / scale);
+  fixed(value: number, decimals: number): this { return this.value(fixedText(value, decimals)); }
+
+  /**
+   * An integer count of units of 10^-decimals (1 to 3 places) as that decimal: 1560 with 2 places
+   * prints 15.60, as fixed(1560 / 100, 2) does, in about half the compute (readings arrive as such
+   * integers: 10 mV, 10 mA, 0.1 °C, mV).
+   */
+  scaled(value: number, decimals: 1 | 2 | 3): this { return this.value(decimalText(value, decimals)); }
+
+  /** scaled(value, 3): millivolts as volts. */
+  thousandths(value: number): this { return this.value(thousandthsText(value)); }
+
+  /** An array of the first `count` values, each as scaled(value, decimals) prints it. */
+  decimalArray(values: ArrayLike<number>, count: number, decimals: 1 | 2 | 3): this {
     const parts = this.#parts;
     if (this.#needComma) parts.push(",");
-    if (value < 0 && scaled !== 0) parts.push("-");
-    parts.push(String(whole));
-    if (decimals > 0) {
-      const fraction = scaled - whole * scale;
-      parts.push(".");
-      // leading zeros of the fraction, then its digits (no padStart: no string is made for it)
-      for (let zeros = decimals - 1, bound = 10; zeros > 0 && fraction < scale / bound; zeros--, bound *= 10) parts.push("0");
-      parts.push(String(fraction));
+    if (count <= 0) parts.push("[]");
+    else {
+      const text = decimals === 1 ? tenthsText : decimals === 2 ? hundredthsText : thousandthsText;
+      parts.push("[", text(values[0]));
+      for (let i = 1; i < count; i++) parts.push(",", text(values[i]));
+      parts.push("]");
     }
     this.#needComma = true;
     return this;
   }
 
   /**
-   * An integer count of units of 10^-decimals (1 to 3 places) as that decimal: 1560 with 2 places
-   * prints 15.60, as fixed(1560 / 100, 2) does, in about half the compute (readings arrive as such
-   * integers: 10 mV, 10 mA, 0.1 °C, mV). Anything else goes to fixed().
+   * Members of the open object as one text (`"a":1,"b":2`, no leading comma), made by the caller
+   * with one String.prototype.concat call: for payloads built every poll cycle, where a key() and
+   * a value call per member cost XS several times the text's own making.
    */
-  scaled(value: number, decimals: 1 | 2 | 3): this {
-    if (!Number.isInteger(value)) return this.fixed(value / 10 ** decimals, decimals);
-    const parts = this.#parts;
-    if (this.#needComma) parts.push(",");
-    if (value < 0) { parts.push("-"); value = -value; }
-    const scale = decimals === 1 ? 10 : decimals === 2 ? 100 : 1000;
-    const whole = Math.floor(value / scale);
-    const fraction = value - whole * scale;
-    const point = decimals === 1 ? "." : decimals === 2 ? (fraction < 10 ? ".0" : ".")
-      : (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".");
-    parts.push(String(whole), point, String(fraction));
-    this.#needComma = true;
-    return this;
-  }
-
-  /** scaled(value, 3) without its branches: cells are most of a state payload (millivolts as volts). */
-  thousandths(value: number): this {
-    if (!Number.isInteger(value)) return this.fixed(value / 1000, 3);
-    const parts = this.#parts;
-    if (this.#needComma) parts.push(",");
-    if (value < 0) { parts.push("-"); value = -value; }
-    const whole = Math.floor(value / 1000);
-    const fraction = value - whole * 1000;
-    parts.push(String(whole), fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".", String(fraction));
-    this.#needComma = true;
-    return this;
+  members(text: string): this {
+    // a comparison, not .length: reading a property of a primitive string makes XS a wrapper object
+    return text === "" ? this : this.value(text);
   }
 
   bool(value: boolean): this { return this.value(value ? "true" : "false"); }
@@ -121,15 +105,13 @@ export class JsonWriter {
 
   /**
    * Fragments: JSON text that changes rarely, kept by the writer under (table, key) for the last
-   * few keys of each table. writeCached() writes the kept text as a value and says whether it had
-   * one; else the caller builds it in fragment() and keeps it (keep returns the text).
+   * few keys of each table. cached() gives the kept text, if any; else the caller builds it in
+   * fragment() and keeps it (keep returns the text).
    */
-  writeCached(table: object, key: number): boolean {
+  cached(table: object, key: number): string | undefined {
     const kept = this.#fragments?.get(table);
     const at = kept ? kept.keys.indexOf(key) : -1;
-    if (at < 0) return false;
-    this.raw(kept!.texts[at]);
-    return true;
+    return at < 0 ? undefined : kept!.texts[at];
   }
 
   /** A second writer, cleared, for building a fragment while this one is mid-payload. */
@@ -168,6 +150,65 @@ export class JsonWriter {
     this.#needComma = true;
     return this;
   }
+}
+
+/**
+ * String.prototype.concat called on "" with numbers and strings: one string made by the engine, each
+ * number as String() prints it (XS converts each argument once and allocates the result once).
+ */
+export const joinText = concat as unknown as { call(self: string, ...pieces: (string | number)[]): string };
+
+/** A number as JavaScript prints it; "null" when not finite (JSON has no NaN or Infinity). */
+export function numberText(value: number): string {
+  return Number.isFinite(value) ? String(value) : "null";
+}
+
+/** `value` rounded to `decimals` places, printed with them ("null" when not finite). */
+export function fixedText(value: number, decimals: number): string {
+  if (!Number.isFinite(value)) return "null";
+  const scale = 10 ** decimals;
+  const scaled = Math.round(Math.abs(value) * scale);
+  const whole = Math.floor(scaled / scale);
+  let text = value < 0 && scaled !== 0 ? "-" + whole : String(whole);
+  if (decimals > 0) {
+    const fraction = scaled - whole * scale;
+    text += ".";
+    // leading zeros of the fraction, then its digits
+    for (let zeros = decimals - 1, bound = 10; zeros > 0 && fraction < scale / bound; zeros--, bound *= 10) text += "0";
+    text += fraction;
+  }
+  return text;
+}
+
+/**
+ * An integer count of units of 10^-decimals as that decimal (1560, 2 → "15.60"; -5, 2 → "-0.05"),
+ * as fixedText(value / 10^decimals, decimals) prints it.
+ */
+export function decimalText(value: number, decimals: 1 | 2 | 3): string {
+  return decimals === 1 ? tenthsText(value) : decimals === 2 ? hundredthsText(value) : thousandthsText(value);
+}
+
+// One function per number of places: in XS the general one's branches cost about as much as the
+// text itself. Anything but an int32 goes to fixedText; `+` on a number and short literals.
+export function tenthsText(value: number): string {
+  if ((value | 0) !== value) return fixedText(value / 10, 1);
+  if (value < 0) return "-" + tenthsText(-value);
+  const whole = (value / 10) | 0;
+  return whole + "." + (value - whole * 10);
+}
+
+export function hundredthsText(value: number): string {
+  if ((value | 0) !== value) return fixedText(value / 100, 2);
+  if (value < 0) return "-" + hundredthsText(-value);
+  const whole = (value / 100) | 0, fraction = value - whole * 100;
+  return fraction < 10 ? whole + ".0" + fraction : whole + "." + fraction;
+}
+
+export function thousandthsText(value: number): string {
+  if ((value | 0) !== value) return fixedText(value / 1000, 3);
+  if (value < 0) return "-" + thousandthsText(-value);
+  const whole = (value / 1000) | 0, fraction = value - whole * 1000;
+  return fraction >= 100 ? whole + "." + fraction : fraction >= 10 ? whole + ".0" + fraction : whole + ".00" + fraction;
 }
 
 type FromString = (text: string) => ArrayBuffer;

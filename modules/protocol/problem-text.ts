@@ -2,7 +2,7 @@
 // for the state payload's *Text keys and Home Assistant's text sensors.
 import type { BasicInfo } from "./basic-info";
 import type { CellVoltages } from "./cells";
-import type { JsonWriter } from "./json-writer";
+import { type JsonWriter, joinText } from "./json-writer";
 
 /** Human names of PROTECTION_NAMES, in the same (bit) order. */
 export const PROTECTION_LABELS: readonly string[] = Object.freeze([
@@ -39,19 +39,16 @@ const NOTHING_JSON = "\"none\"";
  */
 export function writeProblemTexts(w: JsonWriter, info: BasicInfo, cells: CellVoltages): void {
   const protection = info.protectionBits & 0xffff;
-  w.key("protectionText");
-  if (protection === 0) w.raw(NOTHING_JSON);
-  else w.string(protectionText(protection, cells));
-  if (info.hasExtended) {
-    const alarm = info.alarmBits & 0xffff;
-    w.key("alarmText");
-    if (alarm === 0) w.raw(NOTHING_JSON);
-    else w.string(flagText(alarm, ALARM_LABELS));
-  }
+  const protectionJson = protection === 0 ? NOTHING_JSON : JSON.stringify(protectionText(protection, cells));
   const balance = info.balanceBits >>> 0;
-  w.key("balancingText");
-  if (balance === 0) w.raw(NOTHING_JSON);
-  else w.string(balancingText(balance));
+  const balancingJson = balance === 0 ? NOTHING_JSON : JSON.stringify(balancingText(balance));
+  if (!info.hasExtended) {
+    w.members(joinText.call("\"protectionText\":", protectionJson, ",\"balancingText\":", balancingJson));
+    return;
+  }
+  const alarm = info.alarmBits & 0xffff;
+  const alarmJson = alarm === 0 ? NOTHING_JSON : JSON.stringify(flagText(alarm, ALARM_LABELS));
+  w.members(joinText.call("\"protectionText\":", protectionJson, ",\"alarmText\":", alarmJson, ",\"balancingText\":", balancingJson));
 }
 
 /**

@@ -19,6 +19,8 @@ let fires = 0;
 let calls = 0;
 /** The zone that called the double running now. */
 let caller = FIRMWARE;
+/** main() is running (its module evaluates in the jobs of the delivery that started it): its calls are the firmware's. */
+let booting = false;
 
 /** The crank's meter count so far (resetMeter swaps it out and back in). */
 function meter(): number {
@@ -74,13 +76,19 @@ export function zoned<T extends object>(target: T): T {
 }
 
 /** Inside a zoned call: was it made by the firmware (a timer it sets is its own), or by another double? */
-export function calledFromFirmware(): boolean { return !active || caller === FIRMWARE; }
+export function calledFromFirmware(): boolean { return !active || caller === FIRMWARE || booting; }
 
 /** Start charging (each host event begins in the doubles: the runtime's dispatch). */
 export function startZones(): void { active = typeof resetMeter === "function"; }
 
 /** A host event begins (the crank's meter starts again at 0), in the doubles. */
-export function eventStarts(): void { if (active) { zone = DOUBLE; mark = meter(); } }
+export function eventStarts(): void { booting = false; if (active) { zone = DOUBLE; mark = meter(); } }
+
+/**
+ * main() starts (the measuring image's startMain): until the next host event, calls into the doubles
+ * are the firmware's (a timer main sets is its own, and so is every timer its callback sets again).
+ */
+export function bootStarts(): void { booting = active; }
 /** A host event ends: what the firmware ran up to here is charged. */
 export function eventEnds(): void { if (active) enter(DOUBLE); }
 

@@ -25,3 +25,22 @@ test("work in a fired callback counts as firmware; a zoned double called from it
     assert.ok(heavyFirmware > light * 10, `the firmware's own work is: ${heavyFirmware} vs ${light}`);
   } finally { await xs.close(); }
 });
+
+test("the measuring image charges xs-setup's stand-ins for XS's native ArrayBuffer.fromString and String.fromArrayBuffer to the doubles", async () => {
+  const xs = await startXs();
+  try {
+    await xs.run(await bundleForXs("test/virtual/zones-probe.ts", { globalName: "Z" }));
+    const code = (work: string) => `
+      const text = "x".repeat(4000);
+      Z.eventStarts();
+      const before = Z.zoneTotals().firmwareUnits;
+      Z.fire(() => { let x = 0; for (let i = 0; i < 100; i++) x += i; ${work} }, undefined);
+      Z.eventEnds();
+      globalThis.__result = Z.zoneTotals().firmwareUnits - before;`;
+    const alone = (await xs.run<number>(code(""))).value;
+    const converting = (await xs.run<number>(code("for (let i = 0; i < 20; i++) String.fromArrayBuffer(ArrayBuffer.fromString(text));"))).value;
+    assert.ok(alone > 100, `alone ${alone}`);
+    // 20 calls each way from the firmware: the zone switches' bookkeeping (about 100 units a call), not the conversions
+    assert.ok(converting - alone < 40 * 200, `the conversions are not the firmware's: ${converting} vs ${alone}`);
+  } finally { await xs.close(); }
+});

@@ -1,0 +1,114 @@
+// The state's members are written with a few joinText calls and the *Text number functions (cheap in
+// XS); here they are checked against the same JSON written member by member through the writer's
+// general methods (key, scaled, fixed, number, bool, string), for random readings of every shape.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ALARM_NAMES, BasicInfo, PROTECTION_NAMES } from "../../modules/protocol/basic-info";
+import { CellVoltages } from "../../modules/protocol/cells";
+import { JsonWriter, writeBasicInfo, writeCells } from "../../modules/protocol/json";
+import { decimalText, fixedText, hundredthsText, tenthsText, thousandthsText } from "../../modules/protocol/json-writer";
+import { ALARM_LABELS, balancingText, flagText, protectionText, writeProblemTexts } from "../../modules/protocol/problem-text";
+
+function flags(w: JsonWriter, key: string, names: readonly string[], bits: number): void {
+  w.key(key).beginObject();
+  for (let bit = 0; bit < names.length; bit++) w.key(names[bit]).bool(((bits >> bit) & 1) === 1);
+  w.endObject().key(key + "Raw").number(bits);
+}
+
+/** The reading member by member, nothing kept between readings. */
+function reference(info: BasicInfo, cells: CellVoltages): string {
+  const w = new JsonWriter().beginObject();
+  const scale = info.unitScale;
+  w.key("voltage").fixed(info.voltage10mV / 100, 2).key("current").fixed(info.currentRaw * scale / 100, 2);
+  w.key("power").fixed(info.watts, 2).key("soc").number(info.soc);
+  w.key("remainingCapacity").fixed(info.remainingRaw * scale / 100, 2).key("nominalCapacity").fixed(info.nominalRaw * scale / 100, 2);
+  w.key("cycles").number(info.cycles);
+  w.key("productionDate").string(`${info.productionYear}-${String(info.productionMonth).padStart(2, "0")}-${String(info.productionDay).padStart(2, "0")}`);
+  w.key("softwareVersion").string(`${info.softwareMajor}.${info.softwareMinor}`);
+  w.key("cellCount").number(info.cellCount).key("temperatures").beginArray();
+  for (let i = 0; i < info.temperatureCount; i++) w.fixed(info.temperatures[i] / 10, 1);
+  w.endArray();
+  w.key("mos").beginObject().key("charge").bool(info.chargeOn).key("discharge").bool(info.dischargeOn).endObject().key("fetRaw").number(info.fetBits);
+  w.key("balancing").beginArray();
+  for (let bits = info.balanceBits >>> 0, cell = 1; bits !== 0; bits >>>= 1, cell++) if (bits & 1) w.number(cell);
+  w.endArray();
+  flags(w, "protection", PROTECTION_NAMES, info.protectionBits);
+  if (info.hasExtended) {
+    w.key("humidity").number(info.humidity);
+    flags(w, "alarm", ALARM_NAMES, info.alarmBits);
+    w.key("fullChargeCapacity").fixed(info.fullChargeRaw * scale / 100, 2);
+    w.key("extendedRemainingCapacity").fixed(info.extendedRemainingRaw * scale / 100, 2);
+    w.key("balanceCurrent").fixed(info.balanceCurrentMa / 1000, 3);
+  }
+  w.key("cells").beginArray();
+  for (let i = 0; i < cells.count; i++) w.fixed(cells.millivolts[i] / 1000, 3);
+  w.endArray();
+  if (cells.count > 0) {
+    const min = cells.minIndex(), max = cells.maxIndex();
+    const minMv = cells.millivolts[min], maxMv = cells.millivolts[max];
+    w.key("cellMin").fixed(minMv / 1000, 3).key("cellMax").fixed(maxMv / 1000, 3).key("cellDelta").fixed((maxMv - minMv) / 1000, 3);
+    w.key("cellAverage").fixed(Math.round(cells.totalMillivolts() * 10 / cells.count) / 10000, 4);
+    w.key("cellMinIndex").number(min + 1).key("cellMaxIndex").number(max + 1);
+  }
+  w.key("protectionText").string(protectionText(info.protectionBits & 0xffff, cells));
+  if (info.hasExtended) w.key("alarmText").string(flagText(info.alarmBits & 0xffff, ALARM_LABELS));
+  w.key("balancingText").string(balancingText(info.balanceBits));
+  return w.endObject().text;
+}
+
+let seed = 12345;
+const random = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x80000000; };
+const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
+const pick = <T>(values: T[]): T => values[int(0, values.length - 1)];
+
+function randomReading(): { info: BasicInfo; cells: CellVoltages } {
+  const info = new BasicInfo(), cells = new CellVoltages();
+  const u16 = () => pick([0, 1, 9, 10, 99, 100, 101, 999, 1000, 1001, 65535, int(0, 65535)]);
+  info.voltage10mV = u16();
+  info.currentRaw = pick([0, -1, 1, -9, -10, -100, -32768, 32767, int(-32768, 32767)]);
+  info.remainingRaw = u16(); info.nominalRaw = u16(); info.cycles = u16(); info.productionDateRaw = u16();
+  info.balanceBits = pick([0, 1, 0x80000000, 0xffffffff, int(0, 0xffffffff)]) | 0;
+  info.protectionBits = pick([0, 0, 1, 2, 0x1000, 0xffff, int(0, 0xffff)]);
+  info.softwareVersionRaw = int(0, 255); info.soc = int(0, 255); info.fetBits = int(0, 255);
+  info.cellCount = int(0, 32); info.temperatureCount = int(0, 8);
+  for (let i = 0; i < 8; i++) info.temperatures[i] = pick([0, -1, -9, -10, -11, -2731, 250, 2731, int(-32768, 32767)]);
+  info.hasExtended = random() < 0.5; info.humidity = int(0, 255);
+  info.alarmBits = pick([0, 0, 1, 0xffff, int(0, 0xffff)]);
+  info.fullChargeRaw = u16(); info.extendedRemainingRaw = u16();
+  info.balanceCurrentMa = pick([0, 5, 50, 500, 5000, -5, int(-32768, 32767)]);
+  cells.count = pick([0, 1, 4, 16, 32, int(0, 32)]);
+  for (let i = 0; i < 32; i++) cells.millivolts[i] = pick([0, 5, 50, 3300, 3301, 65535, int(0, 65535)]);
+  return { info, cells };
+}
+
+test("the state's members are the JSON written member by member, for 3,000 random readings (one writer: its kept fragments reused)", () => {
+  const w = new JsonWriter();
+  for (let n = 0; n < 3000; n++) {
+    const { info, cells } = randomReading();
+    w.clear().beginObject();
+    writeBasicInfo(w, info);
+    writeCells(w, cells);
+    writeProblemTexts(w, info, cells);
+    const text = w.endObject().text;
+    assert.equal(text, reference(info, cells), `reading ${n}`);
+    JSON.parse(text);
+  }
+});
+
+test("tenths, hundredths and thousandths as fixed() prints them: signs, leading zeros, int32 edges and beyond", () => {
+  const values = [0, -0, 1, -1, 5, -5, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 1560, -1560, 65535, -32768,
+    2147483647, -2147483647, -2147483648, 2147483648, -2147483649, 3e9, -3e9, 1.5, -2.5, 12.25];
+  for (let i = 0; i < 2000; i++) values.push(int(-2147483648, 2147483647));
+  for (const value of values) {
+    assert.equal(tenthsText(value), fixedText(value / 10, 1), `tenths ${value}`);
+    assert.equal(hundredthsText(value), fixedText(value / 100, 2), `hundredths ${value}`);
+    assert.equal(thousandthsText(value), fixedText(value / 1000, 3), `thousandths ${value}`);
+    assert.equal(decimalText(value, 2), hundredthsText(value));
+    if (Number.isInteger(value) && Math.abs(value) < 2 ** 31) {
+      assert.equal(hundredthsText(value), (value / 100).toFixed(2).replace(/^-(0\.00)$/, "$1"), `toFixed ${value}`);
+    }
+  }
+  assert.equal(hundredthsText(-5), "-0.05");
+  assert.equal(thousandthsText(3007), "3.007");
+  assert.equal(tenthsText(-2731), "-273.1");
+});
