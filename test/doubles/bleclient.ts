@@ -64,7 +64,12 @@ let platformUseCount = 0;
 const connections: ConnRec[] = [];
 const records = new Map<number, Rec>();
 
-const byId = (id: number) => connections.find((c) => c.id === id);
+// a loop, not find() with an arrow: this runs inside the firmware's calls (a write per request), where
+// the RAM bench's apart mode would charge the closure find() needs to the firmware
+function byId(id: number): ConnRec | undefined {
+  for (let i = 0; i < connections.length; i++) if (connections[i].id === id) return connections[i];
+  return undefined;
+}
 function removeConnection(c: ConnRec): void {
   const i = connections.indexOf(c);
   if (i >= 0) connections.splice(i, 1);

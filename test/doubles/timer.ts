@@ -8,8 +8,12 @@
 // - schedule() on an emptied handle throws "C: xsGetHostData: invalid host data" (SyntaxError);
 //   clear() on one is silent.
 import { calledFromFirmware, fire } from "./meter-zone";
-import { on, post } from "./runtime";
-import { fireApart, later } from "./apart";
+import { on, post, postOp, type HostOp } from "./runtime";
+import { fireApart, isApart, later } from "./apart";
+
+// In the RAM bench's apart mode: tells the host that this "timer" delivery ran the firmware (a one-shot
+// it set), not only a double's own timer (mqtt.js's batch or keep-alive); made once, posting allocates nothing
+const FIRMWARE_RAN: HostOp = Object.freeze(["host.firmware"]) as unknown as HostOp;
 
 type Callback = (timer: TimerId) => void;
 export interface TimerId { readonly id: number }
@@ -29,7 +33,10 @@ on("timer", (id: number) => {
     // the firmware's callback of a repeating timer: in the RAM bench's apart mode in the next delivery
     // (apart.ts); a one-shot's runs now, so that a re-arm inside it is dropped with the timer as here
     if (entry.ours && entry.repeat !== 0) fireApart(entry.callback, entry, entry.timer);
-    else if (entry.ours) fire(entry.callback, entry, entry.timer);
+    else if (entry.ours) {
+      if (isApart()) postOp(FIRMWARE_RAN);
+      fire(entry.callback, entry, entry.timer);
+    }
     else entry.callback(entry.timer);
   } finally {
     if (entry.repeat === 0 && live.get(id) === entry) {

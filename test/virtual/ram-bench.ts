@@ -120,10 +120,14 @@ async function heapRun(bmsCount: number, seed: number): Promise<Omit<RamFigures,
     // a deferred callback's delivery costs the harness more than an empty one (its listener is called): measured, taken out
     const perFire = await emptyDeliverySlots(transport, device.uptimeMs, "host.fire");
     await transport.deliver(device.uptimeMs, "host.apart", [true]);
-    transport.afterDelivery = async (kind, meter) => {
+    transport.afterDelivery = async (kind, meter, ops) => {
       if (kind === "host.gc") { collected = meter.currentHeapCount; return; }
       const slots = Math.max(0, meter.currentHeapCount - collected - (kind === "host.fire" ? perFire : perDelivery));
-      if (kind === "host.fire" || kind === "timer") firmwareApart += slots; else doublesApart += slots;
+      // a "timer" delivery is the firmware's when it ran a one-shot the firmware set (the timer double
+      // says so); a double's own timer (mqtt.js's batch, keep-alive) hands the firmware's callbacks on to
+      // a "host.fire" delivery of their own
+      const firmware = kind === "host.fire" || (kind === "timer" && ops.some((op) => op[0] === "host.firmware"));
+      if (firmware) firmwareApart += slots; else doublesApart += slots;
       await transport.liveSlots(device.uptimeMs);
     };
     await transport.liveSlots(device.uptimeMs);

@@ -48,7 +48,7 @@ export class XsTransport implements DeviceTransport {
    */
   constructor(private readonly beforeMain?: (worker: XsWorker) => Promise<void>, private readonly zoned = false) {}
   /** Called after every delivery with its meter (the RAM bench samples the heap there). */
-  afterDelivery: ((kind: string, meter: MeterUsage) => Promise<void>) | undefined;
+  afterDelivery: ((kind: string, meter: MeterUsage, ops: HostOp[]) => Promise<void>) | undefined;
 
   async boot(call: HostCall): Promise<HostOp[]> {
     this.#call = call;
@@ -70,9 +70,10 @@ export class XsTransport implements DeviceTransport {
   }
   async deliver(time: number, kind: string, args: unknown[]): Promise<HostOp[]> {
     const { value, meter } = await this.#worker!.command(JSON.stringify([time, kind, args]));
-    if (this.afterDelivery) await this.afterDelivery(kind, meter);
+    const ops = JSON.parse(value) as HostOp[];
+    if (this.afterDelivery) await this.afterDelivery(kind, meter, ops);
     this.meter = meter; // this delivery's, not those the hook made
-    return JSON.parse(value) as HostOp[];
+    return ops;
   }
   /** Collect garbage inside the device and return the live XS heap slots (no new script is evaluated). */
   async liveSlots(time: number): Promise<number> {
