@@ -63,10 +63,13 @@ class Client implements MqttClient {
 
 class Events implements ConnectionListener {
   readonly seen: string[] = [];
+  /** Each message's `replayed` flag, in order. */
+  readonly replayed: boolean[] = [];
   throwOn: "online" | "offline" | "message" | undefined;
   onOnline(): void { this.seen.push("online"); if (this.throwOn === "online") throw new Error("online bug"); }
   onOffline(): void { this.seen.push("offline"); if (this.throwOn === "offline") throw new Error("offline bug"); }
-  onMessage(topic: string, data: ArrayBuffer): void {
+  onMessage(topic: string, data: ArrayBuffer, replayed: boolean): void {
+    this.replayed.push(replayed);
     this.seen.push("message " + topic + " " + Buffer.from(data).toString());
     if (this.throwOn === "message") throw new Error("message bug");
   }
@@ -474,4 +477,92 @@ test("TLS: a connection the SDK closes before CONNACK gets the list of what to c
   plain.connection.start();
   plain.drop();
   assert.equal(plain.warns().filter((l) => l.includes("MQTT TLS")).length, 0, "nothing about TLS without TLS");
+});
+
+// ---- the replay guard's marker (replay-guard.ts) as the connection drives it ----
+
+const bytes = (text: string) => new Uint8Array(Buffer.from(text)).buffer as ArrayBuffer;
+const SYNC = "jbd/gw/sync";
+
+test("replay guard: after each connect a marker on its own topic, not retained, sent again every 3 s until it comes back, never while offline", () => {
+  const w = world();
+  w.connection.guardReplays(SYNC);
+  w.connection.start();
+  w.ready();
+  assert.deepEqual(w.last().subscribed, [SYNC], "the marker topic is subscribed like any other");
+  assert.deepEqual(w.last().published, [[SYNC, "sync 1", { retain: false }]]);
+  assert.equal(w.connection.messagesLive, false);
+  w.timers.run(2_999);
+  assert.equal(w.last().published.length, 1, "not again before 3 s");
+  w.timers.run(3_000);
+  w.timers.run(6_000);
+  assert.deepEqual(w.last().published.map(([topic, text]) => topic + " " + text), [SYNC + " sync 1", SYNC + " sync 1", SYNC + " sync 1"], "the same token again");
+  w.last().onMessage!(SYNC, bytes("sync 1"));
+  w.timers.run(20_000);
+  assert.equal(w.last().published.length, 3, "back: no more markers");
+  assert.deepEqual(w.events.seen.filter((e) => e.startsWith("message")), [], "the marker is the connection's, not the listener's");
+
+  // offline when the retry comes due: nothing is sent (the next connect sends a new token)
+  const v = world();
+  v.connection.guardReplays(SYNC);
+  v.connection.start();
+  v.ready();
+  const gone = v.last();
+  v.drop();
+  const before = gone.published.length;
+  v.timers.run(3_000);
+  assert.equal(gone.published.length, before, "no marker on a connection that is gone");
+  assert.ok(v.clients.slice(1).every((c) => c.published.length === 0), "nor on a new one before it is ready");
+});
+
+test("replay guard: messages are replays until the marker is back and 1 s more; a wrong token or a second marker changes nothing", () => {
+  const w = world();
+  w.connection.guardReplays(SYNC);
+  w.connection.start();
+  w.ready();
+  w.last().onMessage!("jbd/house/charge/set", bytes("OFF"));
+  w.last().onMessage!(SYNC, bytes("sync 0")); // an older token (a previous connection's)
+  w.last().onMessage!(SYNC, bytes("sync 1x")); // not the token
+  w.timers.run(2_000);
+  assert.equal(w.connection.messagesLive, false, "a wrong marker does not start the settle time");
+  w.last().onMessage!(SYNC, bytes("sync 1"));
+  w.timers.run(2_999);
+  assert.equal(w.connection.messagesLive, false, "the settle time is counted from the marker's return");
+  w.last().onMessage!("jbd/house/charge/set", bytes("ON"));
+  w.last().onMessage!(SYNC, bytes("sync 1")); // the marker again (a broker's duplicate): consumed, the settle timer kept
+  w.timers.run(3_000);
+  assert.equal(w.connection.messagesLive, true, "1 s after the marker came back");
+  w.last().onMessage!("jbd/house/charge/set", bytes("OFF"));
+  assert.deepEqual(w.events.seen.filter((e) => e.startsWith("message")), ["message jbd/house/charge/set OFF", "message jbd/house/charge/set ON", "message jbd/house/charge/set OFF"], "markers never reach the listener");
+  assert.deepEqual(w.events.replayed, [true, true, false]);
+  assert.equal(w.connection.stats.messagesIn, 7, "every message counted, markers too");
+});
+
+test("replay guard: a reconnect starts over with a new token; without a guard nothing is a replay", () => {
+  const w = world();
+  w.connection.guardReplays(SYNC);
+  w.connection.start();
+  w.ready();
+  w.last().onMessage!(SYNC, bytes("sync 1"));
+  w.timers.run(1_000);
+  assert.equal(w.connection.messagesLive, true);
+  w.drop();
+  assert.equal(w.connection.messagesLive, false, "offline");
+  w.timers.run(w.timers.pending[0]); // the reconnect backoff
+  w.ready();
+  assert.deepEqual(w.last().published.at(-1), [SYNC, "sync 2", { retain: false }]);
+  w.last().onMessage!(SYNC, bytes("sync 1")); // the old token: not ours any more
+  w.timers.run(w.timers.now + 5_000);
+  assert.equal(w.connection.messagesLive, false);
+  w.last().onMessage!(SYNC, bytes("sync 2"));
+  w.timers.run(w.timers.now + 1_000);
+  assert.equal(w.connection.messagesLive, true);
+
+  const plain = world();
+  plain.connection.start();
+  plain.ready();
+  assert.equal(plain.connection.messagesLive, true, "no guard: live once online");
+  plain.last().onMessage!("jbd/house/charge/set", bytes("OFF"));
+  assert.deepEqual(plain.events.replayed, [false]);
+  assert.deepEqual(plain.last().published, [], "no marker without a guard");
 });
