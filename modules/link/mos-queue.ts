@@ -39,14 +39,15 @@ export class MosQueue {
   #wroteAt = 0;
   #wrote = false;
 
-  constructor(private readonly log: Logger) {}
+  /** `renumberAt`: the order count that starts the numbers again (a test's small one; else about a billion commands). */
+  constructor(private readonly log: Logger, private readonly renumberAt = 0x3fffffff) {}
 
   /** A command is waiting. */
   get pending(): boolean { return this.#chargeOrder !== 0 || this.#dischargeOrder !== 0; }
 
   /** Wait for the link; a command already waiting for this FET is answered superseded. */
   put(fet: Fet, on: boolean, done: MosDone): void {
-    if (this.#count >= 0x3fffffff) this.renumber();
+    if (this.#count >= this.renumberAt) this.renumber();
     const order = ++this.#count;
     let before: MosDone | undefined, wasOn: boolean;
     if (fet === "charge") {

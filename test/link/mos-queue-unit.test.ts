@@ -1,6 +1,6 @@
 // The MOS queue on its own (modules/link/mos-queue.ts): one slot per FET, the order commands came in,
-// supersession, clearing and the pace between writes (the renumbering after a billion commands is
-// out of a test's reach: its counter is private).
+// supersession, clearing, the pace between writes, and the renumbering of the order (after about a
+// billion commands; here after a few).
 // Time is the doubles' clock, set by hand (dispatch).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -96,4 +96,27 @@ test("MOS queue: writes are paced MOS_INTERVAL_MS apart from the last one; none 
   assert.equal(q.waitMs, 0);
   dispatch(99_000, "host.nothing", []); // a clock that went back (the tick counter's wrap): never a wait
   assert.equal(q.waitMs, 0);
+});
+
+test("MOS queue: the order numbers start again at the limit and the waiting commands keep their order, either FET first or alone", () => {
+  for (const [first, second] of [["charge", "discharge"], ["discharge", "charge"]] as const) {
+    for (let fill = 0; fill < 6; fill++) {
+      const q = new MosQueue(new TestLog(), 4);
+      const a = answers();
+      for (let i = 0; i < fill; i++) { q.put(first, true, a.done("x")); q.take(); } // count up
+      q.put(first, true, a.done("1"));
+      q.put(second, false, a.done("2"));
+      q.put(second, true, a.done("3")); // supersedes 2, and may renumber
+      q.put(first, false, a.done("4")); // supersedes 1: now after 3
+      assert.deepEqual([q.take()!.fet, q.take()!.fet, q.take()], [second, first, undefined], `${first} first, ${fill} before`);
+    }
+  }
+  const alone = new MosQueue(new TestLog(), 2);
+  const a = answers();
+  for (let i = 0; i < 5; i++) alone.put("discharge", i % 2 === 0, a.done("d" + i));
+  assert.deepEqual({ ...alone.take()!, done: undefined }, { fet: "discharge", on: true, done: undefined, command: "e1", authorized: false });
+  assert.equal(alone.take(), undefined);
+  alone.put("charge", true, a.done("c"));
+  alone.put("discharge", false, a.done("d"));
+  assert.deepEqual([alone.take()!.fet, alone.take()!.fet], ["charge", "discharge"]);
 });

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SettingsSession, type SessionKind, type SettingsOutcome } from "../../modules/link/settings-session";
-import { SettingsSet } from "../../modules/protocol/registers";
+import { REGISTERS, SettingsSet } from "../../modules/protocol/registers";
 import { SimulatedEeprom } from "../sim/bms-eeprom";
 import { encodeReply, parseRequest } from "../sim/bms-frames";
 
@@ -212,4 +212,60 @@ test("a BMS that leaves factory mode during the read; the root login refused; a 
   crashing.session.begin();
   // the owner's exception comes back through the guard: reported as an internal error only once
   assert.doesNotThrow(() => crashing.run());
+});
+
+test("registers: one the firmware lacks (0x80) is absent, one it fails is named unreadable; a read whose exit is refused still reads", () => {
+  let exits = 0;
+  const w = world("read", undefined, { fault: (reg) => reg === 0x44 ? encodeReply(0x44, 0x80) : reg === 0x45 ? encodeReply(0x45, 0x82) : reg === 0x01 && ++exits === 2 ? encodeReply(0x01, 0x80) : undefined });
+  w.session.begin();
+  w.run();
+  const { outcome, set } = w.outcomes[0];
+  assert.deepEqual(outcome.unreadable, [REGISTERS[0x45 - 0x10].key], "the failed register, not the absent one");
+  assert.equal(outcome.error, "leaving factory mode refused: command not supported");
+  assert.equal(outcome.ok, false);
+  assert.ok(set, "what was read stands");
+  assert.equal(w.owner.factoryMaybeOn, true, "the exit was refused");
+  const absent = world("read", undefined, { fault: (reg) => reg === 0x44 ? encodeReply(0x44, 0x80) : undefined });
+  absent.session.begin();
+  absent.run();
+  assert.equal(absent.outcomes[0].outcome.unreadable, undefined);
+  assert.ok(absent.outcomes[0].set, "absent registers still make a complete set");
+  assert.equal(absent.outcomes[0].set!.raw[0x44 - 0x10], 0);
+});
+
+test("two changes written in turn; silence while saving; a drop while saving; an exception inside a step", () => {
+  const two = world("write", { cellOvervoltage: 3.6, cellUndervoltage: 2.6 });
+  two.session.begin();
+  two.run();
+  assert.deepEqual(two.outcomes[0].outcome.changes!.map((c) => c.key), ["cellOvervoltage", "cellUndervoltage"]);
+  assert.deepEqual([two.eeprom.saved(0x24), two.eeprom.saved(0x26)], [3600, 2600]);
+  assert.deepEqual(two.sent.filter((hex) => hex.startsWith("dd5a2")).map((hex) => hex.slice(4, 6)), ["24", "26"], "each register written by its number");
+
+  let exits = 0;
+  const quiet = world("write", { cellOvervoltage: 3.6 }, { fault: (reg) => reg === 0x01 && ++exits === 2 ? "silent" : undefined });
+  quiet.session.begin();
+  quiet.run();
+  quiet.session.failed("timeout");
+  quiet.resume();
+  quiet.run();
+  assert.equal(quiet.outcomes[0].outcome.error, "the BMS did not answer (saving)");
+
+  let saves = 0;
+  const drop = world("write", { cellOvervoltage: 3.6 }, { fault: (reg) => reg === 0x01 && ++saves === 2 ? "silent" : undefined });
+  drop.session.begin();
+  drop.run();
+  drop.session.stopped("link lost");
+  assert.equal(drop.outcomes[0].outcome.error, "link lost: the link stopped during the session; the save was not confirmed (factory mode is left at the next connection)");
+
+  const crash = world("read");
+  let sends = 0;
+  const original = crash.session as unknown as { poller: { sessionSend: (r: ArrayBuffer, c: number) => void } };
+  const send = original.poller.sessionSend;
+  original.poller.sessionSend = (r, c) => { if (++sends === 3) throw new Error("no buffer"); send(r, c); };
+  crash.session.begin();
+  crash.run();
+  assert.deepEqual(crash.outcomes.map((x) => x.outcome), [{ ok: false, action: "read", error: "internal error: Error: no buffer" }]);
+  assert.equal(crash.ended(), 1, "the poller's session ended");
+  crash.session.reply(encodeReply(0x10, 0));
+  assert.equal(crash.outcomes.length, 1, "nothing after it");
 });
