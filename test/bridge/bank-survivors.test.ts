@@ -6,20 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BANK_ENTITIES, Bank, bankTopology } from "../../modules/bridge/bank";
-import { JsonWriter } from "../../modules/protocol/json";
-import { FakeBms, SP04S034 } from "./fake-bms";
-import { nodeClock } from "./helpers";
+import { type FakeBms, SP04S034 } from "./fake-bms";
+import { bankFigures, bankMember } from "./bank-helpers";
 
-function pack(id: string, online = true, frames = SP04S034): FakeBms {
-  const bms = new FakeBms(id, "Battery " + id, undefined, nodeClock).load(frames);
-  bms.online = online;
-  return bms;
-}
-function figures(bank: Bank): any {
-  const w = new JsonWriter();
-  bank.write(w);
-  return JSON.parse(w.text);
-}
+const pack = (id: string, online = true) => bankMember(id, SP04S034, online);
+const figures = bankFigures;
 function cells(bms: FakeBms, ...mv: number[]): void {
   bms.cells.count = mv.length;
   mv.forEach((v, i) => { bms.cells.millivolts[i] = v; });

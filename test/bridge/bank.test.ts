@@ -5,12 +5,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Bank } from "../../modules/bridge/bank";
-import { JsonWriter } from "../../modules/protocol/json";
 import { Broker, Consumer } from "../lib/broker";
 import { MqttService, type MqttSetup } from "../../modules/bridge/mqtt-service";
 import { sdkMqtt } from "./sdk-mqtt";
 import { Harness } from "./harness";
-import { DP04S007, FakeBms, SP04S034, SP25S003 } from "./fake-bms";
+import { DP04S007, SP04S034, SP25S003 } from "./fake-bms";
+import { bankFigures, bankMember } from "./bank-helpers";
 import { assertAccepted, haView, parseDiscovery, render } from "./home-assistant";
 import { TestLog, nodeClock, nodeTimers, sleep, until } from "./helpers";
 
@@ -18,16 +18,8 @@ const broker = new Broker();
 before(() => broker.start());
 after(() => broker.stop());
 
-function pack(id: string, frames: typeof SP04S034, online = true): FakeBms {
-  const bms = new FakeBms(id, "Battery " + id, undefined, nodeClock).load(frames);
-  bms.online = online;
-  return bms;
-}
-function figures(bank: Bank): any {
-  const w = new JsonWriter();
-  bank.write(w);
-  return JSON.parse(w.text);
-}
+const pack = bankMember;
+const figures = bankFigures;
 const near = (actual: number, expected: number, digits: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= 0.5 * 10 ** -digits + 1e-9, `${what}: ${actual} vs ${expected}`);
 

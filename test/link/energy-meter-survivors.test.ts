@@ -3,21 +3,10 @@
 // idle bound, the EMA's weight, which capacity "full" is, and a restart after the readings stopped.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BasicInfo } from "../../modules/protocol/basic-info";
+import { reading } from "./energy-readings";
 import { EnergyMeter, RUNTIME_TAU_MS, SAVE_MIN_MS, idHash, type EnergyStore } from "../../modules/link/energy-meter";
 
 const POLL_MS = 5_000;
-
-function reading(volts: number, amps: number, remainingAh = 50, nominalAh = 100, fullAh?: number): BasicInfo {
-  const info = new BasicInfo();
-  info.fetBits = 3;
-  info.voltage10mV = Math.round(volts * 100);
-  info.currentRaw = Math.round(amps * 100);
-  info.remainingRaw = Math.round(remainingAh * 100);
-  info.nominalRaw = Math.round(nominalAh * 100);
-  if (fullAh !== undefined) { info.hasExtended = true; info.fullChargeRaw = Math.round(fullAh * 100); }
-  return info;
-}
 
 class Store implements EnergyStore {
   readonly values = new Map<string, number>();

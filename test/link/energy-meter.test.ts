@@ -2,7 +2,8 @@
 // up field by field, time given as the interval since the previous reading, a store that counts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BasicInfo, FET_LARGE_UNITS } from "../../modules/protocol/basic-info";
+import type { BasicInfo } from "../../modules/protocol/basic-info";
+import { reading } from "./energy-readings";
 import { EnergyMeter, IDLE_A, RUNTIME_TAU_MS, SAVE_MIN_MS, SAVE_WH, idHash, maxGapMs, type EnergyStore } from "../../modules/link/energy-meter";
 import { JsonWriter } from "../../modules/protocol/json";
 import { stateJson } from "../../modules/bridge/payloads";
@@ -12,18 +13,6 @@ import { FakeBms, SP04S034 } from "../bridge/fake-bms";
 const POLL_MS = 5_000;
 const HOUR_MS = 3600_000;
 
-/** volts, amps (+ charge), remaining / nominal / full-charge Ah. */
-function reading(volts: number, amps: number, remainingAh = 50, nominalAh = 100, fullAh?: number, large = false): BasicInfo {
-  const info = new BasicInfo();
-  const unit = large ? 10 : 1;
-  info.fetBits = 3 | (large ? FET_LARGE_UNITS : 0);
-  info.voltage10mV = Math.round(volts * 100);
-  info.currentRaw = Math.round(amps * 100 / unit);
-  info.remainingRaw = Math.round(remainingAh * 100 / unit);
-  info.nominalRaw = Math.round(nominalAh * 100 / unit);
-  if (fullAh !== undefined) { info.hasExtended = true; info.fullChargeRaw = Math.round(fullAh * 100 / unit); }
-  return info;
-}
 
 class CountingStore implements EnergyStore {
   readonly values = new Map<string, number>();

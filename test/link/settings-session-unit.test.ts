@@ -11,6 +11,12 @@ import { encodeReply, parseRequest } from "../sim/bms-frames";
 
 type Fault = (reg: number, write: boolean) => Uint8Array | "silent" | undefined;
 
+/** The `n`th request for `reg` (of that direction, when `write` is given) gets `answer` instead of the BMS's. */
+function nth(reg: number, n: number, answer: Uint8Array | "silent", write?: boolean): Fault {
+  let seen = 0;
+  return (r, w) => r === reg && (write === undefined || w === write) && ++seen === n ? answer : undefined;
+}
+
 function world(kind: SessionKind, values?: unknown, options: { restore?: boolean; authorize?: "refuse"; fault?: Fault; maybeOn?: boolean } = {}) {
   const eeprom = new SimulatedEeprom("fw20", 4, 100);
   const sent: string[] = [];
@@ -40,15 +46,16 @@ function world(kind: SessionKind, values?: unknown, options: { restore?: boolean
       session.reply(answer);
     }
   };
-  return { eeprom, sent, owner, outcomes, session, run, ended: () => ended, resume: () => { silent = false; } };
+  /** The poller's failure (a timeout, a drop of the write) for what was withheld; then the BMS answers again. */
+  const fail = (reason: string) => { session.failed(reason); silent = false; run(); };
+  return { eeprom, sent, owner, outcomes, session, run, fail, start: () => { session.begin(); run(); }, ended: () => ended };
 }
 
 const CELL_OV = 0x24; // cellOvervoltage, mV
 
 test("a read: exit first (whatever was left), enter, every register 0x10..0x47, exit without saving; the values come back", () => {
   const w = world("read");
-  w.session.begin();
-  w.run();
+  w.start();
   assert.equal(w.sent[0], "dd5a01020000fffd77", "exit without saving first");
   assert.equal(w.sent[1], "dd5a00025678ff3077", "then enter");
   assert.equal(w.sent.length, 2 + 0x38 + 1);
@@ -64,19 +71,16 @@ test("a read: exit first (whatever was left), enter, every register 0x10..0x47, 
 
 test("an exit session: only the first exit; refused in words; the factory-mode flag cleared only when the BMS said OK", () => {
   const w = world("exit", undefined, { maybeOn: true });
-  w.session.begin();
-  w.run();
+  w.start();
   assert.deepEqual([w.sent.length, w.outcomes[0].outcome, w.owner.factoryMaybeOn], [1, { ok: true, action: "exit" }, false]);
   const r = world("exit", undefined, { maybeOn: true, fault: (reg) => reg === 0x01 ? encodeReply(0x01, 0x80) : undefined });
-  r.session.begin();
-  r.run();
+  r.start();
   assert.deepEqual([r.outcomes[0].outcome, r.owner.factoryMaybeOn], [{ ok: false, action: "exit", error: "exit refused: command not supported" }, true]);
 });
 
 test("a write: each change written and read back, then exit and save; unchanged and written keys named", () => {
   const w = world("write", { cellOvervoltage: 3.6, cellUndervoltage: 2.5 });
-  w.session.begin();
-  w.run();
+  w.start();
   const o = w.outcomes[0].outcome;
   assert.equal(o.ok, true, JSON.stringify(o));
   assert.deepEqual(o.changes, [{ key: "cellOvervoltage", from: 3.65, to: 3.6 }]);
@@ -88,13 +92,11 @@ test("a write: each change written and read back, then exit and save; unchanged 
 
   // nothing to change: exit without saving, ok
   const same = world("write", { cellOvervoltage: 3.65 });
-  same.session.begin();
-  same.run();
+  same.start();
   assert.deepEqual([same.outcomes[0].outcome.ok, same.outcomes[0].outcome.changes, same.eeprom.stats.saves], [true, [], 0]);
   // a refused plan: exit without saving, the reason
   const bad = world("write", { cellOvervoltage: 9 });
-  bad.session.begin();
-  bad.run();
+  bad.start();
   assert.equal(bad.outcomes[0].outcome.ok, false);
   assert.match(bad.outcomes[0].outcome.error!, /^refused: /);
   assert.equal(bad.eeprom.stats.writes, 0);
@@ -104,39 +106,31 @@ test("a write: each change written and read back, then exit and save; unchanged 
 test("a write that does not read back as written, a refused write, a refused save: exit without saving, the key and values named", () => {
   const stuck = world("write", { cellOvervoltage: 3.6 });
   stuck.eeprom.stuck.add(CELL_OV);
-  stuck.session.begin();
-  stuck.run();
+  stuck.start();
   assert.deepEqual(stuck.outcomes[0].outcome.failed, { key: "cellOvervoltage", wrote: 3.6, read: 3.65 });
   assert.equal(stuck.outcomes[0].outcome.error, "cellOvervoltage: it did not read back as written; nothing was saved");
   assert.deepEqual([stuck.eeprom.stats.saves, stuck.eeprom.factoryMode, stuck.outcomes[0].set], [0, false, undefined]);
 
-  let writes = 0;
-  const refused = world("write", { cellOvervoltage: 3.6 }, { fault: (reg, write) => write && reg === CELL_OV && ++writes === 1 ? encodeReply(CELL_OV, 0x81) : undefined });
-  refused.session.begin();
-  refused.run();
+  const refused = world("write", { cellOvervoltage: 3.6 }, { fault: nth(CELL_OV, 1, encodeReply(CELL_OV, 0x81), true) });
+  refused.start();
   assert.deepEqual(refused.outcomes[0].outcome.failed, { key: "cellOvervoltage", wrote: 3.6, read: null });
   assert.match(refused.outcomes[0].outcome.error!, /^cellOvervoltage: the BMS refused the write: .*; nothing was saved$/);
 
-  let reads = 0;
-  const readBack = world("write", { cellOvervoltage: 3.6 }, { fault: (reg, write) => !write && reg === CELL_OV && ++reads === 2 ? encodeReply(CELL_OV, 0x80) : undefined });
-  readBack.session.begin();
-  readBack.run();
+  const readBack = world("write", { cellOvervoltage: 3.6 }, { fault: nth(CELL_OV, 2, encodeReply(CELL_OV, 0x80), false) });
+  readBack.start();
   assert.match(readBack.outcomes[0].outcome.error!, /^cellOvervoltage: the read-back failed: command not supported; nothing was saved$/);
   assert.equal(readBack.outcomes[0].outcome.failed!.read, null);
 
-  let exits = 0;
-  const noSave = world("write", { cellOvervoltage: 3.6 }, { fault: (reg) => reg === 0x01 && ++exits === 2 ? encodeReply(0x01, 0x80) : undefined });
-  noSave.session.begin();
-  noSave.run();
+  const noSave = world("write", { cellOvervoltage: 3.6 }, { fault: nth(0x01, 2, encodeReply(0x01, 0x80)) });
+  noSave.start();
   assert.equal(noSave.outcomes[0].outcome.error, "the BMS refused to save: command not supported");
   assert.equal(noSave.eeprom.factoryMode, false, "left without saving after the refused save");
 });
 
 test("factory mode refused: the PIN hint for the statuses a PIN causes, none for others; the flag cleared", () => {
   for (const [status, hint] of [[0x81, true], [0x82, true], [0x83, true], [0x80, false]] as const) {
-    const w = world("read", undefined, { fault: (reg) => reg === 0x00 ? encodeReply(0x00, status) : undefined });
-    w.session.begin();
-    w.run();
+    const w = world("read", undefined, { fault: nth(0x00, 1, encodeReply(0x00, status)) });
+    w.start();
     const error = w.outcomes[0].outcome.error!;
     assert.match(error, /^the BMS refused factory mode: /);
     assert.equal(error.endsWith(" (a BMS with a PIN: config set bms1Pin <six digits>)"), hint, `0x${status.toString(16)}: ${error}`);
@@ -148,36 +142,25 @@ test("factory mode refused: the PIN hint for the statuses a PIN causes, none for
 test("silence and drops: in each phase the words say what was under way; factory mode maybe on is kept for the next session", () => {
   // no answer to the enter: exit without saving, then report
   const enter = world("read", undefined, { fault: (reg) => reg === 0x00 ? "silent" : undefined });
-  enter.session.begin();
-  enter.run();
+  enter.start();
   assert.equal(enter.owner.factoryMaybeOn, true, "an enter was asked: it may have been taken");
-  enter.session.failed("timeout");
-  enter.resume();
-  enter.run();
+  enter.fail("timeout");
   assert.equal(enter.outcomes[0].outcome.error, "the BMS did not answer (entering factory mode)");
   assert.equal(enter.owner.factoryMaybeOn, false, "the exit after it was answered");
 
   const read = world("read", undefined, { fault: (reg) => reg === 0x20 ? "silent" : undefined });
-  read.session.begin();
-  read.run();
-  read.session.failed("timeout");
-  read.resume();
-  read.run();
+  read.start();
+  read.fail("timeout");
   assert.match(read.outcomes[0].outcome.error!, /^the BMS did not answer \(reading \w+\)$/, "names the register being read");
   assert.equal(read.eeprom.factoryMode, false, "left without saving");
 
   const write = world("write", { cellOvervoltage: 3.6 }, { fault: (reg, w) => w && reg === CELL_OV ? "silent" : undefined });
-  write.session.begin();
-  write.run();
-  write.session.failed("not connected");
-  write.resume();
-  write.run();
+  write.start();
+  write.fail("not connected");
   assert.equal(write.outcomes[0].outcome.error, "not connected (writing cellOvervoltage)");
 
-  let exits = 0;
-  const exit = world("read", undefined, { fault: (reg) => reg === 0x01 && ++exits === 2 ? "silent" : undefined });
-  exit.session.begin();
-  exit.run();
+  const exit = world("read", undefined, { fault: nth(0x01, 2, "silent") });
+  exit.start();
   exit.session.failed("timeout");
   assert.equal(exit.outcomes[0].outcome.error, "the BMS did not answer (leaving factory mode); tried again at the next session or connection");
   assert.equal(exit.owner.factoryMaybeOn, true);
@@ -193,8 +176,7 @@ test("silence and drops: in each phase the words say what was under way; factory
 
 test("a BMS that leaves factory mode during the read; the root login refused; a restore is called one; an exception in a step is an internal error", () => {
   const left = world("read", undefined, { fault: (reg) => reg === 0x30 ? encodeReply(0x30, 0x81) : undefined });
-  left.session.begin();
-  left.run();
+  left.start();
   assert.equal(left.outcomes[0].outcome.error, "the BMS left factory mode during the read (status 0x81)");
 
   const root = world("read", undefined, { authorize: "refuse" });
@@ -202,8 +184,7 @@ test("a BMS that leaves factory mode during the read; the root login refused; a 
   assert.deepEqual([root.sent, root.outcomes[0].outcome.error, root.ended()], [[], "root login failed: the module refused the root password", 1]);
 
   const restore = world("write", { cellOvervoltage: 3.6 }, { restore: true });
-  restore.session.begin();
-  restore.run();
+  restore.start();
   assert.equal(restore.outcomes[0].outcome.action, "restore");
   assert.equal(restore.outcomes[0].outcome.unchanged, undefined, "a backup names every key: no unchanged list");
 
@@ -215,10 +196,9 @@ test("a BMS that leaves factory mode during the read; the root login refused; a 
 });
 
 test("registers: one the firmware lacks (0x80) is absent, one it fails is named unreadable; a read whose exit is refused still reads", () => {
-  let exits = 0;
-  const w = world("read", undefined, { fault: (reg) => reg === 0x44 ? encodeReply(0x44, 0x80) : reg === 0x45 ? encodeReply(0x45, 0x82) : reg === 0x01 && ++exits === 2 ? encodeReply(0x01, 0x80) : undefined });
-  w.session.begin();
-  w.run();
+  const exitRefused = nth(0x01, 2, encodeReply(0x01, 0x80));
+  const w = world("read", undefined, { fault: (reg, write) => reg === 0x44 ? encodeReply(0x44, 0x80) : reg === 0x45 ? encodeReply(0x45, 0x82) : exitRefused(reg, write) });
+  w.start();
   const { outcome, set } = w.outcomes[0];
   assert.deepEqual(outcome.unreadable, [REGISTERS[0x45 - 0x10].key], "the failed register, not the absent one");
   assert.equal(outcome.error, "leaving factory mode refused: command not supported");
@@ -226,8 +206,7 @@ test("registers: one the firmware lacks (0x80) is absent, one it fails is named 
   assert.ok(set, "what was read stands");
   assert.equal(w.owner.factoryMaybeOn, true, "the exit was refused");
   const absent = world("read", undefined, { fault: (reg) => reg === 0x44 ? encodeReply(0x44, 0x80) : undefined });
-  absent.session.begin();
-  absent.run();
+  absent.start();
   assert.equal(absent.outcomes[0].outcome.unreadable, undefined);
   assert.ok(absent.outcomes[0].set, "absent registers still make a complete set");
   assert.equal(absent.outcomes[0].set!.raw[0x44 - 0x10], 0);
@@ -235,25 +214,18 @@ test("registers: one the firmware lacks (0x80) is absent, one it fails is named 
 
 test("two changes written in turn; silence while saving; a drop while saving; an exception inside a step", () => {
   const two = world("write", { cellOvervoltage: 3.6, cellUndervoltage: 2.6 });
-  two.session.begin();
-  two.run();
+  two.start();
   assert.deepEqual(two.outcomes[0].outcome.changes!.map((c) => c.key), ["cellOvervoltage", "cellUndervoltage"]);
   assert.deepEqual([two.eeprom.saved(0x24), two.eeprom.saved(0x26)], [3600, 2600]);
   assert.deepEqual(two.sent.filter((hex) => hex.startsWith("dd5a2")).map((hex) => hex.slice(4, 6)), ["24", "26"], "each register written by its number");
 
-  let exits = 0;
-  const quiet = world("write", { cellOvervoltage: 3.6 }, { fault: (reg) => reg === 0x01 && ++exits === 2 ? "silent" : undefined });
-  quiet.session.begin();
-  quiet.run();
-  quiet.session.failed("timeout");
-  quiet.resume();
-  quiet.run();
+  const quiet = world("write", { cellOvervoltage: 3.6 }, { fault: nth(0x01, 2, "silent") });
+  quiet.start();
+  quiet.fail("timeout");
   assert.equal(quiet.outcomes[0].outcome.error, "the BMS did not answer (saving)");
 
-  let saves = 0;
-  const drop = world("write", { cellOvervoltage: 3.6 }, { fault: (reg) => reg === 0x01 && ++saves === 2 ? "silent" : undefined });
-  drop.session.begin();
-  drop.run();
+  const drop = world("write", { cellOvervoltage: 3.6 }, { fault: nth(0x01, 2, "silent") });
+  drop.start();
   drop.session.stopped("link lost");
   assert.equal(drop.outcomes[0].outcome.error, "link lost: the link stopped during the session; the save was not confirmed (factory mode is left at the next connection)");
 
@@ -262,8 +234,7 @@ test("two changes written in turn; silence while saving; a drop while saving; an
   const original = crash.session as unknown as { poller: { sessionSend: (r: ArrayBuffer, c: number) => void } };
   const send = original.poller.sessionSend;
   original.poller.sessionSend = (r, c) => { if (++sends === 3) throw new Error("no buffer"); send(r, c); };
-  crash.session.begin();
-  crash.run();
+  crash.start();
   assert.deepEqual(crash.outcomes.map((x) => x.outcome), [{ ok: false, action: "read", error: "internal error: Error: no buffer" }]);
   assert.equal(crash.ended(), 1, "the poller's session ended");
   crash.session.reply(encodeReply(0x10, 0));
