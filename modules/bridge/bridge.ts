@@ -489,8 +489,15 @@ export class Bridge implements LinkListener {
       return sent;
     }
     if (this.#gatewayNeed & Need.Availability) return this.gatewaySent(pump.send(this.topics.availability, ONLINE, true), Need.Availability);
+    // what is marked anywhere: a level nothing needs is not searched (every turn ends with a call
+    // that finds nothing, each poll cycle's turn included)
+    let marked = this.#gatewayNeed | this.#bankNeed;
+    for (let i = 0; i < this.#slots.length; i++) marked |= this.#slots[i].need;
+    if (this.#gone.length !== 0 && this.settings.discovery) marked |= Need.Discovery;
+    if (marked === 0) return 0;
     for (let level = 0; level < ORDER.length; level++) {
       const need = ORDER[level];
+      if ((marked & need) === 0) continue;
       // the gateway first: a BMS device names it as via_device, which must exist by then
       if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayDiscovery();
       if (need === Need.Diag && this.#gatewayNeed & need) {

@@ -2,7 +2,7 @@
 // as the UTF-8 ArrayBuffer the SDK's publish sends as is (JsonWriter.payload).
 // Reading keys come from the protocol core (modules/protocol/json.ts); the bridge adds its own.
 import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
-import { fixedText, joinText, numberText, thousandthsText } from "../protocol/json-writer";
+import { fixedText, joinText, numberText, toFixed } from "../protocol/json-writer";
 import { writeProblemTexts } from "../protocol/problem-text";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { MaintenanceFacts, MaintenanceResult } from "../link/maintenance";
@@ -31,8 +31,8 @@ export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): ArrayBuffe
   w.members(joinText.call("\"age\":", fixedText(ageMs / 1000, 1),
     now > CLOCK_SET_AFTER_MS ? ",\"timestamp\":\"" + new Date(now - ageMs).toISOString() + "\"" : "",
     ",\"rssi\":", bms.rssi === undefined ? "null" : numberText(bms.rssi),
-    ",\"energyCharged\":", energy ? thousandthsText(Math.floor(energy.chargedWh)) : "null",
-    ",\"energyDischarged\":", energy ? thousandthsText(Math.floor(energy.dischargedWh)) : "null",
+    ",\"energyCharged\":", energy ? toFixed.call(Math.floor(energy.chargedWh) / 1000, 3) : "null",
+    ",\"energyDischarged\":", energy ? toFixed.call(Math.floor(energy.dischargedWh) / 1000, 3) : "null",
     ",\"timeToEmpty\":", !energy || energy.timeToEmptyS < 0 ? "null" : numberText(energy.timeToEmptyS),
     ",\"timeToFull\":", !energy || energy.timeToFullS < 0 ? "null" : numberText(energy.timeToFullS)));
   return w.endObject().payload;
@@ -71,8 +71,8 @@ export function bmsDiagJson(w: JsonWriter, bms: BmsView, uptimeS: number): Array
   w.key("frames");
   writeFrameStats(w, bms.frameStats);
   const login = bms.login;
-  w.key("login").beginObject().key("kind").string(login.kind).key("ok").bool(login.ok)
-    .key("problem").bool(login.problem).key("outcome").string(login.outcome).endObject();
+  w.key("login").beginObject().members(joinText.call("\"kind\":", JSON.stringify(login.kind), ",\"ok\":", login.ok ? "true" : "false",
+    ",\"problem\":", login.problem ? "true" : "false", ",\"outcome\":", JSON.stringify(login.outcome))).endObject();
   if (bms.errorCounters.count) {
     w.key("errorCounters").beginObject();
     writeErrorCounters(w, bms.errorCounters);
@@ -118,19 +118,12 @@ export function gatewayDiagJson(w: JsonWriter, uptimeS: number, bmsCount: number
     if (memory.stackBytes !== undefined) w.key("stackBytes").number(memory.stackBytes);
     w.endObject();
   }
-  w.key("mqtt").beginObject();
-  w.key("connectAttempts").number(s.connectAttempts);
-  w.key("connects").number(s.connects);
-  w.key("connectTimeouts").number(s.connectTimeouts);
-  w.key("disconnects").number(s.disconnects);
-  w.key("publishes").number(s.publishes);
-  w.key("publishFailures").number(s.publishFailures);
-  w.key("publishesTooLarge").number(s.publishesTooLarge);
-  w.key("messagesIn").number(s.messagesIn);
-  w.key("malformedCommands").number(s.malformedCommands);
-  w.key("oversizedPayloads").number(s.oversizedPayloads);
-  w.key("replaysIgnored").number(s.replaysIgnored);
-  w.endObject();
+  // counters (finite integers) in one joinText call, as the pack's diag writes its own
+  w.key("mqtt").beginObject().members(joinText.call("\"connectAttempts\":", s.connectAttempts, ",\"connects\":", s.connects,
+    ",\"connectTimeouts\":", s.connectTimeouts, ",\"disconnects\":", s.disconnects, ",\"publishes\":", s.publishes,
+    ",\"publishFailures\":", s.publishFailures, ",\"publishesTooLarge\":", s.publishesTooLarge, ",\"messagesIn\":", s.messagesIn,
+    ",\"malformedCommands\":", s.malformedCommands, ",\"oversizedPayloads\":", s.oversizedPayloads,
+    ",\"replaysIgnored\":", s.replaysIgnored)).endObject();
   return w.endObject().payload;
 }
 

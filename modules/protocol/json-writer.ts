@@ -74,15 +74,19 @@ export class JsonWriter {
   /** scaled(value, 3): millivolts as volts. */
   thousandths(value: number): this { return this.value(thousandthsText(value)); }
 
-  /** An array of the first `count` values, each as scaled(value, decimals) prints it. */
-  decimalArray(values: ArrayLike<number>, count: number, decimals: 1 | 2 | 3): this {
+  /**
+   * An array of the first `count` values, each as decimalText(value, decimals) prints it. Integer
+   * arrays only (readings: mV, 0.1 °C), so each is printed by toFixed without the int32 test.
+   */
+  decimalArray(values: Int16Array | Uint16Array | Int32Array, count: number, decimals: 1 | 2 | 3): this {
     const parts = this.#parts;
     if (this.#needComma) parts.push(",");
     if (count <= 0) parts.push("[]");
     else {
-      const text = decimals === 1 ? tenthsText : decimals === 2 ? hundredthsText : thousandthsText;
-      parts.push("[", text(values[0]));
-      for (let i = 1; i < count; i++) parts.push(",", text(values[i]));
+      // toFixed inlined (a call per element costs XS about as much as the text)
+      const scale = decimals === 1 ? 10 : decimals === 2 ? 100 : 1000;
+      parts.push("[", toFixed.call(values[0] / scale, decimals));
+      for (let i = 1; i < count; i++) parts.push(",", toFixed.call(values[i] / scale, decimals));
       parts.push("]");
     }
     this.#needComma = true;
@@ -163,13 +167,25 @@ export function numberText(value: number): string {
   return Number.isFinite(value) ? String(value) : "null";
 }
 
+// An integer m below 2^52 divided by 10^k is within m * 2^-53 units of 10^-k of m / 10^k, far less
+// than the half unit where toFixed(k) would round otherwise: the engine prints m's exact decimal
+// (its own C code, about a third of the compute of building the text in JavaScript; checked
+// against the digit arithmetic for every m within ±300,000 on XS: test/xs/core-on-xs.test.ts).
+// Called on the function, not on the number: `x.toFixed()` makes XS a Number wrapper (2 slots).
+// Exported for the per-cycle payloads, whose decoded fields are integers: `toFixed.call(m / 100, 2)`
+// prints what hundredthsText(m) does, without the call (as much compute as the text, in XS).
+export const toFixed = Number.prototype.toFixed as unknown as { call(value: number, digits: number): string };
+const EXACT_LIMIT = 2 ** 52;
+
 /** `value` rounded to `decimals` places, printed with them ("null" when not finite). */
 export function fixedText(value: number, decimals: number): string {
   if (!Number.isFinite(value)) return "null";
   const scale = 10 ** decimals;
   const scaled = Math.round(Math.abs(value) * scale);
+  // the rounded integer's decimal, printed by the engine (see toFixed); no sign when it rounds to 0
+  if (scaled < EXACT_LIMIT) return toFixed.call((value < 0 ? -scaled : scaled) / scale, decimals);
   const whole = Math.floor(scaled / scale);
-  let text = value < 0 && scaled !== 0 ? "-" + whole : String(whole);
+  let text = value < 0 ? "-" + whole : String(whole);
   if (decimals > 0) {
     const fraction = scaled - whole * scale;
     text += ".";
@@ -188,27 +204,17 @@ export function decimalText(value: number, decimals: 1 | 2 | 3): string {
   return decimals === 1 ? tenthsText(value) : decimals === 2 ? hundredthsText(value) : thousandthsText(value);
 }
 
-// One function per number of places: in XS the general one's branches cost about as much as the
-// text itself. Anything but an int32 goes to fixedText; `+` on a number and short literals.
+// One function per number of places. Anything but an int32 goes to fixedText.
 export function tenthsText(value: number): string {
-  if ((value | 0) !== value) return fixedText(value / 10, 1);
-  if (value < 0) return "-" + tenthsText(-value);
-  const whole = (value / 10) | 0;
-  return whole + "." + (value - whole * 10);
+  return (value | 0) === value ? toFixed.call(value / 10, 1) : fixedText(value / 10, 1);
 }
 
 export function hundredthsText(value: number): string {
-  if ((value | 0) !== value) return fixedText(value / 100, 2);
-  if (value < 0) return "-" + hundredthsText(-value);
-  const whole = (value / 100) | 0, fraction = value - whole * 100;
-  return fraction < 10 ? whole + ".0" + fraction : whole + "." + fraction;
+  return (value | 0) === value ? toFixed.call(value / 100, 2) : fixedText(value / 100, 2);
 }
 
 export function thousandthsText(value: number): string {
-  if ((value | 0) !== value) return fixedText(value / 1000, 3);
-  if (value < 0) return "-" + thousandthsText(-value);
-  const whole = (value / 1000) | 0, fraction = value - whole * 1000;
-  return fraction >= 100 ? whole + "." + fraction : fraction >= 10 ? whole + ".0" + fraction : whole + ".00" + fraction;
+  return (value | 0) === value ? toFixed.call(value / 1000, 3) : fixedText(value / 1000, 3);
 }
 
 type FromString = (text: string) => ArrayBuffer;

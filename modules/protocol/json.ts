@@ -5,7 +5,7 @@ import { ALARM_NAMES, type BasicInfo, PROTECTION_NAMES } from "./basic-info";
 import type { CellVoltages } from "./cells";
 import { ERROR_COUNTER_NAMES, type ErrorCounters } from "./error-counters";
 import type { HardwareVersion } from "./hardware";
-import { JsonWriter, fixedText, hundredthsText, joinText, thousandthsText } from "./json-writer";
+import { JsonWriter, fixedText, joinText, toFixed } from "./json-writer";
 
 export { JsonWriter } from "./json-writer";
 
@@ -60,16 +60,16 @@ function balancingMembers(w: JsonWriter, info: BasicInfo): string {
 }
 
 // The reading is written every poll cycle: its members go in a few joinText calls (one string made
-// by the engine from all the pieces), not a key() and a value call each (measured in the bench:
-// a 4S state from 7,500 compute units to about 2,500).
+// by the engine from all the pieces), not a key() and a value call each, and its decoded fields
+// (integers: 10 mV, 10 mA, mV, mA) are printed by toFixed.call(m / 10^k, k), exactly m's decimal.
 export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
   const scale = info.unitScale;
-  w.members(joinText.call("\"voltage\":", hundredthsText(info.voltage10mV),
-    ",\"current\":", hundredthsText(info.currentRaw * scale),
+  w.members(joinText.call("\"voltage\":", toFixed.call(info.voltage10mV / 100, 2),
+    ",\"current\":", toFixed.call(info.currentRaw * scale / 100, 2),
     ",\"power\":", fixedText(info.watts, 2),
     ",\"soc\":", info.soc,
-    ",\"remainingCapacity\":", hundredthsText(info.remainingRaw * scale),
-    ",\"nominalCapacity\":", hundredthsText(info.nominalRaw * scale),
+    ",\"remainingCapacity\":", toFixed.call(info.remainingRaw * scale / 100, 2),
+    ",\"nominalCapacity\":", toFixed.call(info.nominalRaw * scale / 100, 2),
     ",\"cycles\":", info.cycles,
     ",", identityMembers(w, info),
     ",\"cellCount\":", info.cellCount));
@@ -78,9 +78,9 @@ export function writeBasicInfo(w: JsonWriter, info: BasicInfo): void {
   if (!info.hasExtended) return;
   w.members(joinText.call("\"humidity\":", info.humidity,
     ",", flagMembers(w, "alarm", ALARM_NAMES, info.alarmBits),
-    ",\"fullChargeCapacity\":", hundredthsText(info.fullChargeRaw * scale),
-    ",\"extendedRemainingCapacity\":", hundredthsText(info.extendedRemainingRaw * scale),
-    ",\"balanceCurrent\":", thousandthsText(info.balanceCurrentMa)));
+    ",\"fullChargeCapacity\":", toFixed.call(info.fullChargeRaw * scale / 100, 2),
+    ",\"extendedRemainingCapacity\":", toFixed.call(info.extendedRemainingRaw * scale / 100, 2),
+    ",\"balanceCurrent\":", toFixed.call(info.balanceCurrentMa / 1000, 3)));
 }
 
 export function writeCells(w: JsonWriter, cells: CellVoltages): void {
@@ -88,19 +88,17 @@ export function writeCells(w: JsonWriter, cells: CellVoltages): void {
   w.key("cells").decimalArray(millivolts, count, 3);
   if (count === 0) return;
   // lowest and highest (the first on a tie, as CellVoltages.minIndex/maxIndex) and the sum, in one pass
-  let min = 0, max = 0, total = 0;
-  for (let i = 0; i < count; i++) {
+  let min = 0, max = 0, minMv = millivolts[0], maxMv = minMv, total = minMv;
+  for (let i = 1; i < count; i++) {
     const mv = millivolts[i];
     total += mv;
-    if (mv < millivolts[min]) min = i;
-    if (mv > millivolts[max]) max = i;
+    if (mv < minMv) { minMv = mv; min = i; } else if (mv > maxMv) { maxMv = mv; max = i; }
   }
-  const minMv = millivolts[min], maxMv = millivolts[max];
-  w.members(joinText.call("\"cellMin\":", thousandthsText(minMv),
-    ",\"cellMax\":", thousandthsText(maxMv),
-    ",\"cellDelta\":", thousandthsText(maxMv - minMv),
+  w.members(joinText.call("\"cellMin\":", toFixed.call(minMv / 1000, 3),
+    ",\"cellMax\":", toFixed.call(maxMv / 1000, 3),
+    ",\"cellDelta\":", toFixed.call((maxMv - minMv) / 1000, 3),
     // rounded to 0.1 mV as an integer first, so x.xxx5 averages print exactly
-    ",\"cellAverage\":", fixedText(Math.round(total * 10 / count) / 10000, 4),
+    ",\"cellAverage\":", toFixed.call(Math.round(total * 10 / count) / 10000, 4),
     ",\"cellMinIndex\":", min + 1,
     ",\"cellMaxIndex\":", max + 1));
 }
@@ -111,9 +109,18 @@ export function writeHardware(w: JsonWriter, hardware: HardwareVersion): void {
 
 /** Named counters; any beyond the known names as "counter13", "counter14", ... (1-based). */
 export function writeErrorCounters(w: JsonWriter, counters: ErrorCounters): void {
-  for (let i = 0; i < counters.count; i++) {
-    w.key(i < ERROR_COUNTER_NAMES.length ? ERROR_COUNTER_NAMES[i] : `counter${i + 1}`).number(counters.values[i]);
+  const count = counters.count, v = counters.values;
+  let i = 0;
+  // every firmware sends at least the first 11: those in one joinText call (a key() and a number()
+  // per counter cost XS about 170 units each; the diag is written every minute for every pack)
+  if (count >= 11) {
+    w.members(joinText.call("\"shortCircuit\":", v[0], ",\"chargeOvercurrent\":", v[1], ",\"dischargeOvercurrent\":", v[2],
+      ",\"cellOvervoltage\":", v[3], ",\"cellUndervoltage\":", v[4], ",\"chargeOvertemperature\":", v[5],
+      ",\"chargeUndertemperature\":", v[6], ",\"dischargeOvertemperature\":", v[7], ",\"dischargeUndertemperature\":", v[8],
+      ",\"packOvervoltage\":", v[9], ",\"packUndervoltage\":", v[10]));
+    i = 11;
   }
+  for (; i < count; i++) w.key(i < ERROR_COUNTER_NAMES.length ? ERROR_COUNTER_NAMES[i] : `counter${i + 1}`).number(v[i]);
 }
 
 function encode<T>(write: (w: JsonWriter, reading: T) => void, reading: T): string {

@@ -84,6 +84,8 @@ test("BMS diag: uptime, RSSI, connected, every link and frame counter, the login
   assert.deepEqual(diag.frames, { received: 21, errorStatus: 22, garbageBytes: 23, badHeader: 24, badEnd: 25, badChecksum: 26, gapTimeouts: 27, truncated: 28, moduleFrames: 29 });
   assert.deepEqual(diag.login, bms.login, "what the login came to, for the Login problem entity");
   assert.equal(diag.errorCounters.cellOvervoltage, 122);
+  bms.login = { kind: "none", ok: true, problem: false, outcome: "a \"quoted\" \\ outcome" };
+  assert.deepEqual(parseJson(bmsDiagJson(w, bms, 1)).login, bms.login, "the other way round, and text that JSON escapes");
   bms.rssi = undefined;
   bms.connected = false;
   const van = new FakeBms("van", "Van", undefined, clock).load(DP04S007);
@@ -99,6 +101,8 @@ test("gateway diag: uptime, BMS count, the restart reason when there is one, eve
     publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10, replaysIgnored: 11 } as MqttStats;
   assert.deepEqual(parseJson(gatewayDiagJson(w, 60, 2, stats)), { uptime: 60, bms: 2, mqtt: { connectAttempts: 1, connects: 2, connectTimeouts: 3,
     disconnects: 4, publishes: 5, publishFailures: 6, publishesTooLarge: 7, messagesIn: 8, malformedCommands: 9, oversizedPayloads: 10, replaysIgnored: 11 } });
+  assert.deepEqual(Object.keys(parseJson(gatewayDiagJson(w, 60, 2, stats)).mqtt as object), ["connectAttempts", "connects", "connectTimeouts",
+    "disconnects", "publishes", "publishFailures", "publishesTooLarge", "messagesIn", "malformedCommands", "oversizedPayloads", "replaysIgnored"], "in this order");
   assert.equal(parseJson(gatewayDiagJson(w, 60, 2, stats, "BLE connect hung")).restartReason, "BLE connect hung");
   assert.equal(parseJson(gatewayDiagJson(w, 60, 2, stats, "")).restartReason, undefined);
 });

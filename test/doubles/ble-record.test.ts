@@ -223,7 +223,9 @@ test("per notification the SDK allocates a fresh buffer and the bleservices view
   device!.discoverAllPrimaryServices();
   ev("ble.services", 2, [{ uuid: "00ff", start: 0x10, end: 0x1f }]);
   device!.services[0].discoverAllCharacteristics();
-  ev("ble.characteristics", 2, 0x10, [{ uuid: "01ff", handle: 0x11, properties: 0x12 }, { uuid: "02ff", handle: 0x15, properties: 0x0c }]);
+  // upper-case hex, as the virtual device's BLE world reports it: the SDK matches the UUID's bytes
+  // (nimble/modBLEClient.c uuidToCharName: ble_uuid_cmp), so the type is found whatever the case
+  ev("ble.characteristics", 2, 0x10, [{ uuid: "01FF", handle: 0x11, properties: 0x12 }, { uuid: "02ff", handle: 0x15, properties: 0x0c }]);
   ev("ble.notification", 2, 0x11, "dd0300");
   ev("ble.notification", 2, 0x11, "dd0300");
   assert.ok(values[0] instanceof Uint8Array && values[1] instanceof Uint8Array);

@@ -417,7 +417,9 @@ export default class BLEClient {
       typedCharacteristics ??= hostCall<Record<string, string>>("ble.types");
       for (const info of list) {
         const characteristic = new Characteristic(service, new Bytes(fromHex(info.uuid)), info.handle, info.properties);
-        const type = typedCharacteristics[info.uuid];
+        // the SDK compares the UUID's bytes (nimble/modBLEClient.c uuidToCharName: ble_uuid_cmp), so
+        // the hex's case does not matter (the table's keys are lower case)
+        const type = typedCharacteristics[info.uuid.toLowerCase()];
         if (type) characteristic.type = type;
         service.characteristics.push(characteristic);
       }

@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ALARM_NAMES, BasicInfo, PROTECTION_NAMES } from "../../modules/protocol/basic-info";
 import { CellVoltages } from "../../modules/protocol/cells";
-import { JsonWriter, writeBasicInfo, writeCells } from "../../modules/protocol/json";
+import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters } from "../../modules/protocol/json";
+import { ERROR_COUNTER_NAMES, ErrorCounters, MAX_ERROR_COUNTERS } from "../../modules/protocol/error-counters";
 import { decimalText, fixedText, hundredthsText, tenthsText, thousandthsText } from "../../modules/protocol/json-writer";
 import { ALARM_LABELS, balancingText, flagText, protectionText, writeProblemTexts } from "../../modules/protocol/problem-text";
 
@@ -111,4 +112,32 @@ test("tenths, hundredths and thousandths as fixed() prints them: signs, leading 
   assert.equal(hundredthsText(-5), "-0.05");
   assert.equal(thousandthsText(3007), "3.007");
   assert.equal(tenthsText(-2731), "-273.1");
+});
+
+test("decimalArray: each element as decimalText prints it, for every integer array type and its edges", () => {
+  const arrays = [new Int16Array([0, -5, 1560, 3007, -2731, 32767, -32768]), new Uint16Array([0, 5, 65535, 3007, 100]),
+    new Int32Array([0, -5, 2147483647, -2147483648, 1560])];
+  for (const values of arrays) {
+    for (const decimals of [1, 2, 3] as const) {
+      const text = new JsonWriter().decimalArray(values, values.length, decimals).text;
+      assert.equal(text, "[" + [...values].map((v) => decimalText(v, decimals)).join(",") + "]", `${values.constructor.name}, ${decimals} places`);
+      assert.equal(new JsonWriter().decimalArray(values, 2, decimals).text, "[" + decimalText(values[0], decimals) + "," + decimalText(values[1], decimals) + "]", "the first count only");
+    }
+  }
+  assert.equal(new JsonWriter().decimalArray(new Int16Array([-2731, 250]), 2, 1).text, "[-273.1,25.0]");
+  assert.equal(new JsonWriter().decimalArray(new Uint16Array(0), 0, 3).text, "[]");
+  assert.equal(new JsonWriter().beginArray().null().decimalArray(new Uint16Array([1]), 1, 3).endArray().text, "[null,[0.001]]", "a comma before it when needed");
+});
+
+test("error counters: the first 11 in one text, then the rest, as key() and number() write them, for every count", () => {
+  for (let count = 0; count <= MAX_ERROR_COUNTERS; count++) {
+    const counters = new ErrorCounters();
+    counters.count = count;
+    for (let i = 0; i < MAX_ERROR_COUNTERS; i++) counters.values[i] = int(0, 65535);
+    const expected = new JsonWriter().beginObject();
+    for (let i = 0; i < count; i++) expected.key(i < ERROR_COUNTER_NAMES.length ? ERROR_COUNTER_NAMES[i] : "counter" + (i + 1)).number(counters.values[i]);
+    const written = new JsonWriter().beginObject();
+    writeErrorCounters(written, counters);
+    assert.equal(written.endObject().text, expected.endObject().text, `${count} counters`);
+  }
 });

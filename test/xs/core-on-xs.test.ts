@@ -69,6 +69,11 @@ describe("core on XS", () => {
     assert.deepEqual(await allocatingCalls(xs, "decoders", 1_000), { total: 0, calls: {} });
   });
 
+  test("decimals printed by the engine (toFixed on m / 10^k) are m's exact digits, for every m within ±200,000", async () => {
+    const { value: bad } = await xs.run<string[]>("globalThis.__result = W.decimalMismatches(-200000, 200000);");
+    assert.deepEqual(bad, []);
+  });
+
   test("the call counter sees allocating calls (the reference's copies and views)", async () => {
     const { total, calls } = await allocatingCalls(xs, "reference", 10);
     assert.ok(total > 0);

@@ -9,6 +9,7 @@ import { ErrorCounters, decodeErrorCounters } from "../../modules/protocol/error
 import { CMD_BASIC_INFO, CMD_CELLS, CMD_ERROR_COUNTERS, CMD_HARDWARE } from "../../modules/protocol/frame";
 import { HardwareVersion, decodeHardware } from "../../modules/protocol/hardware";
 import { parseHex } from "../../modules/protocol/hex";
+import { fixedText, hundredthsText, tenthsText, thousandthsText } from "../../modules/protocol/json-writer";
 import { ReferenceParser } from "../../scripts/lib/reference-parser";
 import { type AllocationCount, countAllocatingCalls } from "./allocation-counter";
 
@@ -142,4 +143,24 @@ export function replay(vectors: { chunks: string[] }[]): { frames: string[]; sta
 export function allocatingCalls(workload: Workload, cycles: number): AllocationCount {
   const runner = RUNNERS[workload];
   return countAllocatingCalls(() => runner(cycles));
+}
+
+/** m / 10^places written out digit by digit: the reference for the engine-printed decimals. */
+function digitsOf(m: number, places: number): string {
+  const digits = String(Math.abs(m)).padStart(places + 1, "0");
+  return (m < 0 ? "-" : "") + digits.slice(0, digits.length - places) + "." + digits.slice(digits.length - places);
+}
+
+/** Integers in [from, to] whose decimal text (json-writer's, printed by toFixed) differs from the digits. */
+export function decimalMismatches(from: number, to: number): string[] {
+  const bad: string[] = [];
+  for (let m = from; m <= to && bad.length < 10; m++) {
+    if (tenthsText(m) !== digitsOf(m, 1)) bad.push("tenths " + m);
+    if (hundredthsText(m) !== digitsOf(m, 2)) bad.push("hundredths " + m);
+    if (thousandthsText(m) !== digitsOf(m, 3)) bad.push("thousandths " + m);
+    // fixedText rounds first: a value within a hundredth of a unit of m / 10^4 prints as m / 10^4
+    const near = m / 10_000 + (m % 7 - 3) / 1_000_000;
+    if (fixedText(near, 4) !== (Math.round(Math.abs(near) * 10_000) === 0 ? digitsOf(0, 4) : digitsOf(m, 4))) bad.push("fixed " + near);
+  }
+  return bad;
 }
