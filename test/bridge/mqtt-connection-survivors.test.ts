@@ -7,59 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MqttConnection, MqttStats, type ConnectionListener, type MqttSettings, type TlsPort } from "../../modules/bridge/mqtt-connection";
-import type { MqttClient, MqttOptions, Timers } from "../../modules/bridge/ports";
+import type { MqttOptions } from "../../modules/bridge/ports";
 import { TestLog } from "./helpers";
-
-/** Manual time: run() fires what is due, in order; `armed` records each set() as [at, ms]. */
-class ManualTimers implements Timers {
-  now = 0;
-  readonly armed: Array<[number, number]> = [];
-  #next = 1;
-  readonly #due = new Map<number, [number, () => void]>();
-  set(callback: () => void, ms: number): unknown { const id = this.#next++; this.armed.push([this.now, ms]); this.#due.set(id, [this.now + ms, callback]); return id; }
-  clear(handle: unknown): void { this.#due.delete(handle as number); }
-  get pending(): number[] { return [...this.#due.values()].map(([at]) => at).sort((a, b) => a - b); }
-  run(until: number): void {
-    for (;;) {
-      let first: [number, number] | undefined;
-      for (const [id, [at]] of this.#due) if (at <= until && (!first || at < first[1])) first = [id, at];
-      if (!first) break;
-      const [, callback] = this.#due.get(first[0])!;
-      this.#due.delete(first[0]);
-      this.now = first[1];
-      callback();
-    }
-    this.now = until;
-  }
-  /** Lets one turn pass (what is due at once runs). */
-  turn(): void { this.run(this.now); }
-}
-
-/** A scripted SDK client: records what the connection does with it; the test plays the broker. */
-class Client implements MqttClient {
-  onReady?: () => void;
-  onMessage?: (topic: string, data: ArrayBuffer) => void;
-  onClose?: () => void;
-  readonly published: Array<[string, string, unknown]> = [];
-  readonly subscribed: string[] = [];
-  readonly closed: boolean[] = [];
-  failPublish = false;
-  failSubscribe = false;
-  failClose = false;
-  constructor(readonly options: MqttOptions) {}
-  publish(topic: string, data: string | ArrayBuffer, flags?: { retain?: boolean }): void {
-    if (this.failPublish) throw new Error("can't write all data");
-    this.published.push([topic, typeof data === "string" ? data : Buffer.from(data).toString(), flags]);
-  }
-  subscribe(topic: string): void {
-    if (this.failSubscribe) throw new Error("connection closed");
-    this.subscribed.push(topic);
-  }
-  close(immediate?: boolean): void {
-    this.closed.push(!!immediate);
-    if (this.failClose) throw new Error("socket gone");
-  }
-}
+import { ManualTimers, ScriptedClient as Client, bytes } from "./scripted-mqtt";
 
 class Events implements ConnectionListener {
   readonly seen: string[] = [];
@@ -481,7 +431,6 @@ test("TLS: a connection the SDK closes before CONNACK gets the list of what to c
 
 // ---- the replay guard's marker (replay-guard.ts) as the connection drives it ----
 
-const bytes = (text: string) => new Uint8Array(Buffer.from(text)).buffer as ArrayBuffer;
 const SYNC = "jbd/gw/sync";
 
 test("replay guard: after each connect a marker on its own topic, not retained, sent again every 3 s until it comes back, never while offline", () => {
