@@ -15,28 +15,14 @@ import { SP04S034, type FakeBms } from "./fake-bms";
 import { assertAccepted, haView, parseDiscovery, render } from "./home-assistant";
 import { sleep, until } from "./helpers";
 import type { SettingsDone, SettingsOutcome, SettingsView } from "../../modules/link/bms-settings";
-import { REGISTER_COUNT, RegisterState, SettingsSet, registerIndex } from "../../modules/protocol/registers";
+import type { SettingsSet } from "../../modules/protocol/registers";
+import { packSet } from "./pack-settings";
 import { MAX_SETTINGS_PAYLOAD } from "../../modules/bridge/settings-commands";
 import { quoted } from "../../modules/bridge/incoming";
 
 const broker = new Broker();
 before(() => broker.start());
 after(() => broker.stop());
-
-/** A 4S pack's parameters as the link would have read them (firmware without the 10 % curve steps). */
-function packSet(): SettingsSet {
-  const set = new SettingsSet();
-  const raw: Record<string, number> = {
-    designCapacity: 28000, cycleCapacity: 28000, cellOvervoltage: 3650, cellOvervoltageRelease: 3550,
-    cellUndervoltage: 2500, cellUndervoltageRelease: 2700, packOvervoltage: 1460, packUndervoltage: 1000,
-    chargeOvercurrent: 10000, dischargeOvercurrent: 0x10000 - 15000, chargeOvertemp: 3231, chargeUndertemp: 2731,
-    dischargeOvertemp: 3481, dischargeUndertemp: 2531, balanceStartVoltage: 3400, balanceWindow: 30,
-    functionsRaw: 0x000c, cellCount: 4, manufactureDate: (24 << 9) | (3 << 5) | 7,
-  };
-  for (const [key, word] of Object.entries(raw)) { set.raw[registerIndex(key)] = word; set.state[registerIndex(key)] = RegisterState.Ok; }
-  for (let i = 0; i < REGISTER_COUNT; i++) if (set.state[i] === RegisterState.Unread) set.state[i] = RegisterState.Absent;
-  return set;
-}
 
 /** The pack's settings as the bridge sees them: records every request, answers with `next` (ok by default). */
 class FakeSettings implements SettingsView {
