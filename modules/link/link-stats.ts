@@ -22,8 +22,8 @@ export class LatencyStats {
   add(ms: number): void {
     const buckets = this.#buckets;
     // twice per poll cycle: plain arithmetic, not Math calls and the class's statics (a third of
-    // the cost in XS); a negative interval (none: Time.delta) would count as 0
-    const bucket = ms >= LAST_BUCKET_MS ? LAST_BUCKET : ms > 0 ? (ms / BUCKET_MS) | 0 : 0;
+    // the cost in XS); Time.delta is never negative
+    const bucket = ms >= LAST_BUCKET_MS ? LAST_BUCKET : (ms / BUCKET_MS) | 0;
     if (buckets[bucket] === 0xffff) {
       let kept = 0;
       for (let i = 0; i < buckets.length; i++) kept += (buckets[i] >>= 1);
