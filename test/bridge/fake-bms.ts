@@ -9,6 +9,7 @@ import { parseHex } from "../../modules/protocol/hex";
 import { LinkStats } from "../../modules/link/link-stats";
 import { AssemblerStats } from "../../modules/protocol/assembler";
 import type { BmsView, Fet, MosResult } from "../../modules/link/bms-view";
+import type { EnergyView } from "../../modules/link/energy-meter";
 import type { MaintenanceResult } from "../../modules/link/maintenance";
 import type { Clock } from "../../modules/bridge/ports";
 
@@ -52,6 +53,8 @@ export class FakeBms implements BmsView {
   infoAt = -1;
   cellsAt = -1;
   rssi: number | undefined;
+  /** A meter's totals and estimates when a test gives one (a view without a meter has none). */
+  energy?: EnergyView;
   online = false;
   connected = false;
   released = false;

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { render } from "./home-assistant";
 import { JsonWriter } from "../../modules/protocol/json";
-import { bmsDiagJson, gatewayDiagJson, infoJson, mosResultJson, refusalJson, softwareVersion, stateJson } from "../../modules/bridge/payloads";
+import { bmsDiagJson, gatewayDiagJson, infoJson, maintenanceResultJson, mosResultJson, refusalJson, softwareVersion, stateJson, unknownBmsJson } from "../../modules/bridge/payloads";
 import type { Clock } from "../../modules/bridge/ports";
 import type { MqttStats } from "../../modules/bridge/mqtt-connection";
 import { FakeBms, DP04S007, SP04S034 } from "./fake-bms";
@@ -117,4 +117,65 @@ test("MOS results and refusals", () => {
   assert.deepEqual(parseJson(refusalJson(w, "busy", "charge", true)), { fet: "charge", requested: "ON", ok: false, error: "busy" });
   assert.deepEqual(parseJson(refusalJson(w, "off", "discharge", false)), { fet: "discharge", requested: "OFF", ok: false, error: "off" });
   assert.deepEqual(parseJson(refusalJson(w, "invalid payload")), { ok: false, error: "invalid payload" });
+});
+
+test("state: energy totals in kWh from whole Wh, runtimes in seconds (0 is a runtime, negative none), all four null without a meter", () => {
+  const bms = new FakeBms("house", "House", undefined, clock).load(SP04S034);
+  const none = parseJson(stateJson(w, bms, clock));
+  assert.deepEqual([none.energyCharged, none.energyDischarged, none.timeToEmpty, none.timeToFull], [null, null, null, null]);
+  bms.energy = { chargedWh: 12_345.9, dischargedWh: 7.2, timeToEmptyS: 3_600, timeToFullS: -1 };
+  const discharging = parseJson(stateJson(w, bms, clock));
+  assert.deepEqual([discharging.energyCharged, discharging.energyDischarged, discharging.timeToEmpty, discharging.timeToFull], [12.345, 0.007, 3_600, null]);
+  bms.energy = { chargedWh: 0, dischargedWh: 1_000, timeToEmptyS: -1, timeToFullS: 0 };
+  const full = parseJson(stateJson(w, bms, clock));
+  assert.deepEqual([full.energyCharged, full.energyDischarged, full.timeToEmpty, full.timeToFull], [0, 1, null, 0]);
+  bms.energy = { chargedWh: 0, dischargedWh: 0, timeToEmptyS: 0, timeToFullS: 59 };
+  const empty = parseJson(stateJson(w, bms, clock));
+  assert.deepEqual([empty.timeToEmpty, empty.timeToFull], [0, 59]);
+});
+
+test("gateway diag: each memory figure only where the build reports it", () => {
+  const stats = { connectAttempts: 0, connects: 0, connectTimeouts: 0, disconnects: 0, publishes: 0, publishFailures: 0,
+    publishesTooLarge: 0, messagesIn: 0, malformedCommands: 0, oversizedPayloads: 0, replaysIgnored: 0 } as MqttStats;
+  const all = { freeBytes: 1, slotHeapBytes: 2, chunkHeapBytes: 3, stackBytes: 4 };
+  assert.deepEqual(parseJson(gatewayDiagJson(w, 1, 1, stats, "", all)).memory, all);
+  for (const missing of Object.keys(all) as (keyof typeof all)[]) {
+    const some = { ...all, [missing]: undefined };
+    const expected: Record<string, number> = { ...all };
+    delete expected[missing];
+    assert.deepEqual(parseJson(gatewayDiagJson(w, 1, 1, stats, "", some)).memory, expected, `without ${missing}`);
+  }
+  assert.equal(parseJson(gatewayDiagJson(w, 1, 1, stats, "", undefined)).memory, undefined);
+});
+
+test("MOS result: the FET states only when both are known", () => {
+  assert.deepEqual(parseJson(mosResultJson(w, { fet: "charge", requested: true, ok: false, error: "x", discharge: false })),
+    { fet: "charge", requested: "ON", ok: false, error: "x" });
+});
+
+test("maintenance result: the error, and the facts before and after, each only when there", () => {
+  assert.deepEqual(parseJson(maintenanceResultJson(w, { function: "capacity", ok: true,
+    before: { soc: 40, remainingAh: 12.345, protection: "none", errorCounters: 3 }, after: { soc: 100 } })),
+  { function: "capacity", ok: true, before: { soc: 40, remainingCapacity: 12.35, protection: "none", errorCounters: 3 }, after: { soc: 100 } });
+  assert.deepEqual(parseJson(maintenanceResultJson(w, { function: "counters", ok: false, error: "not allowed" })),
+    { function: "counters", ok: false, error: "not allowed" });
+  assert.deepEqual(parseJson(maintenanceResultJson(w, { function: "protection", ok: true, after: { protection: "Cell overvoltage", errorCounters: 0 } })),
+    { function: "protection", ok: true, after: { protection: "Cell overvoltage", errorCounters: 0 } });
+  assert.deepEqual(parseJson(maintenanceResultJson(w, { function: "protection", ok: true, before: { remainingAh: 0 } })),
+    { function: "protection", ok: true, before: { remainingCapacity: 0 } });
+});
+
+test("a command for a BMS this gateway does not have: the topic and the ids it has", () => {
+  const ids = [{ topics: { id: "house" } }, { topics: { id: "van" } }];
+  assert.deepEqual(parseJson(unknownBmsJson(w, "jbd/boat/mos/set", ids)),
+    { topic: "jbd/boat/mos/set", ok: false, error: "unknown BMS in 'jbd/boat/mos/set' (this gateway has: house, van)" });
+  assert.equal(parseJson(unknownBmsJson(w, "jbd/x/mos/set", [])).error, "unknown BMS in 'jbd/x/mos/set' (this gateway has: none)");
+});
+
+test("info: the production date's month and day in two digits (9 and 10 either side of the padding)", () => {
+  const bms = new FakeBms("house", "House", undefined, clock).load(SP04S034);
+  bms.info.productionDateRaw = (21 << 9) | (10 << 5) | 9;
+  assert.equal(parseJson(infoJson(w, bms)).productionDate, "2021-10-09");
+  bms.info.productionDateRaw = (21 << 9) | (9 << 5) | 10;
+  assert.equal(parseJson(infoJson(w, bms)).productionDate, "2021-09-10");
 });
