@@ -98,7 +98,9 @@ test("the state's members are the JSON written member by member, for 3,000 rando
 
 test("tenths, hundredths and thousandths as fixed() prints them: signs, leading zeros, int32 edges and beyond", () => {
   const values = [0, -0, 1, -1, 5, -5, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 1560, -1560, 65535, -32768,
-    2147483647, -2147483647, -2147483648, 2147483648, -2147483649, 3e9, -3e9, 1.5, -2.5, 12.25];
+    2147483647, -2147483647, -2147483648, 2147483648, -2147483649, 3e9, -3e9, 1.5, -2.5, 12.25,
+    // halves where the engine's toFixed (binary value) and fixedText (rounding the scaled value) differ
+    22189.5, 12753.5, 8999.5, -8999.5];
   for (let i = 0; i < 2000; i++) values.push(int(-2147483648, 2147483647));
   for (const value of values) {
     assert.equal(tenthsText(value), fixedText(value / 10, 1), `tenths ${value}`);
@@ -140,4 +142,58 @@ test("error counters: the first 11 in one text, then the rest, as key() and numb
     writeErrorCounters(written, counters);
     assert.equal(written.endObject().text, expected.endObject().text, `${count} counters`);
   }
+});
+
+test("fixedText beyond 2^52 (the engine's toFixed would no longer be exact): digits, fraction, leading zeros, sign", () => {
+  assert.equal(fixedText(2 ** 52, 0), "4503599627370496");
+  assert.equal(fixedText(2 ** 52, 1), "4503599627370496.0");
+  assert.equal(fixedText(-(2 ** 52), 3), "-4503599627370496.000");
+  assert.equal(fixedText(2 ** 49 + 0.5, 1), "562949953421312.5");
+  assert.equal(fixedText(2 ** 46 + 0.25, 2), "70368744177664.25");
+  assert.equal(fixedText(-(2 ** 46) - 0.0625, 2), "-70368744177664.06", "a leading zero in the fraction");
+  assert.equal(fixedText(NaN, 2), "null");
+  assert.equal(fixedText(-Infinity, 2), "null");
+  assert.equal(fixedText(-0.001, 2), "0.00", "no sign when it rounds to zero");
+});
+
+test("kept fragments: per table, the last four keys, the scratch writer cleared by keep()", () => {
+  const w = new JsonWriter();
+  const a = {}, b = {};
+  assert.equal(w.cached(a, 1), undefined, "nothing kept yet");
+  assert.equal(w.keep(a, 1, "one"), "one", "keep() before any fragment(): returns the text");
+  assert.equal(w.cached(a, 1), "one");
+  assert.equal(w.cached(b, 1), undefined, "another table");
+  assert.equal(w.cached(a, 2), undefined, "another key");
+  w.keep(a, 2, "two"); w.keep(a, 3, "three"); w.keep(a, 4, "four");
+  assert.deepEqual([1, 2, 3, 4].map((k) => w.cached(a, k)), ["one", "two", "three", "four"]);
+  w.keep(a, 5, "five");
+  assert.deepEqual([1, 2, 3, 4, 5].map((k) => w.cached(a, k)), [undefined, "two", "three", "four", "five"], "the oldest goes first");
+  w.keep(a, 6, "six");
+  assert.deepEqual([2, 3, 6].map((k) => w.cached(a, k)), [undefined, "three", "six"]);
+  const f = w.fragment().key("x").number(1);
+  assert.equal(w.keep(b, 0, f.text), "\"x\":1");
+  assert.equal(w.fragment().key("y").number(2).text, "\"y\":2", "a fragment starts empty");
+  w.fragment().key("z");
+  w.keep(b, 9, "nine");
+  assert.equal(w.fragment().text, "", "keep() clears what was left in the scratch writer");
+});
+
+test("members(\"\") adds nothing, not even a comma", () => {
+  assert.equal(new JsonWriter().beginObject().members("").key("a").number(1).members("").endObject().text, "{\"a\":1}");
+  assert.equal(new JsonWriter().beginObject().key("a").number(1).members("\"b\":2").endObject().text, "{\"a\":1,\"b\":2}");
+});
+
+test("a production date and software version kept per value, not mixed up with another's (date 256 and 0, version 0 and 1)", () => {
+  const w = new JsonWriter();
+  const info = new BasicInfo();
+  const texts: string[] = [];
+  for (const [date, version] of [[0, 1], [256, 0], [0, 1], [1, 0], [0, 256 & 0xff]]) {
+    info.productionDateRaw = date;
+    info.softwareVersionRaw = version;
+    w.clear().beginObject();
+    writeBasicInfo(w, info);
+    const parsed = JSON.parse(w.endObject().text);
+    texts.push(parsed.productionDate + " " + parsed.softwareVersion);
+  }
+  assert.deepEqual(texts, ["2000-00-00 0.1", "2000-08-00 0.0", "2000-00-00 0.1", "2000-00-01 0.0", "2000-00-00 0.0"]);
 });
