@@ -170,7 +170,7 @@ export function numberText(value: number): string {
 // An integer m below 2^52 divided by 10^k is within m * 2^-53 units of 10^-k of m / 10^k, far less
 // than the half unit where toFixed(k) would round otherwise: the engine prints m's exact decimal
 // (its own C code, about a third of the compute of building the text in JavaScript; checked
-// against the digit arithmetic for every m within ±300,000 on XS: test/xs/core-on-xs.test.ts).
+// against the digit arithmetic for every m within ±200,000 on XS: test/xs/core-on-xs.test.ts).
 // Called on the function, not on the number: `x.toFixed()` makes XS a Number wrapper (2 slots).
 // Exported for the per-cycle payloads, whose decoded fields are integers: `toFixed.call(m / 100, 2)`
 // prints what hundredthsText(m) does, without the call (as much compute as the text, in XS).
