@@ -69,8 +69,8 @@ function world(o: WorldOptions = {}) {
       last().onMessage!(sync, bytes(last().published.findLast(([t]) => t === sync)![1]));
       timers.run(timers.now + 1_000);
     },
-    /** start() and connect(), everything published, then nothing counted as fresh. */
-    up: () => { bridge.start(); w.connect(); timers.drain(); w.skip(); },
+    /** start() and connect(live), everything published, then nothing counted as fresh. */
+    up: (live = true) => { bridge.start(); w.connect(live); timers.drain(); w.skip(); },
     drain: () => timers.drain(),
     message: (topic: string, payload: string | Buffer) => last().onMessage!(topic, bytes(payload)),
     /** The newest client refuses (a full send buffer) the next `times` writes on `topic`. */
@@ -258,10 +258,7 @@ test("Home Assistant's birth: everything again, at most once per 10 s; its will,
 
   // a replayed (retained) birth right after a connect is HA's to keep: nothing published, nothing cleared
   const v = world({ bms: [["house", SP04S034]] });
-  v.bridge.start();
-  v.connect(false);
-  v.timers.drain();
-  v.skip();
+  v.up(false);
   v.message("ha/status", "online");
   v.drain();
   assert.deepEqual(v.fresh(), []);
@@ -592,10 +589,7 @@ test("a replayed command (retained, or before the subscriptions were live) is no
   const w = world({ bms: [["a", SP04S034]] });
   const s = withSettings(w.packs[0]);
   w.bridge.setConsoleHandler(() => assert.fail("a replayed console line is not run"));
-  w.bridge.start();
-  w.connect(false);
-  w.timers.drain();
-  w.skip();
+  w.up(false);
   const why = "not obeyed: it came before the gateway's subscriptions were live (a retained message, or sent during a reconnect); send it again";
   w.message("jbd/a/mos/charge/set", "ON");
   w.message("jbd/a/mos/discharge/set", "OFF");
@@ -631,10 +625,7 @@ test("a replayed command (retained, or before the subscriptions were live) is no
 test("replays: the gateway's own settings answers are neither obeyed nor deleted; a console line that is not text is ignored as ''", () => {
   const w = world({ bms: [["a", SP04S034]] });
   w.bridge.setConsoleHandler(() => {});
-  w.bridge.start();
-  w.connect(false);
-  w.timers.drain();
-  w.skip();
+  w.up(false);
   w.message("jbd/a/settings/result", "{\"ok\":true}");
   w.drain();
   assert.deepEqual(w.fresh(), []);

@@ -6,30 +6,8 @@ import assert from "node:assert/strict";
 import { Pump } from "../../modules/bridge/pump";
 import { MqttStats, type MqttConnection } from "../../modules/bridge/mqtt-connection";
 import { MAX_PACKET, SEND_BUFFER, publishBytes } from "../../modules/bridge/send-buffer";
-import type { Timers } from "../../modules/bridge/ports";
 import { TestLog } from "./helpers";
-
-/** Timers on manual time: run() fires what is due, in order. */
-class ManualTimers implements Timers {
-  now = 0;
-  #next = 1;
-  readonly #due = new Map<number, [number, () => void]>();
-  set(callback: () => void, ms: number): unknown { const id = this.#next++; this.#due.set(id, [this.now + ms, callback]); return id; }
-  clear(handle: unknown): void { this.#due.delete(handle as number); }
-  /** Advance to `until`, firing timers in time order. */
-  run(until: number): void {
-    for (;;) {
-      let first: [number, number] | undefined;
-      for (const [id, [at]] of this.#due) if (at <= until && (!first || at < first[1])) first = [id, at];
-      if (!first) break;
-      const [, callback] = this.#due.get(first[0])!;
-      this.#due.delete(first[0]);
-      this.now = first[1];
-      callback();
-    }
-    this.now = until;
-  }
-}
+import { ManualTimers } from "./scripted-mqtt";
 
 /** An online connection whose socket has `free` bytes, given back by ack(). */
 function socket() {
