@@ -70,7 +70,7 @@ export class Bank {
       weightedSoc += info.soc * info.nominalAh;
       socMin = Math.min(socMin, info.soc);
       energyWh += info.remainingAh * info.volts;
-      const low = cells.minIndex(), high = cells.maxIndex();
+      const low = cells.minIndex, high = cells.maxIndex;
       if (low >= 0 && (cellMinPack < 0 || cells.millivolts[low] < cellMin)) { cellMin = cells.millivolts[low]; cellMinPack = i; cellMinIndex = low; }
       if (high >= 0 && (cellMaxPack < 0 || cells.millivolts[high] > cellMax)) { cellMax = cells.millivolts[high]; cellMaxPack = i; cellMaxIndex = high; }
     }

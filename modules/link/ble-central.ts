@@ -22,6 +22,10 @@ import { Timeout } from "../platform/timeout";
 import type { Logger } from "./logger";
 import type { Recovery } from "./ble-recovery";
 
+export interface NotificationSink {
+  onNotification(value: CharacteristicValue): void;
+}
+
 /** What the central needs from a link. */
 export interface CentralLink {
   readonly id: string;
@@ -47,7 +51,8 @@ export interface CentralLink {
   onServices(services: Service[]): void;
   onCharacteristics(characteristics: Characteristic[]): void;
   onNotificationsEnabled(): void;
-  onNotification(value: CharacteristicValue): void;
+  /** Takes the notifications of notifyCharacteristic (handed straight to it: one call per 20 bytes). */
+  readonly notifications: NotificationSink;
   onRSSI(rssi: number): void;
   /** The BLE stack was reset: the link is gone without any callback. */
   onStackReset(): void;
@@ -442,7 +447,7 @@ class GatewayClient extends BLEClient {
     try {
       const links = this.central.links;
       for (let i = 0; i < links.length; i++) {
-        if (links[i].notifyCharacteristic === characteristic) { links[i].onNotification(value); return; }
+        if (links[i].notifyCharacteristic === characteristic) { links[i].notifications.onNotification(value); return; }
       }
     } catch (e) { this.guard("onNotification:", e); }
   }

@@ -5,7 +5,7 @@
 // failed setups it backs off (capped, with jitter); when polls go unanswered it closes the link
 // itself so the next attempt starts clean. A BMS takes one central at a time, so the link can be
 // released for a while (to the phone app) and comes back by itself when that time is over.
-import type { Characteristic, Client, ConnectTarget, Service, CharacteristicValue } from "bleclient";
+import type { Characteristic, Client, ConnectTarget, Service } from "bleclient";
 import { Bytes } from "btutils";
 import { gattIds, isOneOf } from "./gatt-ids";
 import Time from "time";
@@ -78,6 +78,8 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
   /** Energy totals and runtime estimates, fed with every new reading (onReading). */
   readonly energy = new EnergyMeter();
   readonly poller: BmsPoller;
+  /** The central hands our notifications to the poller (CentralLink). */
+  readonly notifications: BmsPoller;
   /** What the pack needs to answer, and what the last login came to. */
   readonly login: BmsLogin;
   /** Protection and capacity parameters: read once per connection and on request, written when allowed. */
@@ -117,6 +119,7 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
   ) {
     // the poller tells this link, which meters the reading and passes it on (LinkListener below)
     this.poller = new BmsPoller(this.stats, this, this, this, log);
+    this.notifications = this.poller;
     this.login = new BmsLogin(this, log);
     this.poller.login = this.login;
     this.settings = new BmsSettings(this.poller, this, log);
@@ -207,7 +210,6 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
     return "not connected";
   }
   sendRaw(bytes: ArrayBuffer, done: (reply: Uint8Array | undefined, error?: string) => void): void { this.poller.sendRaw(bytes, done); }
-  onNotification(value: CharacteristicValue): void { this.poller.onNotification(value); }
   onRSSI(rssi: number): void { this.rssi = rssi; }
   pollsUnanswered(): void { this.forceClose("polls unanswered"); }
   authorizeWrite(done: (error?: string) => void): boolean { return this.login.authorizeWrite(done); }

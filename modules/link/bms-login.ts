@@ -77,8 +77,9 @@ export class BmsLogin {
 
   constructor(private readonly host: LoginHost, private readonly log: Logger) {}
 
-  /** A login step is waiting for its reply: frames go here, not to the poller. */
-  get busy(): boolean { return this.#step !== Step.Idle; }
+  /** A login step is waiting for its reply: frames go here, not to the poller. (A field kept with
+   *  #step, not a getter: the poller asks for every frame.) */
+  busy = false;
 
   /**
    * The link is up: log in as far as this pack needs, then `done(true)` to poll, or `done(false)`
@@ -139,6 +140,7 @@ export class BmsLogin {
   /** The link dropped: whatever was under way is dropped with it, without a callback. */
   stop(): void {
     this.#step = Step.Idle;
+    this.busy = false;
     this.host.stopLoginTimer();
     this.#done = undefined;
     this.#rootDone = undefined;
@@ -256,12 +258,14 @@ export class BmsLogin {
 
   private send(step: Step, bytes: ArrayBuffer): void {
     this.#step = step;
+    this.busy = true;
     this.host.startLoginTimer(STEP_TIMEOUT_MS);
     try { this.host.writeRequest(bytes); } catch (error) { this.log.warn("BMS login write:", error); }
   }
 
   private stepDone(): void {
     this.#step = Step.Idle;
+    this.busy = false;
     this.host.stopLoginTimer();
   }
 
@@ -269,6 +273,7 @@ export class BmsLogin {
   onTimeout(): void {
     const step = this.#step;
     this.#step = Step.Idle;
+    this.busy = false;
     switch (step) {
       case Step.AppKey:
         // neither the poll nor the login answered: nothing a login can fix that we can tell

@@ -8,25 +8,28 @@ export class CellVoltages {
   count = 0;
   /** mV; the first `count` are valid. */
   readonly millivolts = new Uint16Array(MAX_CELLS);
-
+  // Summary of the first `count`, kept by decodeCells (the state payload is written every poll cycle,
+  // and a second pass over the cells there costs XS about as much as decoding them): call
+  // summarize() after writing `millivolts` or `count` any other way.
   /** 0-based index of the lowest cell (the first one on a tie), -1 without cells. */
-  minIndex(): number {
-    let best = -1;
-    for (let i = 0; i < this.count; i++) if (best < 0 || this.millivolts[i] < this.millivolts[best]) best = i;
-    return best;
-  }
-
+  minIndex = -1;
   /** 0-based index of the highest cell (the first one on a tie), -1 without cells. */
-  maxIndex(): number {
-    let best = -1;
-    for (let i = 0; i < this.count; i++) if (best < 0 || this.millivolts[i] > this.millivolts[best]) best = i;
-    return best;
-  }
+  maxIndex = -1;
+  totalMillivolts = 0;
 
-  totalMillivolts(): number {
-    let sum = 0;
-    for (let i = 0; i < this.count; i++) sum += this.millivolts[i];
-    return sum;
+  /** Work out minIndex, maxIndex and totalMillivolts from `millivolts` and `count`. */
+  summarize(): this {
+    const millivolts = this.millivolts, count = this.count;
+    let low = 0, high = 0, total = 0;
+    for (let i = 0; i < count; i++) {
+      total += millivolts[i];
+      if (millivolts[i] < millivolts[low]) low = i;
+      else if (millivolts[i] > millivolts[high]) high = i;
+    }
+    this.minIndex = count > 0 ? low : -1;
+    this.maxIndex = count > 0 ? high : -1;
+    this.totalMillivolts = total;
+    return this;
   }
 }
 
@@ -36,7 +39,16 @@ export function decodeCells(frame: Uint8Array, out: CellVoltages): boolean {
   if (frame[1] !== CMD_CELLS || frame[2] !== STATUS_OK || (length & 1) !== 0 || length > 2 * MAX_CELLS) return false;
   const count = length >> 1;
   const millivolts = out.millivolts;
-  for (let i = 0; i < count; i++) millivolts[i] = (frame[PAYLOAD_OFFSET + 2 * i] << 8) | frame[PAYLOAD_OFFSET + 1 + 2 * i];
+  // the summary in the same pass (as summarize() makes it); the loop's locals declared outside it
+  let low = 0, high = 0, lowMv = 0x10000, highMv = -1, total = 0, mv = 0;
+  for (let i = 0; i < count; i++) {
+    total += (millivolts[i] = mv = (frame[PAYLOAD_OFFSET + 2 * i] << 8) | frame[PAYLOAD_OFFSET + 1 + 2 * i]);
+    if (mv < lowMv) { lowMv = mv; low = i; }
+    if (mv > highMv) { highMv = mv; high = i; }
+  }
   out.count = count;
+  out.minIndex = count > 0 ? low : -1;
+  out.maxIndex = count > 0 ? high : -1;
+  out.totalMillivolts = total;
   return true;
 }

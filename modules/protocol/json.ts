@@ -87,13 +87,8 @@ export function writeCells(w: JsonWriter, cells: CellVoltages): void {
   const count = cells.count, millivolts = cells.millivolts;
   w.key("cells").decimalArray(millivolts, count, 3);
   if (count === 0) return;
-  // lowest and highest (the first on a tie, as CellVoltages.minIndex/maxIndex) and the sum, in one pass
-  let min = 0, max = 0, minMv = millivolts[0], maxMv = minMv, total = minMv;
-  for (let i = 1; i < count; i++) {
-    const mv = millivolts[i];
-    total += mv;
-    if (mv < minMv) { minMv = mv; min = i; } else if (mv > maxMv) { maxMv = mv; max = i; }
-  }
+  // lowest, highest and sum: kept by decodeCells (CellVoltages.summarize)
+  const min = cells.minIndex, max = cells.maxIndex, minMv = millivolts[min], maxMv = millivolts[max], total = cells.totalMillivolts;
   w.members(joinText.call("\"cellMin\":", toFixed.call(minMv / 1000, 3),
     ",\"cellMax\":", toFixed.call(maxMv / 1000, 3),
     ",\"cellDelta\":", toFixed.call((maxMv - minMv) / 1000, 3),

@@ -63,7 +63,7 @@ export function protectionText(bits: number, cells?: CellVoltages): string {
     if (((bits >> bit) & 1) === 0) continue;
     let label = PROTECTION_LABELS[bit];
     if (cells && cells.count > 0 && (bit === CELL_OVERVOLTAGE || bit === CELL_UNDERVOLTAGE)) {
-      const index = bit === CELL_OVERVOLTAGE ? cells.maxIndex() : cells.minIndex();
+      const index = bit === CELL_OVERVOLTAGE ? cells.maxIndex : cells.minIndex;
       label = "Cell " + (index + 1) + (bit === CELL_OVERVOLTAGE ? " overvoltage (" : " undervoltage (") + volts(cells.millivolts[index]) + " V)";
     }
     if (bit === SOFTWARE_LOCK) label += " (a FET switched off by command)";

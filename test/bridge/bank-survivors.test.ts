@@ -14,6 +14,7 @@ const figures = bankFigures;
 function cells(bms: FakeBms, ...mv: number[]): void {
   bms.cells.count = mv.length;
   mv.forEach((v, i) => { bms.cells.millivolts[i] = v; });
+  bms.cells.summarize();
 }
 
 test("the bank setting: parallel or series; anything else is off", () => {

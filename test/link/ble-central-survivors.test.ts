@@ -106,7 +106,7 @@ class FakeLink implements CentralLink {
   onServices(): void { this.#call("services"); }
   onCharacteristics(): void { this.#call("characteristics"); }
   onNotificationsEnabled(): void { this.#call("notifications"); }
-  onNotification(): void { this.#call("notification"); }
+  readonly notifications = { onNotification: () => this.#call("notification") };
   onRSSI(rssi: number): void { this.#call(`rssi`); void rssi; }
   onStackReset(): void { this.client = undefined; this.#call("reset"); }
   pairingPasskey = "";

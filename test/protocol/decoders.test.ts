@@ -105,9 +105,32 @@ describe("0x04 cells", () => {
     const cells = new CellVoltages();
     assert.ok(decodeCells(reply(4, mv.flatMap((v) => [v >> 8, v & 0xff])), cells));
     assert.deepEqual(Array.from(cells.millivolts.subarray(0, cells.count)), mv);
-    assert.equal(cells.minIndex(), 0);
-    assert.equal(cells.maxIndex(), 31);
-    assert.equal(cells.totalMillivolts(), mv.reduce((a, b) => a + b));
+    assert.equal(cells.minIndex, 0);
+    assert.equal(cells.maxIndex, 31);
+    assert.equal(cells.totalMillivolts, mv.reduce((a, b) => a + b));
+  });
+
+  test("the summary kept by the decoder: first lowest and highest on a tie, over this reading's cells only", () => {
+    const cells = new CellVoltages();
+    const decode = (mv: number[]) => { assert.ok(decodeCells(reply(4, mv.flatMap((v) => [v >> 8, v & 0xff])), cells)); };
+    decode([3300, 3200, 3400, 3200, 3400, 3300]);
+    assert.deepEqual([cells.minIndex, cells.maxIndex, cells.totalMillivolts], [1, 2, 19800]);
+    decode([5, 5, 5]);
+    assert.deepEqual([cells.minIndex, cells.maxIndex, cells.totalMillivolts], [0, 0, 15]);
+    decode([0xffff, 0, 0xffff]);
+    assert.deepEqual([cells.minIndex, cells.maxIndex, cells.totalMillivolts], [1, 0, 0x1fffe]);
+    // summarize() finds the same for any values written by hand
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 4;
+    for (let round = 0; round < 200; round++) {
+      const mv = Array.from({ length: 1 + (round % MAX_CELLS) }, () => 3300 + next());
+      decode(mv);
+      const decoded = [cells.minIndex, cells.maxIndex, cells.totalMillivolts];
+      cells.minIndex = cells.maxIndex = -2;
+      cells.summarize();
+      assert.deepEqual([cells.minIndex, cells.maxIndex, cells.totalMillivolts], decoded);
+      assert.deepEqual(decoded, [mv.indexOf(Math.min(...mv)), mv.indexOf(Math.max(...mv)), mv.reduce((a, b) => a + b)]);
+    }
   });
 
   test("refuses odd lengths, more than 32 cells, other replies; keeps the previous reading", () => {
@@ -123,8 +146,8 @@ describe("0x04 cells", () => {
   test("no cells: no min or max", () => {
     const cells = new CellVoltages();
     assert.ok(decodeCells(reply(4, []), cells));
-    assert.equal(cells.minIndex(), -1);
-    assert.equal(cells.maxIndex(), -1);
+    assert.deepEqual([cells.minIndex, cells.maxIndex, cells.totalMillivolts], [-1, -1, 0]);
+    assert.deepEqual([new CellVoltages().summarize().minIndex, new CellVoltages().summarize().maxIndex], [-1, -1]);
   });
 });
 

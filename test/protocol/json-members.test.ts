@@ -45,10 +45,16 @@ function reference(info: BasicInfo, cells: CellVoltages): string {
   for (let i = 0; i < cells.count; i++) w.fixed(cells.millivolts[i] / 1000, 3);
   w.endArray();
   if (cells.count > 0) {
-    const min = cells.minIndex(), max = cells.maxIndex();
+    // the reference finds them itself (the writer takes what decodeCells / summarize() kept)
+    let min = 0, max = 0, total = 0;
+    for (let i = 0; i < cells.count; i++) {
+      total += cells.millivolts[i];
+      if (cells.millivolts[i] < cells.millivolts[min]) min = i;
+      if (cells.millivolts[i] > cells.millivolts[max]) max = i;
+    }
     const minMv = cells.millivolts[min], maxMv = cells.millivolts[max];
     w.key("cellMin").fixed(minMv / 1000, 3).key("cellMax").fixed(maxMv / 1000, 3).key("cellDelta").fixed((maxMv - minMv) / 1000, 3);
-    w.key("cellAverage").fixed(Math.round(cells.totalMillivolts() * 10 / cells.count) / 10000, 4);
+    w.key("cellAverage").fixed(Math.round(total * 10 / cells.count) / 10000, 4);
     w.key("cellMinIndex").number(min + 1).key("cellMaxIndex").number(max + 1);
   }
   w.key("protectionText").string(protectionText(info.protectionBits & 0xffff, cells));
@@ -79,6 +85,7 @@ function randomReading(): { info: BasicInfo; cells: CellVoltages } {
   info.balanceCurrentMa = pick([0, 5, 50, 500, 5000, -5, int(-32768, 32767)]);
   cells.count = pick([0, 1, 4, 16, 32, int(0, 32)]);
   for (let i = 0; i < 32; i++) cells.millivolts[i] = pick([0, 5, 50, 3300, 3301, 65535, int(0, 65535)]);
+  cells.summarize();
   return { info, cells };
 }
 

@@ -13,7 +13,7 @@ function cells(...mv: number[]): CellVoltages {
   const c = new CellVoltages();
   c.count = mv.length;
   mv.forEach((v, i) => { c.millivolts[i] = v; });
-  return c;
+  return c.summarize();
 }
 
 test("every protection bit in words, as the dashboard shows it", () => {

@@ -10,7 +10,7 @@ function cells(...mv: number[]): CellVoltages {
   const c = new CellVoltages();
   c.count = mv.length;
   mv.forEach((v, i) => { c.millivolts[i] = v; });
-  return c;
+  return c.summarize();
 }
 
 test("one label per protocol bit, in bit order", () => {
