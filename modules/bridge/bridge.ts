@@ -14,7 +14,7 @@
 // may escape, since on the device an uncaught exception reboots it.
 import type { BmsView, LinkListener } from "../link/bms-view";
 import type { Logger } from "../link/logger";
-import { JsonWriter } from "../protocol/json";
+import { JsonWriter, ReadingTexts } from "../protocol/json";
 import { utf8Bytes } from "../protocol/json-writer";
 import { payloadText, quoted, MAX_CONSOLE_LINE } from "./incoming";
 import { DeviceDiscovery, discoveryTopic, nodeId, partTopic } from "./discovery";
@@ -90,11 +90,13 @@ export interface BridgePorts extends MqttPlatform {
 /** Runs one console command line; `reply` may be called any number of times. */
 export type ConsoleHandler = (line: string, reply: (text: string) => void) => void;
 
-/** What a BMS or the gateway still needs published (bit set). */
+/**
+ * What a BMS or the gateway still needs published (bit set). The bits' order is the publishing order
+ * (lowest first): availability first, so nothing is shown live before it is; the settings (about 2 KB
+ * each, rarely changing) last, so a full republish stays within the send buffer on a healthy link
+ * (mqtt-pacing.test.ts).
+ */
 const enum Need { Availability = 1, State = 2, Info = 4, Discovery = 8, Diag = 16, Settings = 32 }
-/** Publishing order: availability first, so nothing is shown live before it is; the settings (about 2 KB each,
- *  rarely changing) last, so a full republish stays within the send buffer on a healthy link (mqtt-pacing.test.ts). */
-const ORDER = Object.freeze([Need.Availability, Need.State, Need.Info, Need.Discovery, Need.Diag, Need.Settings]);
 
 const DIAG_INTERVAL_MS = 60_000;
 
@@ -121,6 +123,8 @@ class BmsSlot {
   pass: DiscoveryPass | undefined;
   /** Parts (bit per BMS_PARTS index) announced empty since boot: an empty one is not sent again. */
   emptyParts = 0;
+  /** The state's rarely changing parts, as last written for this pack. */
+  readonly texts = new ReadingTexts();
 
   constructor(readonly view: BmsView, readonly topics: BmsTopics, readonly node: string) {
     this.online = view.online;
@@ -489,23 +493,30 @@ export class Bridge implements LinkListener {
       return sent;
     }
     if (this.#gatewayNeed & Need.Availability) return this.gatewaySent(pump.send(this.topics.availability, ONLINE, true), Need.Availability);
-    // what is marked anywhere: a level nothing needs is not searched (every turn ends with a call
-    // that finds nothing, each poll cycle's turn included)
-    let marked = this.#gatewayNeed | this.#bankNeed;
-    for (let i = 0; i < this.#slots.length; i++) marked |= this.#slots[i].need;
-    if (this.#gone.length !== 0 && this.settings.discovery) marked |= Need.Discovery;
-    if (marked === 0) return 0;
-    for (let level = 0; level < ORDER.length; level++) {
-      const need = ORDER[level];
-      if ((marked & need) === 0) continue;
+    // what is marked anywhere: a level nothing needs is not searched; `shared`: levels marked in more
+    // than one place (a pack's item that is the only one marked ends the pump's turn: lastItem)
+    const slots = this.#slots;
+    let marked = this.#gatewayNeed | this.#bankNeed, shared = this.#gatewayNeed & this.#bankNeed;
+    for (let i = 0; i < slots.length; i++) {
+      const need = slots[i].need;
+      shared |= marked & need;
+      marked |= need;
+    }
+    if (this.#gone.length !== 0 && this.settings.discovery) { shared |= marked & Need.Discovery; marked |= Need.Discovery; }
+    // the levels marked, lowest bit first (the publishing order)
+    for (let levels = marked; levels !== 0; levels &= levels - 1) {
+      const need = levels & -levels;
       // the gateway first: a BMS device names it as via_device, which must exist by then
       if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayDiscovery();
       if (need === Need.Diag && this.#gatewayNeed & need) {
         return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason, this.memory()), true), need);
       }
-      for (let i = 0; i < this.#slots.length; i++) {
-        const slot = this.#slots[i];
-        if (slot.need & need) return this.publishBms(slot, need);
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if ((slot.need & need) === 0) continue;
+        const sent = this.publishBms(slot, need);
+        if (sent > 0 && marked === need && (shared & need) === 0 && slot.need === 0) pump.lastItem();
+        return sent;
       }
       if (this.#bankNeed & need) return this.publishBank(need);
       if (need === Need.Discovery && this.settings.discovery) {
@@ -528,7 +539,7 @@ export class Bridge implements LinkListener {
         }
         sent = pump.send(t.availability, slot.online ? ONLINE : slot.view.released ? RELEASED : OFFLINE, false);
         break;
-      case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock), true); break;
+      case Need.State: sent = pump.send(t.state, stateJson(w, view, this.ports.clock, slot.texts), true); break;
       case Need.Info: sent = pump.send(t.info, infoJson(w, view), true); break;
       case Need.Diag: sent = pump.send(t.diag, bmsDiagJson(w, view, this.uptime()), true); break;
       case Need.Settings: sent = pump.send(t.settings, settingsJson(w, view), true); break;

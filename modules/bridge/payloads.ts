@@ -1,9 +1,10 @@
-// JSON payloads the bridge publishes, built into one reused JsonWriter at publish time only, each
-// as the UTF-8 ArrayBuffer the SDK's publish sends as is (JsonWriter.payload).
+// JSON payloads the bridge publishes, built at publish time only, each as the UTF-8 ArrayBuffer the
+// SDK's publish sends as is (utf8Bytes): the state (every poll cycle) as one joinText of its members'
+// texts, the rest in one reused JsonWriter (JsonWriter.payload).
 // Reading keys come from the protocol core (modules/protocol/json.ts); the bridge adds its own.
-import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters, writeHardware } from "../protocol/json";
-import { fixedText, joinText, numberText, toFixed } from "../protocol/json-writer";
-import { writeProblemTexts } from "../protocol/problem-text";
+import { JsonWriter, type ReadingTexts, basicInfoMembers, cellsMembers, writeErrorCounters, writeHardware } from "../protocol/json";
+import { fixedText, joinText, toFixed, utf8Bytes } from "../protocol/json-writer";
+import { problemTextMembers } from "../protocol/problem-text";
 import type { BmsView, Fet, MosResult } from "../link/bms-view";
 import type { MaintenanceFacts, MaintenanceResult } from "../link/maintenance";
 import type { LinkStats } from "../link/link-stats";
@@ -16,26 +17,29 @@ import { quoted } from "./incoming";
 /** Date.now() before SNTP has run is near 1970; anything before 2024 means "clock not set". */
 const CLOCK_SET_AFTER_MS = Date.UTC(2024, 0, 1);
 
-/** <bms>/state: the reading, its age in seconds, when it was taken (if the clock is set) and RSSI. */
-export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock): ArrayBuffer {
-  w.clear().beginObject();
-  writeBasicInfo(w, bms.info);
-  writeCells(w, bms.cells);
-  writeProblemTexts(w, bms.info, bms.cells);
+/**
+ * <bms>/state: the reading, its age in seconds, when it was taken (if the clock is set) and RSSI.
+ * `texts`: the pack's kept parts (one per pack).
+ */
+export function stateJson(w: JsonWriter, bms: BmsView, clock: Clock, texts?: ReadingTexts): ArrayBuffer {
+  const info = bms.info, cells = bms.cells;
   const ageMs = clock.since(bms.infoAt);
   const now = clock.epochMs();
   // kWh since the last `energy reset` (whole Wh, as flash keeps them) and seconds; null while idle or
   // going the other way, and all four null for a view without a meter (Home Assistant: "unknown");
-  // RSSI null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key
+  // RSSI null, not absent: Home Assistant shows "unknown" for null and logs an error for a missing key.
+  // RSSI (NimBLE's integer) and the estimates (EnergyMeter: whole seconds of finite values, or -1) are
+  // integers: printed by joinText as they are.
   const energy = bms.energy;
-  w.members(joinText.call("\"age\":", fixedText(ageMs / 1000, 1),
+  // one text, made by the engine from the members' texts (a writer's pieces cost a push each)
+  return utf8Bytes(joinText.call("{", basicInfoMembers(w, info, texts), ",", cellsMembers(cells), ",", problemTextMembers(info, cells),
+    ",\"age\":", fixedText(ageMs / 1000, 1),
     now > CLOCK_SET_AFTER_MS ? ",\"timestamp\":\"" + new Date(now - ageMs).toISOString() + "\"" : "",
-    ",\"rssi\":", bms.rssi === undefined ? "null" : numberText(bms.rssi),
+    ",\"rssi\":", bms.rssi === undefined ? "null" : bms.rssi,
     ",\"energyCharged\":", energy ? toFixed.call(Math.floor(energy.chargedWh) / 1000, 3) : "null",
     ",\"energyDischarged\":", energy ? toFixed.call(Math.floor(energy.dischargedWh) / 1000, 3) : "null",
-    ",\"timeToEmpty\":", !energy || energy.timeToEmptyS < 0 ? "null" : numberText(energy.timeToEmptyS),
-    ",\"timeToFull\":", !energy || energy.timeToFullS < 0 ? "null" : numberText(energy.timeToFullS)));
-  return w.endObject().payload;
+    ",\"timeToEmpty\":", !energy || energy.timeToEmptyS < 0 ? "null" : energy.timeToEmptyS,
+    ",\"timeToFull\":", !energy || energy.timeToFullS < 0 ? "null" : energy.timeToFullS, "}"));
 }
 
 /** <bms>/info: what the BMS is; changes only with the pack or its firmware. */

@@ -44,6 +44,8 @@ export class Pump {
   /** Time the current item has been waiting for space (ms), and the next wait. */
   #refusedMs = 0;
   #retryMs = RETRY_MIN_MS;
+  /** The owner said the item just sent was the last one marked (lastItem). */
+  #lastItem = false;
   readonly #onTimer = () => {
     this.#timer = undefined;
     try { this.run(); } catch (error) { this.log.error("publish pump:", error); }
@@ -98,9 +100,16 @@ export class Pump {
     return 1;
   }
 
+  /**
+   * For NextItem, after a send: nothing else is marked. The turn ends without asking again (a call
+   * that finds nothing costs the owner a search of everything it holds, each poll cycle).
+   */
+  lastItem(): void { this.#lastItem = true; }
+
   private run(): void {
     let budget = BUDGET;
     while (this.connection.online) {
+      this.#lastItem = false;
       const sent = this.#outbox.length ? this.sendOutbox() : this.next();
       if (sent === 0) return;
       if (sent < 0) {
@@ -114,6 +123,7 @@ export class Pump {
       this.#retryMs = RETRY_MIN_MS;
       budget -= sent;
       if (budget <= 0) { this.#timer = this.timers.set(this.#onTimer, PACE_MS); return; }
+      if (this.#lastItem && this.#outbox.length === 0) return;
     }
   }
 

@@ -24,6 +24,8 @@ import { EnergyMeter, type EnergyStore } from "./energy-meter";
 import { BmsSettings, type SettingsHost } from "./bms-settings";
 import { MaintenanceSession, countersFacts, infoFacts, type MaintenanceResult } from "./maintenance";
 import { allowedMaintenance, maintenanceFunction } from "../protocol/control";
+import type { BasicInfo } from "../protocol/basic-info";
+import type { CellVoltages } from "../protocol/cells";
 
 /** "a4c138112233", "a4:c1:38:11:22:33" ... -> "A4:C1:38:11:22:33" ("" if not a MAC). */
 function canonicalMac(text: string): string {
@@ -80,6 +82,9 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
   readonly poller: BmsPoller;
   /** The central hands our notifications to the poller (CentralLink). */
   readonly notifications: BmsPoller;
+  /** The poller's readings (the same objects for the link's life: fields, not getters, read every cycle). */
+  readonly info: BasicInfo;
+  readonly cells: CellVoltages;
   /** What the pack needs to answer, and what the last login came to. */
   readonly login: BmsLogin;
   /** Protection and capacity parameters: read once per connection and on request, written when allowed. */
@@ -120,6 +125,8 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
     // the poller tells this link, which meters the reading and passes it on (LinkListener below)
     this.poller = new BmsPoller(this.stats, this, this, this, log);
     this.notifications = this.poller;
+    this.info = this.poller.info;
+    this.cells = this.poller.cells;
     this.login = new BmsLogin(this, log);
     this.poller.login = this.login;
     this.settings = new BmsSettings(this.poller, this, log);
@@ -154,8 +161,6 @@ export class BmsLink implements CentralLink, BmsView, PollerHost, LinkListener, 
   get id(): string { return this.config.id; }
   get frameStats() { return this.poller.assembler.stats; }
   // the readings and commands live in the poller
-  get info() { return this.poller.info; }
-  get cells() { return this.poller.cells; }
   get hardware() { return this.poller.hardware; }
   get errorCounters() { return this.poller.errorCounters; }
   get assembler() { return this.poller.assembler; }

@@ -29,6 +29,9 @@ export const ATTEMPT_TIMEOUTS_MS: readonly number[] = Object.freeze([600, 1200, 
 const FAILED_CYCLES_BEFORE_RECONNECT = 3;
 const FAILED_CYCLES_BEFORE_OFFLINE = 2;
 const ERROR_COUNTERS_EVERY = 60;     // poll cycles between 0xAA reads
+/** RSSI is read with the first cycle of a connection, then with a cycle about this often (it changes
+ *  slowly; each read is a call into NimBLE and a callback, about 2 % of a cycle's work in XS). */
+const RSSI_EVERY_MS = 30_000;
 const MOS_READBACK_DELAY_MS = 250;
 
 // Session steps come last: `step >= Step.MosWrite` below means a MOS step or later.
@@ -101,6 +104,8 @@ export class BmsPoller implements FrameSink {
   #failedCycles = 0;
   #pollDue = false;
   #hardwareAsked = false;
+  /** Poll cycles until the next RSSI read (0: with the next one). */
+  #rssiIn = 0;
   /** A poll of this connection was answered. */
   #answered = false;
   /** The MOS command under way (from the queue's turn to its answer): nothing else starts meanwhile. */
@@ -141,6 +146,7 @@ export class BmsPoller implements FrameSink {
     this.#write = write;
     this.#failedCycles = 0;
     this.#hardwareAsked = false; // 0x05 once per connection
+    this.#rssiIn = 0;
     this.#answered = false;
     this.#pollDue = true;
     this.startCycle();
@@ -204,7 +210,8 @@ export class BmsPoller implements FrameSink {
     this.#sentAt = Time.ticks;
     this.#replyTimeout.start(ATTEMPT_TIMEOUTS_MS[this.#attempt]);
     const step = this.#step;
-    if (step === Step.MosWrite || step === Step.MosFb || (step === Step.Raw && this.#raw?.mos)) this.#queue.wrote();
+    // (a poll's read, nearly every request, is told by the first comparison)
+    if (step >= Step.MosWrite && (step === Step.MosWrite || step === Step.MosFb || (step === Step.Raw && this.#raw?.mos))) this.#queue.wrote();
     if (this.capture) this.capture("tx", new Uint8Array(this.#request));
     write.writeWithoutResponse(this.#request);
   }
@@ -221,9 +228,8 @@ export class BmsPoller implements FrameSink {
   }
 
   onNotification(value: CharacteristicValue): void {
-    const now = Time.ticks;
-    if (value instanceof Uint8Array) this.assembler.push(value, now);
-    else this.assembler.pushBuffer(value, now); // only when the manifest's bleservices typing is missing
+    // an ArrayBuffer only when the manifest's bleservices typing is missing (the assembler takes both)
+    this.assembler.push(value, Time.ticks);
     if (this.capture) this.capture("rx", value instanceof Uint8Array ? value : new Uint8Array(value));
   }
 
@@ -231,25 +237,25 @@ export class BmsPoller implements FrameSink {
   onFrame(frame: Uint8Array, _length: number): void {
     const login = this.login;
     if (login !== undefined && login.busy && login.onFrame(frame)) return;
-    const cmd = frame[1];
-    if (this.#step === Step.MosAuthorize || this.#step === Step.SessionAuthorize) { this.stats.strays++; return; }
+    const cmd = frame[1], step = this.#step; // (read once: two frames per poll cycle)
+    if (step === Step.MosAuthorize || step === Step.SessionAuthorize) { this.stats.strays++; return; }
     // DD A5 <our register>: the request itself, sent back by a module that wants a paired link
-    if (cmd === READ && frame[2] === this.#requestCmd && this.#step !== Step.Idle) { this.#step = Step.Idle; this.#replyTimeout.stop(); this.host.echoed(); return; }
-    if (this.#step === Step.Idle || cmd !== this.#requestCmd) { this.stats.strays++; return; }
+    if (cmd === READ && frame[2] === this.#requestCmd && step !== Step.Idle) { this.#step = Step.Idle; this.#replyTimeout.stop(); this.host.echoed(); return; }
+    if (step === Step.Idle || cmd !== this.#requestCmd) { this.stats.strays++; return; }
     this.#replyTimeout.stop();
     this.stats.latency.add(Time.delta(this.#sentAt));
     const status = frame[2];
-    if (this.#step === Step.Raw) { this.finishRaw(frame); return; }
-    if (this.#step === Step.Session) { this.#step = Step.Idle; this.#session?.reply(frame); return; }
+    if (step === Step.Raw) { this.finishRaw(frame); return; }
+    if (step === Step.Session) { this.#step = Step.Idle; this.#session?.reply(frame); return; }
     if (status !== 0) {
       this.stats.errorReplies++;
-      if (this.#step === Step.MosWrite && status === 0x80) { this.mosFallback(); return; }
+      if (step === Step.MosWrite && status === 0x80) { this.mosFallback(); return; }
       // a read answered with an error status is retried like an unanswered one
-      if (this.#step < Step.MosWrite && ++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) { this.stats.retries++; this.transmit(); return; }
-      this.requestFailed(this.#step >= Step.MosWrite ? "BMS refused: " + statusText(status) : statusText(status));
+      if (step < Step.MosWrite && ++this.#attempt < ATTEMPT_TIMEOUTS_MS.length) { this.stats.retries++; this.transmit(); return; }
+      this.requestFailed(step >= Step.MosWrite ? "BMS refused: " + statusText(status) : statusText(status));
       return;
     }
-    switch (this.#step) {
+    switch (step) {
       case Step.BasicInfo:
         if (!decodeBasicInfo(frame, this.info)) { this.requestFailed("bad 0x03 payload"); return; }
         this.infoAt = Time.ticks;
@@ -302,8 +308,11 @@ export class BmsPoller implements FrameSink {
     this.#failedCycles = 0;
     this.stats.pollsOk++;
     if (!this.#answered) { this.#answered = true; this.host.firstAnswer(); }
-    this.host.client?.readRSSI(); // NimBLE answers synchronously through onRSSI
-    this.setOnline(true);
+    if (--this.#rssiIn <= 0) {
+      this.#rssiIn = Math.ceil(RSSI_EVERY_MS / this.config.pollIntervalMs);
+      this.host.client?.readRSSI(); // NimBLE answers synchronously through onRSSI
+    }
+    if (!this.online) this.setOnline(true);
     this.listener.onReading(this.view);
     this.startCycle(); // a command waiting for this cycle, or a poll that came due meanwhile
   }

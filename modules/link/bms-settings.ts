@@ -72,6 +72,7 @@ export class BmsSettings implements SettingsView, SessionOwner {
    * of its own at the next reading, until one is confirmed: the BMS answers again, so it hears it.
    */
   polled(): void {
+    if (!this.#readDue && !this.factoryMaybeOn) return; // every poll cycle: nothing due, no getter call
     if (this.busy) return;
     if (this.#readDue) this.request({ kind: "read", restore: false });
     else if (this.factoryMaybeOn) this.request({ kind: "exit", restore: false });

@@ -57,12 +57,6 @@ export function idHash(id: string): number {
   return h | 0;
 }
 
-/** Largest interval (ms) integrated at this poll interval. */
-export function maxGapMs(pollIntervalMs: number): number {
-  const gap = GAP_POLL_INTERVALS * pollIntervalMs;
-  return gap > GAP_MIN_MS ? gap : GAP_MIN_MS;
-}
-
 export class EnergyMeter implements EnergyView {
   chargedWh = 0;
   dischargedWh = 0;
@@ -71,7 +65,7 @@ export class EnergyMeter implements EnergyView {
   /** Flash writes (one per key written) and failed writes, since boot. */
   writes = 0;
   writeFailures = 0;
-  /** Intervals not integrated because they were longer than maxGapMs. */
+  /** Intervals not integrated: longer than GAP_POLL_INTERVALS poll intervals and than GAP_MIN_MS. */
   gaps = 0;
 
   #store: EnergyStore | undefined;
@@ -124,15 +118,17 @@ export class EnergyMeter implements EnergyView {
    * the interval unless it is a gap, updates the runtime estimates, writes flash by the rule.
    */
   sample(info: BasicInfo, elapsedMs: number, pollIntervalMs: number): void {
-    const amps = info.currentRaw * info.unitScale / 100;
+    const unitScale = info.unitScale;
+    const amps = info.currentRaw * unitScale / 100;
     const watts = info.voltage10mV * amps / 100;
-    const integrate = this.#hasLast && elapsedMs > 0 && elapsedMs <= maxGapMs(pollIntervalMs);
+    // an interval up to GAP_POLL_INTERVALS poll intervals, or up to GAP_MIN_MS, is integrated
+    const integrate = this.#hasLast && elapsedMs > 0 && (elapsedMs <= GAP_MIN_MS || elapsedMs <= GAP_POLL_INTERVALS * pollIntervalMs);
     if (integrate) this.integrate(this.#lastW, watts, elapsedMs / MS_PER_HOUR);
     else if (this.#hasLast) this.gaps++;
     if (elapsedMs > 0) this.#sinceSaveMs += elapsedMs;
     this.#lastW = watts;
     this.#hasLast = true;
-    this.estimate(info, amps, integrate ? elapsedMs : -1);
+    this.estimate(info, unitScale, amps, integrate ? elapsedMs : -1);
     if (this.#store !== undefined && this.#sinceSaveMs >= SAVE_MIN_MS &&
       (this.chargedWh | 0) - this.#savedCharged + (this.dischargedWh | 0) - this.#savedDischarged >= SAVE_WH) this.persist();
   }
@@ -148,7 +144,7 @@ export class EnergyMeter implements EnergyView {
   }
 
   /** Smooth the current (EMA, restarted after a gap, idle or a change of direction) and estimate. */
-  private estimate(info: BasicInfo, amps: number, elapsedMs: number): void {
+  private estimate(info: BasicInfo, unitScale: number, amps: number, elapsedMs: number): void {
     if (amps < IDLE_A && amps > -IDLE_A) {
       this.#hasEma = false;
       this.timeToEmptyS = this.timeToFullS = NO_ESTIMATE;
@@ -157,7 +153,7 @@ export class EnergyMeter implements EnergyView {
     if (!this.#hasEma || elapsedMs < 0 || (amps > 0) !== (this.#ema > 0)) this.#ema = amps;
     else this.#ema += (amps - this.#ema) * (elapsedMs / (RUNTIME_TAU_MS + elapsedMs));
     this.#hasEma = true;
-    const scale = info.unitScale / 100;
+    const scale = unitScale / 100;
     const remaining = info.remainingRaw * scale;
     if (this.#ema < 0) {
       this.timeToFullS = NO_ESTIMATE;

@@ -9,7 +9,7 @@
 // Any rejected candidate loses only its first byte: the held bytes are searched again for the next
 // start (0xDD, or 0xFF 0xAA), so a frame hidden behind a false start is not lost. A 0xFF that is the
 // last byte held is kept until the next byte says whether 0xAA follows.
-import { FFAA_OVERHEAD, FFAA_SECOND, FFAA_START, FRAME_END, FRAME_OVERHEAD, FRAME_START, MAX_FRAME, isFrameHeader } from "./frame";
+import { FFAA_OVERHEAD, FFAA_SECOND, FFAA_START, FRAME_END, FRAME_OVERHEAD, FRAME_START, MAX_FRAME, STATUS_OK, isFrameHeader } from "./frame";
 
 export interface FrameSink {
   /**
@@ -93,11 +93,16 @@ export class FrameAssembler {
   /** Bytes held for an incomplete frame. */
   get pending(): number { return this.#have; }
 
-  /** One notification received at `nowMs` (any monotonic millisecond clock). */
-  push(chunk: Uint8Array, nowMs: number): void {
-    const n = chunk.length;
-    if (n > MAX_NOTIFICATION) {
-      this.pushInPieces(chunk, nowMs);
+  /**
+   * One notification received at `nowMs` (any monotonic millisecond clock). An ArrayBuffer (a
+   * platform without typed notifications) is taken too, through a view made for it.
+   */
+  push(chunk: Uint8Array | ArrayBuffer, nowMs: number): void {
+    // an ArrayBuffer has no length: the one test finds both it and a push longer than a notification
+    const n = (chunk as Uint8Array).length;
+    if (!(n <= MAX_NOTIFICATION)) {
+      if (n === undefined) this.pushUntyped(chunk as ArrayBuffer, nowMs);
+      else this.pushInPieces(chunk as Uint8Array, nowMs);
       return;
     }
     this.stats.bytes += n;
@@ -111,18 +116,13 @@ export class FrameAssembler {
       }
     }
     this.#lastMs = nowMs;
-    bytes.set(chunk, have);
+    bytes.set(chunk as Uint8Array, have);
     this.#have = have + n;
     // Looking for a frame start: a notification that begins with one (nearly all) is not searched.
-    if (have === 0 && n !== 0 && chunk[0] !== FRAME_START && chunk[0] !== FFAA_START) {
+    if (have === 0 && n !== 0 && bytes[0] !== FRAME_START && bytes[0] !== FFAA_START) {
       this.stats.garbageBytes += this.shiftToNextStart(1);
     }
     this.drain();
-  }
-
-  /** Convenience for untyped notifications (allocates a view: not for the hot path). */
-  pushBuffer(buffer: ArrayBuffer, nowMs: number): void {
-    this.push(new Uint8Array(buffer), nowMs);
   }
 
   /** Drop any partial frame (link lost). */
@@ -158,7 +158,8 @@ export class FrameAssembler {
           length = this.#length = bytes[3] + FFAA_OVERHEAD;
         } else {
           if (have < 3) return;
-          if (!isFrameHeader(bytes[1], bytes[2])) {
+          // status 0 (nearly every frame) is a header without the call
+          if (bytes[2] !== STATUS_OK && !isFrameHeader(bytes[1], bytes[2])) {
             stats.badHeader++;
             stats.garbageBytes += this.shiftToNextStart(1);
             continue;
@@ -256,17 +257,18 @@ export class FrameAssembler {
     const words = this.#words;
     const end = length - 3;
     const wholeWords = end >> 2;
-    let all = 0;
-    let even = 0;
-    let k = 0;
-    for (; k + 1 < wholeWords; k += 2) {
-      const w0 = words[k];
-      const w1 = words[k + 1];
+    // (the loop in XS's cheapest measured shape: locals outside it, its bound computed once)
+    let all = 0, even = 0, k = 0, w0 = 0, w1 = 0;
+    const pairsEnd = wholeWords - 1;
+    while (k < pairsEnd) {
+      w0 = words[k];
+      w1 = words[k + 1];
       all += w0 + w1;
       even += (w0 & 0xff00ff) + (w1 & 0xff00ff);
+      k += 2;
     }
     if (k < wholeWords) {
-      const w0 = words[k];
+      w0 = words[k];
       all += w0;
       even += w0 & 0xff00ff;
     }
@@ -282,6 +284,12 @@ export class FrameAssembler {
     let sum = 0;
     for (let i = 2; i < length - 1; i++) sum += bytes[i];
     return (sum & 0xff) === bytes[length - 1];
+  }
+
+  // Only where the platform hands notifications over untyped (the manifest's bleservices typing is
+  // missing): a view per notification.
+  private pushUntyped(buffer: ArrayBuffer, nowMs: number): void {
+    this.push(new Uint8Array(buffer), nowMs);
   }
 
   // Only for pushes longer than any notification (logs, serial captures): views allocate here.

@@ -39,12 +39,16 @@ export function decodeCells(frame: Uint8Array, out: CellVoltages): boolean {
   if (frame[1] !== CMD_CELLS || frame[2] !== STATUS_OK || (length & 1) !== 0 || length > 2 * MAX_CELLS) return false;
   const count = length >> 1;
   const millivolts = out.millivolts;
-  // the summary in the same pass (as summarize() makes it); the loop's locals declared outside it
-  let low = 0, high = 0, lowMv = 0x10000, highMv = -1, total = 0, mv = 0;
-  for (let i = 0; i < count; i++) {
-    total += (millivolts[i] = mv = (frame[PAYLOAD_OFFSET + 2 * i] << 8) | frame[PAYLOAD_OFFSET + 1 + 2 * i]);
+  // the summary in the same pass (as summarize() makes it); `at` is the cell's first byte. The loop's
+  // shape is XS's cheapest measured (its locals declared outside it, no comma expression, one chained
+  // assignment): a `for` with `i++, at += 2` as its update costs about 8 units more per cell.
+  let low = 0, high = 0, lowMv = 0x10000, highMv = -1, total = 0, mv = 0, at = PAYLOAD_OFFSET, i = 0;
+  while (i < count) {
+    total += (millivolts[i] = mv = (frame[at] << 8) | frame[at + 1]);
     if (mv < lowMv) { lowMv = mv; low = i; }
     if (mv > highMv) { highMv = mv; high = i; }
+    i++;
+    at += 2;
   }
   out.count = count;
   out.minIndex = count > 0 ? low : -1;

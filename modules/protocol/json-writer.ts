@@ -75,38 +75,18 @@ export class JsonWriter {
   thousandths(value: number): this { return this.value(thousandthsText(value)); }
 
   /**
-   * An array of the first `count` values, each as decimalText(value, decimals) prints it. Integer
-   * arrays only (readings: mV, 0.1 °C), so each is printed by toFixed without the int32 test.
-   */
-  decimalArray(values: Int16Array | Uint16Array | Int32Array, count: number, decimals: 1 | 2 | 3): this {
-    const parts = this.#parts;
-    if (this.#needComma) parts.push(",");
-    if (count <= 0) parts.push("[]");
-    else {
-      // toFixed inlined (a call per element costs XS about as much as the text), four elements to a
-      // piece where there are four (the loop's own work per element is most of the rest)
-      const scale = decimals === 1 ? 10 : decimals === 2 ? 100 : 1000;
-      // each piece after the first begins with the comma before its first element
-      let i = 0;
-      for (; i + 4 <= count; i += 4) {
-        parts.push(joinText.call(i === 0 ? "[" : ",", toFixed.call(values[i] / scale, decimals), ",", toFixed.call(values[i + 1] / scale, decimals),
-          ",", toFixed.call(values[i + 2] / scale, decimals), ",", toFixed.call(values[i + 3] / scale, decimals)));
-      }
-      for (; i < count; i++) parts.push(i === 0 ? "[" : ",", toFixed.call(values[i] / scale, decimals));
-      parts.push("]");
-    }
-    this.#needComma = true;
-    return this;
-  }
-
-  /**
    * Members of the open object as one text (`"a":1,"b":2`, no leading comma), made by the caller
    * with one String.prototype.concat call: for payloads built every poll cycle, where a key() and
    * a value call per member cost XS several times the text's own making.
    */
   members(text: string): this {
-    // a comparison, not .length: reading a property of a primitive string makes XS a wrapper object
-    return text === "" ? this : this.value(text);
+    // a comparison, not .length: reading a property of a primitive string makes XS a wrapper object;
+    // value() inline (several members calls per state)
+    if (text === "") return this;
+    if (this.#needComma) this.#parts.push(",", text);
+    else this.#parts.push(text);
+    this.#needComma = true;
+    return this;
   }
 
   bool(value: boolean): this { return this.value(value ? "true" : "false"); }
@@ -167,6 +147,31 @@ export class JsonWriter {
  * number as String() prints it (XS converts each argument once and allocates the result once).
  */
 export const joinText = concat as unknown as { call(self: string, ...pieces: (string | number)[]): string };
+
+/**
+ * `[...]` of the first `count` values, each as decimalText(value, decimals) prints it. Integer arrays
+ * only (readings: mV, 0.1 °C), so each is printed by toFixed without the int32 test, inline (a call
+ * per element costs XS about as much as the text), eight or four elements to a joinText piece where
+ * there are as many (the loop's own work per element is most of the rest).
+ */
+export function decimalArrayText(values: Int16Array | Uint16Array | Int32Array, count: number, decimals: 1 | 2 | 3): string {
+  const scale = decimals === 1 ? 10 : decimals === 2 ? 100 : 1000;
+  // each piece after the first begins with the comma before its first element
+  let text = "[", i = 0;
+  for (; i + 8 <= count; i += 8) {
+    text = joinText.call(text, i === 0 ? "" : ",", toFixed.call(values[i] / scale, decimals), ",", toFixed.call(values[i + 1] / scale, decimals),
+      ",", toFixed.call(values[i + 2] / scale, decimals), ",", toFixed.call(values[i + 3] / scale, decimals),
+      ",", toFixed.call(values[i + 4] / scale, decimals), ",", toFixed.call(values[i + 5] / scale, decimals),
+      ",", toFixed.call(values[i + 6] / scale, decimals), ",", toFixed.call(values[i + 7] / scale, decimals));
+  }
+  if (i + 4 <= count) {
+    text = joinText.call(text, i === 0 ? "" : ",", toFixed.call(values[i] / scale, decimals), ",", toFixed.call(values[i + 1] / scale, decimals),
+      ",", toFixed.call(values[i + 2] / scale, decimals), ",", toFixed.call(values[i + 3] / scale, decimals));
+    i += 4;
+  }
+  for (; i < count; i++) text = joinText.call(text, i === 0 ? "" : ",", toFixed.call(values[i] / scale, decimals));
+  return joinText.call(text, "]");
+}
 
 /** A number as JavaScript prints it; "null" when not finite (JSON has no NaN or Infinity). */
 export function numberText(value: number): string {

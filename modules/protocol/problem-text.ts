@@ -32,23 +32,25 @@ const SOFTWARE_LOCK = 12;
 const NOTHING_JSON = "\"none\"";
 
 /**
- * `"protectionText":"..."` (and `"alarmText"` for V11 packs), `"balancingText":"..."`, into the open
- * object. Nothing is kept between readings (a cache that fills as new flag patterns appear would
- * grow the heap hours into a run): with no flag set each costs a constant; a set flag builds its
- * text anew, garbage that the next collection sweeps.
+ * `"protectionText":"..."` (and `"alarmText"` for V11 packs), `"balancingText":"..."`, as one text
+ * (no leading comma). Nothing is kept between readings (a cache that fills as new flag patterns
+ * appear would grow the heap hours into a run): with no flag set each costs a constant; a set flag
+ * builds its text anew, garbage that the next collection sweeps.
  */
-export function writeProblemTexts(w: JsonWriter, info: BasicInfo, cells: CellVoltages): void {
+export function problemTextMembers(info: BasicInfo, cells: CellVoltages): string {
   const protection = info.protectionBits & 0xffff;
   const protectionJson = protection === 0 ? NOTHING_JSON : JSON.stringify(protectionText(protection, cells));
   const balance = info.balanceBits >>> 0;
   const balancingJson = balance === 0 ? NOTHING_JSON : JSON.stringify(balancingText(balance));
-  if (!info.hasExtended) {
-    w.members(joinText.call("\"protectionText\":", protectionJson, ",\"balancingText\":", balancingJson));
-    return;
-  }
+  if (!info.hasExtended) return joinText.call("\"protectionText\":", protectionJson, ",\"balancingText\":", balancingJson);
   const alarm = info.alarmBits & 0xffff;
   const alarmJson = alarm === 0 ? NOTHING_JSON : JSON.stringify(flagText(alarm, ALARM_LABELS));
-  w.members(joinText.call("\"protectionText\":", protectionJson, ",\"alarmText\":", alarmJson, ",\"balancingText\":", balancingJson));
+  return joinText.call("\"protectionText\":", protectionJson, ",\"alarmText\":", alarmJson, ",\"balancingText\":", balancingJson);
+}
+
+/** problemTextMembers into the open object. */
+export function writeProblemTexts(w: JsonWriter, info: BasicInfo, cells: CellVoltages): void {
+  w.members(problemTextMembers(info, cells));
 }
 
 /**

@@ -1149,3 +1149,25 @@ test("answers waiting when the connection drops are dropped with it (moot); mark
   w.drain();
   assert.deepEqual(w.sent().filter(([t]) => t === "jbd/gw/console/out"), []);
 });
+
+test("readings of several packs in one turn: every state is published, in the packs' order; one pack's, then another's on its own", () => {
+  const w = world({ bms: [["a", SP04S034], ["b", SP25S003], ["c", DP04S007]] });
+  w.up();
+  for (const bms of w.packs) w.bridge.onReading(bms);
+  w.drain(); // two states fill a turn's budget: the third goes a pace later
+  assert.deepEqual(w.topicsFresh(), ["jbd/a/state", "jbd/b/state", "jbd/c/state"]);
+  // a state alone ends the pump's turn (lastItem); the next reading is published on its own turn
+  w.bridge.onReading(w.packs[1]);
+  w.timers.turn();
+  assert.deepEqual(w.topicsFresh(), ["jbd/b/state"]);
+  w.bridge.onReading(w.packs[2]);
+  w.bridge.onReading(w.packs[0]);
+  w.drain();
+  assert.deepEqual(w.topicsFresh(), ["jbd/a/state", "jbd/c/state"], "the packs' order, not the readings'");
+  // a state and the diag marked together (the diag timer came due): both
+  w.timers.run(60_000);
+  w.bridge.onReading(w.packs[0]);
+  w.drain();
+  const topics = w.topicsFresh();
+  assert.ok(topics.includes("jbd/a/state") && topics.includes("jbd/gw/diag") && topics.includes("jbd/c/diag"), topics.join(" "));
+});

@@ -102,3 +102,47 @@ test("a write refused for a minute (a link that no longer drains) is skipped, so
   assert.equal(queue.length, 1, "given up after a minute");
   assert.ok(log.lines.some((l) => /refused for a minute, skipped/.test(l)));
 });
+
+test("lastItem: the turn ends without asking again; an item marked during the send is still published, on a turn of its own", () => {
+  const s = socket(), log = new TestLog();
+  const asked: number[] = [];
+  const queue = ["a"];
+  let last = true;
+  const pump = new Pump(s.connection, s.timers, log, () => {
+    asked.push(s.timers.now);
+    const topic = queue.shift();
+    if (topic === undefined) return 0;
+    const sent = pump.send(topic, "x", true);
+    if (topic === "a") { queue.push("b"); pump.kick(); } // marked while its turn runs
+    if (last) pump.lastItem();
+    return sent;
+  });
+  pump.kick();
+  s.timers.run(0);
+  assert.deepEqual(s.sent.map((p) => p.topic), ["a", "b"], "b on the turn its kick set");
+  assert.deepEqual(asked, [0, 0], "a (last), then on the kicked turn b (last), and nothing asked after either");
+  // without lastItem the turn asks until nothing is left
+  last = false;
+  asked.length = 0;
+  queue.push("c");
+  pump.kick();
+  s.timers.run(1);
+  assert.deepEqual(s.sent.map((p) => p.topic), ["a", "b", "c"]);
+  assert.equal(asked.length, 2, "c, then the call that finds nothing");
+});
+
+test("lastItem with results waiting in the outbox: they are still sent in the same turn", () => {
+  const s = socket(), log = new TestLog();
+  let marked = true;
+  const pump = new Pump(s.connection, s.timers, log, () => {
+    if (!marked) return 0;
+    marked = false;
+    const sent = pump.send("state", "x", true);
+    pump.enqueue("result", "ok"); // an answer made while the item was sent
+    pump.lastItem();
+    return sent;
+  });
+  pump.kick();
+  s.timers.run(0);
+  assert.deepEqual(s.sent.map((p) => `${p.topic}@${p.at}`), ["state@0", "result@0"]);
+});

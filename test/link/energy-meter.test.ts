@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BasicInfo } from "../../modules/protocol/basic-info";
 import { reading } from "./energy-readings";
-import { EnergyMeter, IDLE_A, RUNTIME_TAU_MS, SAVE_MIN_MS, SAVE_WH, idHash, maxGapMs, type EnergyStore } from "../../modules/link/energy-meter";
+import { EnergyMeter, IDLE_A, RUNTIME_TAU_MS, SAVE_MIN_MS, SAVE_WH, idHash, type EnergyStore } from "../../modules/link/energy-meter";
 import { JsonWriter } from "../../modules/protocol/json";
 import { stateJson } from "../../modules/bridge/payloads";
 import type { Clock } from "../../modules/bridge/ports";
@@ -63,9 +63,15 @@ test("large units (×10 current) and discharge", () => {
 });
 
 test("gaps: an interval longer than 3 poll intervals (at least 15 s) is not integrated, and counted", () => {
-  assert.equal(maxGapMs(5_000), 15_000);
-  assert.equal(maxGapMs(2_000), 15_000);
-  assert.equal(maxGapMs(30_000), 90_000);
+  // the longest interval integrated: 15 s at 2 s and 5 s polls, 3 intervals at 30 s polls
+  for (const [pollMs, longest] of [[2_000, 15_000], [5_000, 15_000], [30_000, 90_000]]) {
+    const m = new EnergyMeter(), info = reading(50, 20);
+    m.sample(info, -1, pollMs);
+    m.sample(info, longest, pollMs);
+    assert.equal(m.gaps, 0, `${pollMs} ms polls: ${longest} ms integrated`);
+    m.sample(info, longest + 1, pollMs);
+    assert.equal(m.gaps, 1, `${pollMs} ms polls: ${longest + 1} ms a gap`);
+  }
   const m = new EnergyMeter();
   const info = reading(50, 20); // 1000 W
   m.sample(info, -1, POLL_MS);

@@ -409,3 +409,28 @@ function encodeRequest(reg: number): ArrayBuffer {
   const sum = (0x10000 - reg) & 0xffff;
   return new Uint8Array([0xdd, 0xa5, reg, 0x00, sum >> 8, sum & 0xff, 0x77]).buffer;
 }
+
+test("RSSI: read with a connection's first cycle, then with a cycle about every 30 s; at once again after the link comes back", async () => {
+  // 5 s polls: every 6th cycle; 60 s polls: every cycle; 7 s polls: every 5th (30 / 7 rounded up)
+  for (const [pollMs, every] of [[5_000, 6], [60_000, 1], [7_000, 5]] as const) {
+    const b = new Bench(pollMs);
+    await b.firstCycle();
+    assert.equal(b.rssiReads, 1, `${pollMs} ms: the first cycle reads it`);
+    const reads: number[] = [];
+    for (let cycle = 2; cycle <= 13; cycle++) {
+      const before = b.readings;
+      await device.run(pollMs);
+      assert.equal(b.readings, before + 1, `${pollMs} ms: cycle ${cycle} completed`);
+      if (b.rssiReads > reads.length + 1) reads.push(cycle);
+    }
+    const expected = [];
+    for (let cycle = 1 + every; cycle <= 13; cycle += every) expected.push(cycle);
+    assert.deepEqual(reads, expected, `${pollMs} ms: the cycles that read RSSI`);
+    // the link goes and comes back mid-count: its first cycle reads again
+    await b.stop();
+    const before = b.rssiReads;
+    await b.firstCycle();
+    assert.equal(b.rssiReads, before + 1, `${pollMs} ms: a new connection's first cycle reads it`);
+    await b.stop();
+  }
+});

@@ -113,15 +113,20 @@ describe("chunking", () => {
     const stream = concat(...Array.from({ length: 150 }, (_, i) => bytes(RESPONSES[i % RESPONSES.length].hex)));
     assert.ok(stream.length > 4 * MAX_NOTIFICATION);
     const { assembler, frames } = recordingAssembler();
-    assembler.pushBuffer(stream.slice().buffer, 0);
+    assembler.push(stream.slice().buffer, 0);
     assert.equal(frames.length, 150);
     assert.equal(frames.join(""), hex(stream));
   });
 
-  test("pushBuffer takes an ArrayBuffer", () => {
+  test("push takes an ArrayBuffer (notifications without a typed array), whole or split, and counts its bytes", () => {
+    const frame = bytes(RESPONSES[0].hex);
     const { assembler, frames } = recordingAssembler();
-    assembler.pushBuffer(bytes(RESPONSES[0].hex).slice().buffer, 0);
-    assert.deepEqual(frames, [RESPONSES[0].hex]);
+    assembler.push(frame.slice().buffer, 0);
+    assembler.push(frame.slice(0, 7).buffer, 1);
+    assembler.push(frame.slice(7).buffer, 2);
+    assert.deepEqual(frames, [RESPONSES[0].hex, RESPONSES[0].hex]);
+    assert.equal(assembler.stats.bytes, 2 * frame.length);
+    assert.equal(assembler.stats.garbageBytes, 0);
   });
 });
 

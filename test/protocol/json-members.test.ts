@@ -5,9 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ALARM_NAMES, BasicInfo, PROTECTION_NAMES } from "../../modules/protocol/basic-info";
 import { CellVoltages } from "../../modules/protocol/cells";
-import { JsonWriter, writeBasicInfo, writeCells, writeErrorCounters } from "../../modules/protocol/json";
+import { JsonWriter, ReadingTexts, writeBasicInfo, writeCells, writeErrorCounters } from "../../modules/protocol/json";
 import { ERROR_COUNTER_NAMES, ErrorCounters, MAX_ERROR_COUNTERS } from "../../modules/protocol/error-counters";
-import { decimalText, fixedText, hundredthsText, tenthsText, thousandthsText } from "../../modules/protocol/json-writer";
+import { decimalArrayText, decimalText, fixedText, hundredthsText, tenthsText, thousandthsText } from "../../modules/protocol/json-writer";
 import { ALARM_LABELS, balancingText, flagText, protectionText, writeProblemTexts } from "../../modules/protocol/problem-text";
 
 function flags(w: JsonWriter, key: string, names: readonly string[], bits: number): void {
@@ -103,6 +103,35 @@ test("the state's members are the JSON written member by member, for 3,000 rando
   }
 });
 
+test("each pack's kept texts (ReadingTexts): 3 packs, 3,000 readings whose rarely changing parts change now and then, each as the reference writes it", () => {
+  const w = new JsonWriter();
+  const packs = [0, 1, 2].map(() => ({ texts: new ReadingTexts(), ...randomReading() }));
+  // the parts the texts are kept for, copied from another random reading (or left as they are)
+  const rare = (info: BasicInfo, from: BasicInfo) => {
+    if (random() < 0.1) { info.productionDateRaw = from.productionDateRaw; info.softwareVersionRaw = from.softwareVersionRaw; }
+    if (random() < 0.1) info.fetBits = from.fetBits;
+    if (random() < 0.1) info.balanceBits = from.balanceBits;
+    if (random() < 0.1) info.protectionBits = from.protectionBits;
+    if (random() < 0.1) info.alarmBits = from.alarmBits;
+    if (random() < 0.05) info.hasExtended = from.hasExtended;
+  };
+  for (let n = 0; n < 3000; n++) {
+    const pack = packs[int(0, 2)];
+    const next = randomReading();
+    // what changes every reading: the measurements; the rest now and then (or from another pack's)
+    const { info } = pack;
+    info.voltage10mV = next.info.voltage10mV; info.currentRaw = next.info.currentRaw; info.remainingRaw = next.info.remainingRaw;
+    info.temperatures.set(next.info.temperatures);
+    rare(info, random() < 0.3 ? packs[int(0, 2)].info : next.info);
+    pack.cells = next.cells;
+    w.clear().beginObject();
+    writeBasicInfo(w, info, pack.texts);
+    writeCells(w, pack.cells);
+    writeProblemTexts(w, info, pack.cells);
+    assert.equal(w.endObject().text, reference(info, pack.cells), `reading ${n}`);
+  }
+});
+
 test("tenths, hundredths and thousandths as fixed() prints them: signs, leading zeros, int32 edges and beyond", () => {
   const values = [0, -0, 1, -1, 5, -5, 9, 10, 11, 99, 100, 101, 999, 1000, 1001, 1560, -1560, 65535, -32768,
     2147483647, -2147483647, -2147483648, 2147483648, -2147483649, 3e9, -3e9, 1.5, -2.5, 12.25,
@@ -123,19 +152,20 @@ test("tenths, hundredths and thousandths as fixed() prints them: signs, leading 
   assert.equal(tenthsText(-2731), "-273.1");
 });
 
-test("decimalArray: each element as decimalText prints it, for every integer array type and its edges", () => {
+test("decimalArrayText: each element as decimalText prints it, for every integer array type and its edges, every count to 32", () => {
   const arrays = [new Int16Array([0, -5, 1560, 3007, -2731, 32767, -32768]), new Uint16Array([0, 5, 65535, 3007, 100]),
-    new Int32Array([0, -5, 2147483647, -2147483648, 1560])];
+    new Int32Array([0, -5, 2147483647, -2147483648, 1560]), Uint16Array.from({ length: 32 }, (_, i) => 3000 + 37 * i)];
   for (const values of arrays) {
     for (const decimals of [1, 2, 3] as const) {
-      const text = new JsonWriter().decimalArray(values, values.length, decimals).text;
-      assert.equal(text, "[" + [...values].map((v) => decimalText(v, decimals)).join(",") + "]", `${values.constructor.name}, ${decimals} places`);
-      assert.equal(new JsonWriter().decimalArray(values, 2, decimals).text, "[" + decimalText(values[0], decimals) + "," + decimalText(values[1], decimals) + "]", "the first count only");
+      // every count: pieces of eight, of four, and single elements, each alone and together
+      for (let count = 0; count <= values.length; count++) {
+        const expected = "[" + [...values.subarray(0, count)].map((v) => decimalText(v, decimals)).join(",") + "]";
+        assert.equal(decimalArrayText(values, count, decimals), expected, `${values.constructor.name}, ${count} elements, ${decimals} places`);
+      }
     }
   }
-  assert.equal(new JsonWriter().decimalArray(new Int16Array([-2731, 250]), 2, 1).text, "[-273.1,25.0]");
-  assert.equal(new JsonWriter().decimalArray(new Uint16Array(0), 0, 3).text, "[]");
-  assert.equal(new JsonWriter().beginArray().null().decimalArray(new Uint16Array([1]), 1, 3).endArray().text, "[null,[0.001]]", "a comma before it when needed");
+  assert.equal(decimalArrayText(new Int16Array([-2731, 250]), 2, 1), "[-273.1,25.0]");
+  assert.equal(decimalArrayText(new Uint16Array(0), 0, 3), "[]");
 });
 
 test("error counters: the first 11 in one text, then the rest, as key() and number() write them, for every count", () => {

@@ -18,13 +18,14 @@ const HOT: Record<string, string[]> = {
   "modules/protocol/hardware.ts": ["decodeHardware"],
   "modules/protocol/error-counters.ts": ["decodeErrorCounters"],
   // every new 0x03 reading goes through the energy meter (bms-link onReading)
-  "modules/link/energy-meter.ts": ["sample", "integrate", "estimate", "maxGapMs"],
+  "modules/link/energy-meter.ts": ["sample", "integrate", "estimate"],
 };
 /** Native methods that work in place on typed arrays, Math.round (a number), and the sink. */
 const ALLOWED_METHODS = new Set(["indexOf", "set", "copyWithin", "round", "onFrame", "onModuleFrame"]);
 /** Calls that leave the hot path on purpose. */
 const COLD_CALLS: Record<string, string> = {
-  "pushInPieces": "pushes longer than a notification (512 bytes) only: logs, never BLE",
+  "pushInPieces": "pushes longer than a notification (253 bytes) only: logs, never BLE",
+  "pushUntyped": "an ArrayBuffer notification: only when the manifest's bleservices typing is missing",
   "persist": "the energy meter's flash write: at most once per 10 minutes per pack",
 };
 const FORBIDDEN = new Set(["StringLiteral", "TemplateLiteral", "TaggedTemplateExpression", "ArrayExpression",

@@ -1,5 +1,5 @@
 // Runs inside XS: the bridge's payloads built from real frames (fake-bms.ts), metered one by one.
-import { JsonWriter } from "../../modules/protocol/json";
+import { JsonWriter, ReadingTexts } from "../../modules/protocol/json";
 import { bmsDiagJson, gatewayDiagJson, infoJson, stateJson } from "../../modules/bridge/payloads";
 import { MqttStats } from "../../modules/bridge/mqtt-connection";
 import { FakeBms, SP04S034, SP25S003 } from "../bridge/fake-bms";
@@ -10,10 +10,12 @@ const w = new JsonWriter();
 const small = new FakeBms("house", "House", "A4:C1:38:00:00:01", clock).load(SP04S034);
 const big = new FakeBms("boat", "Boat", "A4:C1:38:00:00:03", clock).load(SP25S003);
 const stats = new MqttStats();
+// each pack's kept texts, as the bridge holds them (one per pack)
+const smallTexts = new ReadingTexts(), bigTexts = new ReadingTexts();
 
 const PAYLOADS: Record<string, () => ArrayBuffer> = {
-  "state 4S": () => stateJson(w, small, clock),
-  "state 16S": () => stateJson(w, big, clock),
+  "state 4S": () => stateJson(w, small, clock, smallTexts),
+  "state 16S": () => stateJson(w, big, clock, bigTexts),
   info: () => infoJson(w, small),
   "bms diag": () => bmsDiagJson(w, small, 1234),
   "gateway diag": () => gatewayDiagJson(w, 1234, 3, stats, "power on"),
