@@ -25,6 +25,7 @@ import { MqttService } from "./modules/bridge/mqtt-service";
 import { sdkClock, sdkDiscoveryStore, sdkMqtt, sdkSecureSocket, sdkTimers } from "./modules/bridge/sdk-ports";
 import { WifiManager } from "./modules/net/wifi-manager";
 import { Uptime } from "./modules/platform/uptime";
+import { reportTimeoutErrorsTo } from "./modules/platform/timeout";
 import { memoryFigures } from "./modules/platform/memory";
 import { ClockSync } from "./modules/net/clock-sync";
 import { TlsGate, TlsTrust } from "./modules/net/tls-trust";
@@ -39,6 +40,7 @@ function main(): void {
   const uptime = new Uptime();
   const log = new Log({ now: () => uptime.ms });
   log.addSink(traceSink);
+  reportTimeoutErrorsTo(log);
 
   const registry = new CommandRegistry();
   const console = new Console(registry, { banner: `jbd-gateway ${VERSION} — type 'help'` });

@@ -123,9 +123,16 @@ export class MqttConnection {
     this.stats = platform.stats ?? new MqttStats();
   }
 
-  get online(): boolean { return this.#state === State.Online; }
+  /** Connected (CONNACK seen): publishing works. Kept with the state by setState (a field, not a getter:
+   *  the pump reads it several times each poll cycle). Read only. */
+  online = false;
   /** Messages now are obeyed: online, and past the replay guard's marker and settle time. */
   get messagesLive(): boolean { return this.online && (this.#guard?.live ?? true); }
+
+  private setState(state: State): void {
+    this.#state = state;
+    this.online = state === State.Online;
+  }
 
   start(): void {
     if (this.#started) return;
@@ -214,7 +221,7 @@ export class MqttConnection {
       if (this.platform.tls) options.secure = this.platform.tls.secure();
     }
     this.stats.connectAttempts++;
-    this.#state = State.Connecting;
+    this.setState(State.Connecting);
     this.#timer = this.platform.timers.set(this.#onTimer, s.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     let client: MqttClient;
     try {
@@ -249,14 +256,14 @@ export class MqttConnection {
   private waitForTls(problem: string): void {
     if (problem !== this.tlsProblem) this.log.error("MQTT TLS: " + problem);
     this.tlsProblem = problem;
-    this.#state = State.Waiting;
+    this.setState(State.Waiting);
     this.#timer = this.platform.timers.set(this.#onTimer, TLS_RECHECK_MS);
   }
 
   private ready(): void {
     this.clearTimer();
     this.tlsFailures = 0;
-    this.#state = State.Online;
+    this.setState(State.Online);
     this.stats.connects++;
     this.log.info("MQTT connected to", this.settings.host);
     this.#timer = this.platform.timers.set(this.#onTimer, STABLE_MS);
@@ -322,7 +329,7 @@ export class MqttConnection {
 
   private retry(): void {
     this.clearTimer();
-    this.#state = State.Waiting;
+    this.setState(State.Waiting);
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.#failures);
     if (ceiling < BACKOFF_MAX_MS) this.#failures++;
     // half fixed, half random: clients that lost the broker together do not return together
@@ -335,7 +342,7 @@ export class MqttConnection {
     this.clearTimer();
     const wasOnline = this.#state === State.Online;
     this.closeClient(immediate);
-    this.#state = State.Idle;
+    this.setState(State.Idle);
     if (!wasOnline) return;
     try { this.listener.onOffline(); } catch (error) { this.log.error("MQTT onOffline:", error); }
   }

@@ -42,8 +42,8 @@ export class MosQueue {
   /** `renumberAt`: the order count that starts the numbers again (a test's small one; else about a billion commands). */
   constructor(private readonly log: Logger, private readonly renumberAt = 0x3fffffff) {}
 
-  /** A command is waiting. */
-  get pending(): boolean { return this.#chargeOrder !== 0 || this.#dischargeOrder !== 0; }
+  /** A command is waiting (a field the queue keeps, not a getter: the poller reads it twice a poll cycle). Read only. */
+  pending = false;
 
   /** Wait for the link; a command already waiting for this FET is answered superseded. */
   put(fet: Fet, on: boolean, done: MosDone): void {
@@ -57,6 +57,7 @@ export class MosQueue {
       before = this.#dischargeDone; wasOn = this.#dischargeOn;
       this.#dischargeDone = done; this.#dischargeOn = on; this.#dischargeOrder = order;
     }
+    this.pending = true;
     if (before) answerMos(before, { fet, requested: wasOn, ok: false, error: SUPERSEDED }, this.log);
   }
 
@@ -68,11 +69,13 @@ export class MosQueue {
       const done = this.#chargeDone!;
       this.#chargeDone = undefined;
       this.#chargeOrder = 0;
+      this.pending = d !== 0;
       return { fet: "charge", on: this.#chargeOn, done, command: "e1", authorized: false };
     }
     const done = this.#dischargeDone!;
     this.#dischargeDone = undefined;
     this.#dischargeOrder = 0;
+    this.pending = c !== 0;
     return { fet: "discharge", on: this.#dischargeOn, done, command: "e1", authorized: false };
   }
 

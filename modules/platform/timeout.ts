@@ -1,9 +1,24 @@
 // A timer created once and re-armed for every use, so timeouts on the poll path allocate nothing.
 // SDK detail: a timer whose repeat interval is 0 when its callback returns is cleared, so a
 // disarmed timer stays scheduled far in the future instead of being unscheduled.
+// Every callback is a boundary: an exception escaping a timer's callback aborts XS and reboots the
+// ESP32, so one thrown by `onFire` is caught here and reported (reportTimeoutErrorsTo).
 import Timer from "timer";
+import type { Logger } from "../link/logger";
 
 const PARKED = 0x3fffffff; // ~12 days
+
+/**
+ * Where a callback's exception is reported: the gateway's log once main() has said so, `trace`
+ * before. A property, not a binding: a preloaded module's bindings are constants on the device
+ * (this object, written once at run time, is one alias).
+ */
+const reportTo: { log?: Logger } = {};
+
+/** Report exceptions thrown by any Timeout's callback to `log`. */
+export function reportTimeoutErrorsTo(log: Logger): void {
+  reportTo.log = log;
+}
 
 export class Timeout {
   #armed = false;
@@ -14,7 +29,8 @@ export class Timeout {
       if (!this.#armed) return;
       this.#armed = false;
       Timer.schedule(this.#timer, PARKED, PARKED);
-      onFire();
+      // (a method, not a module function: the arrow would hold one more binding, a slot per Timeout)
+      try { onFire(); } catch (error) { this.report(error); }
     }, PARKED);
   }
 
@@ -34,5 +50,11 @@ export class Timeout {
   close(): void {
     this.#armed = false;
     Timer.clear(this.#timer);
+  }
+
+  private report(error: unknown): void {
+    const log = reportTo.log;
+    if (log) log.error("timer callback:", error);
+    else (globalThis as { trace?: (...values: unknown[]) => void }).trace?.("timer callback: " + String(error) + "\n");
   }
 }
