@@ -65,7 +65,8 @@ test("read once after the first reading, published retained, HA gets read-only s
   assert.deepEqual(doc.absent, []);
   assert.equal(last("jbd/house/settings")!.retain, true);
   assert.equal(sim().factoryMode, false);
-  await until(() => Object.keys(settingsEntities()).length > 0, "settings entities");
+  // the parts come one by one (a busy broker may deliver the first before the others): wait for what is checked
+  await until(() => ["set_cell_ov", "set_balance", "settings_read"].every((key) => key in settingsEntities()), "settings entities");
   const entities = settingsEntities();
   assert.equal(entities.set_cell_ov.p, "sensor");
   assert.equal(entities.set_cell_ov.ent_cat, "diagnostic", "HA refuses a sensor in the config category");
@@ -89,7 +90,8 @@ test("a write while settingsWrite is off: refused, nothing sent to the BMS", asy
 test("settingsWrite on (serial console): HA gets numbers and a select in the config category", async () => {
   const since = consumer.messages.length;
   assert.match(await type("config set settingsWrite on"), /applied now/);
-  await until(() => settingsEntities(since).set_cell_ov?.p === "number", "number entities");
+  // every part of the new pass (they can arrive apart): the number's and the select's
+  await until(() => settingsEntities(since).set_cell_ov?.p === "number" && "set_balance" in settingsEntities(since), "number entities");
   const entities = settingsEntities(since);
   assert.deepEqual(
     [entities.set_cell_ov.ent_cat, entities.set_cell_ov.cmd_t, entities.set_cell_ov.cmd_tpl, entities.set_cell_ov.min, entities.set_cell_ov.max, entities.set_cell_ov.step],
