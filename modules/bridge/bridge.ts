@@ -509,7 +509,7 @@ export class Bridge implements LinkListener {
       // the gateway first: a BMS device names it as via_device, which must exist by then
       if (need === Need.Discovery && this.#gatewayNeed & need) return this.publishGatewayDiscovery();
       if (need === Need.Diag && this.#gatewayNeed & need) {
-        return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), this.#slots.length, this.connection.stats, this.settings.restartReason, this.memory()), true), need);
+        return this.gatewaySent(pump.send(this.topics.diag, gatewayDiagJson(this.#w, this.uptime(), slots.length, this.connection.stats, this.settings.restartReason, this.memory()), true), need);
       }
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i];

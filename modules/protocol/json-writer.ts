@@ -58,7 +58,7 @@ export class JsonWriter {
 
   /** A number as JavaScript prints it (integers, mostly); null when not finite. */
   number(value: number): this {
-    return this.value(Number.isFinite(value) ? String(value) : "null"); // numberText inline: diag payloads are mostly counters
+    return this.value(Number.isFinite(value) ? String(value) : "null"); // JSON has no NaN or Infinity
   }
 
   /** A number rounded to `decimals` places and always printed with them. */
@@ -80,13 +80,8 @@ export class JsonWriter {
    * a value call per member cost XS several times the text's own making.
    */
   members(text: string): this {
-    // a comparison, not .length: reading a property of a primitive string makes XS a wrapper object;
-    // value() inline (several members calls per state)
-    if (text === "") return this;
-    if (this.#needComma) this.#parts.push(",", text);
-    else this.#parts.push(text);
-    this.#needComma = true;
-    return this;
+    // a comparison, not .length: reading a property of a primitive string makes XS a wrapper object
+    return text === "" ? this : this.value(text);
   }
 
   bool(value: boolean): this { return this.value(value ? "true" : "false"); }
@@ -171,11 +166,6 @@ export function decimalArrayText(values: Int16Array | Uint16Array | Int32Array, 
   }
   for (; i < count; i++) text = joinText.call(text, i === 0 ? "" : ",", toFixed.call(values[i] / scale, decimals));
   return joinText.call(text, "]");
-}
-
-/** A number as JavaScript prints it; "null" when not finite (JSON has no NaN or Infinity). */
-export function numberText(value: number): string {
-  return Number.isFinite(value) ? String(value) : "null";
 }
 
 // An integer m below 2^52 divided by 10^k is within m * 2^-53 units of 10^-k of m / 10^k, far less
